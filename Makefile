@@ -1,0 +1,39 @@
+# Broadsheet: `make run` to serve it, `make test` to test it. Both set everything up first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export BROADSHEET_HOME ?= $(CURDIR)/var
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run test test-sqlite test-postgres lint browsers clean
+
+$(BIN)/broadsheet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/broadsheet
+
+run: setup
+	$(BIN)/broadsheet run
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	BROADSHEET_HOME=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest
+
+test-postgres: setup
+	@if $(BIN)/python -m broadsheet.config.probe "$(PG_TEST_URL)"; then \
+		BROADSHEET_HOME=$(CURDIR)/var/test-postgres DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) is unreachable: under CI=true that is a failure."; exit 1; \
+	else \
+		echo "PostgreSQL at $(PG_TEST_URL) is unreachable: skipping the PostgreSQL run (not under CI)."; \
+	fi
+
+clean:
+	rm -rf $(VENV) var

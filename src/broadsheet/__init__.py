@@ -1,0 +1,3 @@
+"""Broadsheet: a self-hostable premium news aggregator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,41 @@
+"""The article store: one row per article however often it is seen."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Article(models.Model):
+    publisher = models.ForeignKey("sources.Publisher", on_delete=models.CASCADE,
+                                  related_name="articles")
+    source = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="articles")
+    url = models.URLField(max_length=2000, help_text="The link as the source gave it")
+    canonical_url = models.URLField(max_length=2000, unique=True)
+    guid = models.CharField(max_length=2000, blank=True)
+    title = models.CharField(max_length=1000)
+    author = models.CharField(max_length=500, blank=True)
+    section = models.CharField(max_length=100, blank=True, db_index=True)
+    published_at = models.DateTimeField(db_index=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=16, blank=True)
+    summary = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised body HTML")
+    text = models.TextField(blank=True, help_text="Plain-text body")
+    image_url = models.URLField(max_length=2000, blank=True)
+    word_count = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, blank=True)
+    extraction_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "guid"], name="article_source_guid",
+                                    condition=~models.Q(guid="")),
+        ]
+        indexes = [models.Index(fields=["publisher", "-published_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,106 @@
+"""The one typed table of environment settings.
+
+Every setting Broadsheet reads from the environment is declared here, with its type, default and a
+one-line description; ``docs/settings.md`` documents each (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value Broadsheet cannot use."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingError(f"expected a boolean (1/0, true/false), got {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: str
+    help: str
+
+    def read(self, environ: dict[str, str] | os._Environ[str] | None = None) -> Any:
+        environ = os.environ if environ is None else environ
+        raw = environ.get(self.name, self.default)
+        try:
+            return self.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise SettingError(f"{self.name}={raw!r}: {exc}") from exc
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BROADSHEET_HOME", str, "./var",
+            "Directory for the SQLite database, Huey's queue, the secret key and media."),
+    Setting("DATABASE_URL", str, "",
+            "Database to use; empty means SQLite at $BROADSHEET_HOME/broadsheet.sqlite3. "
+            "Accepts sqlite:///PATH and postgres://USER:PASS@HOST:PORT/NAME."),
+    Setting("REDIS_URL", str, "",
+            "Redis for Huey's queue and the cache; empty means Huey's SQLite storage and a local "
+            "memory cache."),
+    Setting("BROADSHEET_SECRET_KEY", str, "",
+            "Django secret key; empty means one generated once and kept in $BROADSHEET_HOME."),
+    Setting("BROADSHEET_DEBUG", _bool, "0", "Django debug mode. Never on in production."),
+    Setting("BROADSHEET_ALLOWED_HOSTS", _list, "127.0.0.1,localhost",
+            "Comma-separated host names the web server answers to."),
+    Setting("BROADSHEET_CSRF_TRUSTED_ORIGINS", _list, "",
+            "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
+    Setting("BROADSHEET_TIME_ZONE", str, "UTC",
+            "Default time zone for showing times; times are always stored in UTC."),
+    Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",
+            "Allow fetching loopback, private, link-local and multicast addresses "
+            "(tests and the offline demo)."),
+    Setting("BROADSHEET_FETCH_USER_AGENT", str,
+            "Broadsheet/0.1 (+https://github.com/broadsheet; news aggregator)",
+            "User-Agent sent with every request."),
+    Setting("BROADSHEET_FETCH_CONNECT_TIMEOUT", float, "10", "Seconds to wait for a connection."),
+    Setting("BROADSHEET_FETCH_READ_TIMEOUT", float, "20", "Seconds to wait between bytes."),
+    Setting("BROADSHEET_FETCH_TOTAL_TIMEOUT", float, "60", "Seconds one whole fetch may take."),
+    Setting("BROADSHEET_FETCH_MAX_BYTES", int, str(10 * 1024 * 1024),
+            "Largest response body accepted, after decompression."),
+    Setting("BROADSHEET_FETCH_MAX_REDIRECTS", int, "5", "Redirects followed before giving up."),
+    Setting("BROADSHEET_FETCH_CONCURRENCY", int, "50", "Requests in flight at once, overall."),
+    Setting("BROADSHEET_FETCH_PER_HOST", int, "2", "Requests in flight at once to one host."),
+    Setting("BROADSHEET_FETCH_HOST_DELAY", float, "1.0",
+            "Seconds between the start of two requests to the same host (politeness)."),
+    Setting("BROADSHEET_SCHEDULE_MIN_INTERVAL", int, "300",
+            "Shortest time between two checks of a source, in seconds."),
+    Setting("BROADSHEET_SCHEDULE_MAX_INTERVAL", int, "86400",
+            "Longest time between two checks of a source, in seconds."),
+    Setting("BROADSHEET_SCHEDULE_FAILING_AFTER", int, "5",
+            "Consecutive errors after which a source is marked failing."),
+    Setting("BROADSHEET_EXTRACT_WORKERS", int, "0",
+            "Processes used to extract article pages; 0 means one per CPU core."),
+    Setting("BROADSHEET_WORKERS", int, "2", "Huey worker threads in `broadsheet worker`/`run`."),
+    Setting("BROADSHEET_LOAD_PUBLISHERS", _bool, "1",
+            "Load the bundled publisher list on first start of `broadsheet run`."),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def env(name: str) -> Any:
+    """Read one declared setting from the environment, parsed to its type."""
+    return _BY_NAME[name].read()
+
+
+def home() -> Path:
+    path = Path(env("BROADSHEET_HOME")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,141 @@
+"""Django settings, all read from the typed environment table in :mod:`broadsheet.config.env`."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from .database import database_config
+from .env import env, home
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HOME = home()
+
+
+def _secret_key() -> str:
+    configured = env("BROADSHEET_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = HOME / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env("BROADSHEET_DEBUG")
+ALLOWED_HOSTS = env("BROADSHEET_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env("BROADSHEET_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "broadsheet.sources",
+    "broadsheet.articles",
+    "broadsheet.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "broadsheet.config.urls"
+WSGI_APPLICATION = "broadsheet.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(env("DATABASE_URL"), HOME)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env("BROADSHEET_TIME_ZONE")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "broadsheet", "url": REDIS_URL,
+            "immediate": False}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    HUEY = {"huey_class": "huey.SqliteHuey", "name": "broadsheet",
+            "filename": str(HOME / "huey.sqlite3"), "immediate": False}
+HUEY["consumer"] = {"workers": env("BROADSHEET_WORKERS"), "worker_type": "thread"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"broadsheet": {"level": "INFO"}, "huey": {"level": "WARNING"}},
+}
+
+# Fetch policy (read by broadsheet.ingest.fetch through FetchPolicy.from_settings()).
+FETCH = {
+    "allow_private": env("BROADSHEET_FETCH_ALLOW_PRIVATE"),
+    "user_agent": env("BROADSHEET_FETCH_USER_AGENT"),
+    "connect_timeout": env("BROADSHEET_FETCH_CONNECT_TIMEOUT"),
+    "read_timeout": env("BROADSHEET_FETCH_READ_TIMEOUT"),
+    "total_timeout": env("BROADSHEET_FETCH_TOTAL_TIMEOUT"),
+    "max_bytes": env("BROADSHEET_FETCH_MAX_BYTES"),
+    "max_redirects": env("BROADSHEET_FETCH_MAX_REDIRECTS"),
+    "concurrency": env("BROADSHEET_FETCH_CONCURRENCY"),
+    "per_host": env("BROADSHEET_FETCH_PER_HOST"),
+    "host_delay": env("BROADSHEET_FETCH_HOST_DELAY"),
+}
+SCHEDULE = {
+    "min_interval": env("BROADSHEET_SCHEDULE_MIN_INTERVAL"),
+    "max_interval": env("BROADSHEET_SCHEDULE_MAX_INTERVAL"),
+    "failing_after": env("BROADSHEET_SCHEDULE_FAILING_AFTER"),
+}
+EXTRACT_WORKERS = env("BROADSHEET_EXTRACT_WORKERS")
+LOAD_PUBLISHERS = env("BROADSHEET_LOAD_PUBLISHERS")

@@ -1,0 +1,80 @@
+"""Publishers and the sources (feeds, news sitemaps) Broadsheet checks for their articles.
+
+Scheduling state lives on the source row itself, so any worker on any machine can pick up where
+another left off.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class Publisher(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    homepage_url = models.URLField(max_length=2000, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    language = models.CharField(max_length=16, blank=True)
+    weight = models.FloatField(default=1.0, help_text="Weight of this publisher in rankings")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.name)
+        super().save(*args, **kwargs)
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:180] or "publisher"
+    slug, n = base, 2
+    while Publisher.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        FEED = "feed", "Feed (RSS, Atom, JSON Feed)"
+        SITEMAP = "sitemap", "News sitemap"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Not checked yet"
+        OK = "ok", "OK"
+        ERROR = "error", "Last check failed"
+        FAILING = "failing", "Failing"
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FEED)
+    url = models.URLField(max_length=2000, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    section = models.CharField(max_length=100, blank=True,
+                               help_text="Section given to this source's articles when they name none")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Scheduling state.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    next_check_at = models.DateTimeField(default=timezone.now, db_index=True)
+    interval_seconds = models.PositiveIntegerField(default=3600)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["publisher__name", "url"]
+        indexes = [models.Index(fields=["enabled", "next_check_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.publisher.name}: {self.url}"
