@@ -11,7 +11,8 @@ class Article(models.Model):
                                   related_name="articles")
     source = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="articles")
-    url = models.URLField(max_length=2000, help_text="The link as the source gave it")
+    url = models.URLField(max_length=2000, db_index=True,
+                          help_text="The link as the source gave it")
     canonical_url = models.URLField(max_length=2000, unique=True)
     guid = models.CharField(max_length=2000, blank=True)
     title = models.CharField(max_length=1000)

@@ -17,7 +17,8 @@ SQLITE_OPTIONS = {
 
 
 def sqlite_config(path: Path) -> dict:
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": dict(SQLITE_OPTIONS)}
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path),
+            "OPTIONS": dict(SQLITE_OPTIONS)}
 
 
 def database_config(url: str, home: Path) -> dict:
@@ -29,7 +30,8 @@ def database_config(url: str, home: Path) -> dict:
     if scheme == "sqlite":
         raw_path = unquote(parts.path)
         if raw_path in {"", "/"}:
-            raise SettingError(f"DATABASE_URL={url!r}: sqlite URL needs a path, e.g. sqlite:///var/db.sqlite3")
+            raise SettingError(
+                f"DATABASE_URL={url!r}: sqlite URL needs a path, e.g. sqlite:///var/db.sqlite3")
         # sqlite:///relative/path and sqlite:////absolute/path, as commonly written.
         path = Path(raw_path[1:])
         return sqlite_config(path if path.is_absolute() else Path.cwd() / path)
@@ -49,4 +51,5 @@ def database_config(url: str, home: Path) -> dict:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
-    raise SettingError(f"DATABASE_URL={url!r}: unsupported scheme {scheme!r} (use sqlite or postgres)")
+    raise SettingError(
+        f"DATABASE_URL={url!r}: unsupported scheme {scheme!r} (use sqlite or postgres)")

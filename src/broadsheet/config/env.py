@@ -7,9 +7,10 @@ one-line description; ``docs/settings.md`` documents each (a test keeps the two 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class SettingError(ValueError):

@@ -56,7 +56,7 @@ class Source(models.Model):
     url = models.URLField(max_length=2000, unique=True)
     title = models.CharField(max_length=500, blank=True)
     section = models.CharField(max_length=100, blank=True,
-                               help_text="Section given to this source's articles when they name none")
+                               help_text="Section given to this source's articles")
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

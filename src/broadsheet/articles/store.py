@@ -1,0 +1,124 @@
+"""Idempotent article upserts: an article is one row, keyed by canonical URL and by (source, guid).
+
+Re-running a fetch, or the whole pipeline after a crash, finds the existing row and either leaves it
+alone (same content) or updates it; it never inserts a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Article
+
+Outcome = Literal["new", "updated", "unchanged"]
+
+# Fields an update may change. The canonical URL, guid, publisher and source are identity.
+_UPDATABLE = ("url", "title", "author", "section", "published_at", "language", "summary", "html",
+              "text", "image_url", "word_count", "content_hash")
+
+
+@dataclass
+class ArticleData:
+    publisher_id: int
+    source_id: int | None
+    url: str
+    canonical_url: str
+    guid: str
+    title: str
+    published_at: datetime
+    author: str = ""
+    section: str = ""
+    language: str = ""
+    summary: str = ""
+    html: str = ""
+    text: str = ""
+    image_url: str = ""
+    word_count: int = 0
+    content_hash: str = ""
+
+
+def content_hash(title: str, text: str) -> str:
+    """What decides whether an article changed: its headline and its words, whitespace aside."""
+    normalised = " ".join(title.split()) + "\n" + " ".join(text.split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def find_existing(source_id: int | None, guid: str, canonical_url: str) -> Article | None:
+    match = Q(canonical_url=canonical_url)
+    if guid and source_id is not None:
+        match |= Q(source_id=source_id, guid=guid)
+    candidates = list(Article.objects.filter(match)[:2])
+    # Prefer the (source, guid) match: the feed's own identity survives URL changes.
+    for article in candidates:
+        if guid and article.source_id == source_id and article.guid == guid:
+            return article
+    return candidates[0] if candidates else None
+
+
+def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
+    """Insert or update one article; returns what happened and the row id."""
+    if not data.content_hash:
+        data.content_hash = content_hash(data.title, data.text)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                existing = find_existing(data.source_id, data.guid, data.canonical_url)
+                if existing is None:
+                    fields = asdict(data)
+                    article = Article.objects.create(**fields, fetched_at=timezone.now(),
+                                                     updated_at=timezone.now())
+                    return "new", article.pk
+                return _update(existing, data), existing.pk
+        except IntegrityError:
+            # Another worker inserted the same article between our lookup and insert: the next
+            # attempt finds its row and updates it instead.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _update(article: Article, data: ArticleData) -> Outcome:
+    if article.content_hash == data.content_hash and article.title == data.title:
+        return "unchanged"
+    changed = []
+    for name in _UPDATABLE:
+        value = getattr(data, name)
+        if name == "published_at":
+            continue  # the first publication time stands; updates do not move an article
+        if value != getattr(article, name) and (value or name in {"html", "text"}):
+            setattr(article, name, value)
+            changed.append(name)
+    if not changed:
+        return "unchanged"
+    article.updated_at = timezone.now()
+    article.save(update_fields=[*changed, "updated_at"])
+    return "updated"
+
+
+def known_articles(source_id: int, guids: list[str], urls: list[str],
+                   ) -> dict[str, tuple[int, datetime]]:
+    """Existing articles among a feed's entries, keyed by ``guid:<g>`` and ``url:<u>``.
+
+    Values are (id, updated_at), so the pipeline can skip pages it already has.
+    """
+    found: dict[str, tuple[int, datetime]] = {}
+    guid_set = [g for g in guids if g]
+    for chunk_start in range(0, max(len(guid_set), len(urls)), 500):
+        guid_chunk = guid_set[chunk_start:chunk_start + 500]
+        url_chunk = urls[chunk_start:chunk_start + 500]
+        query = Q(canonical_url__in=url_chunk)
+        if guid_chunk:
+            query |= Q(source_id=source_id, guid__in=guid_chunk)
+        for pk, guid, src, url, updated in Article.objects.filter(query).values_list(
+                "id", "guid", "source_id", "canonical_url", "updated_at"):
+            if guid and src == source_id:
+                found[f"guid:{guid}"] = (pk, updated)
+            found[f"url:{url}"] = (pk, updated)
+    return found

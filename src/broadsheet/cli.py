@@ -1,0 +1,335 @@
+"""The `broadsheet` command: serve, work, and manage sources and articles from the shell.
+
+Every command reads BROADSHEET_HOME and DATABASE_URL. Without a subcommand it serves (`run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(function: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = function
+        return function
+
+    return register
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "broadsheet.config.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="broadsheet", description="Broadsheet news aggregator")
+    sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser("migrate", help="create or update the database tables")
+
+    run = sub.add_parser("run", help="serve the web app and run the worker (one machine)")
+    _add_web_options(run)
+
+    web = sub.add_parser("web", help="serve the web app only (gunicorn)")
+    _add_web_options(web)
+    web.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+
+    sub.add_parser("worker", help="run the background worker only (Huey consumer)")
+
+    sources = sub.add_parser("sources", help="publishers' feeds and sitemaps")
+    sources_sub = sources.add_subparsers(dest="sources_command", required=True)
+    add = sources_sub.add_parser("add", help="add a feed, a news sitemap, or a page with a feed")
+    add.add_argument("url")
+    add.add_argument("--publisher", default="", help="publisher name (default: from the site)")
+    add.add_argument("--section", default="", help="section for its articles, e.g. World")
+    listing = sources_sub.add_parser("list", help="every source with its state")
+    listing.add_argument("--failing", action="store_true", help="only sources with errors")
+    importing = sources_sub.add_parser("import-opml", help="add every feed in an OPML file")
+    importing.add_argument("file", type=Path)
+    sources_sub.add_parser("export-opml", help="write every source as OPML to standard output")
+    sources_sub.add_parser("load-catalog", help="add the bundled list of publishers' feeds")
+
+    fetch = sub.add_parser("fetch", help="fetch and process sources now, then print a summary")
+    fetch.add_argument("--source", type=int, action="append", help="only this source id")
+    fetch.add_argument("--due", action="store_true", help="only sources that are due")
+
+    articles = sub.add_parser("articles", help="the article store")
+    articles_sub = articles.add_subparsers(dest="articles_command", required=True)
+    export = articles_sub.add_parser("export", help="every article, one JSON object per line")
+    export.add_argument("--format", choices=["jsonl"], default="jsonl")
+
+    extract = sub.add_parser("extract", help="extract articles from pages given on stdin")
+    extract.add_argument("--jsonl", action="store_true", required=True,
+                         help='read {"id","url","html"} lines, write extracted lines')
+
+    demo = sub.add_parser("demo", help="serve a sample publisher network, ingest it, serve the app")
+    _add_web_options(demo)
+    demo.add_argument("--network-port", type=int, default=8089,
+                      help="port of the sample publisher network on 127.0.0.1")
+    demo.add_argument("--no-serve", action="store_true",
+                      help="ingest the sample network, then exit")
+    return parser
+
+
+def _add_web_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    name = args.command or "run"
+    if name == "run" and args.command is None:
+        args.host, args.port = "127.0.0.1", 8000
+    setup_django()
+    from broadsheet.config.env import SettingError
+
+    try:
+        return COMMANDS[name](args)
+    except SettingError as error:
+        print(f"broadsheet: bad setting: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+# ------------------------------------------------------------------------------------------
+
+
+@command("migrate")
+def migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+@command("run")
+def run(args: argparse.Namespace) -> int:
+    """One machine: migrate, load the bundled publishers on first start, then web + worker."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if settings.LOAD_PUBLISHERS:
+        _load_catalog_once()
+    return serve_with_worker(args.host, args.port)
+
+
+def _load_catalog_once() -> None:
+    from broadsheet.sources.catalog import install_catalog
+    from broadsheet.sources.models import Source
+
+    if not Source.objects.exists():
+        result = install_catalog()
+        print(f"Loaded the bundled publisher list: {result}")
+
+
+def serve_with_worker(host: str, port: int, extra_env: dict[str, str] | None = None) -> int:
+    """Start the web server and the worker as child processes; stop both when either stops."""
+    env = {**os.environ, **(extra_env or {})}
+    children = [
+        subprocess.Popen(_gunicorn_command(host, port, workers=2), env=env),
+        subprocess.Popen([sys.executable, "-m", "broadsheet.cli", "worker"], env=env),
+    ]
+    print(f"Broadsheet is serving at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        os.wait()  # returns when the first child exits
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        codes = [child.wait() for child in children]
+    return max((code for code in codes if code and code > 0), default=0)
+
+
+def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "broadsheet.config.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            "--graceful-timeout", "5"]
+
+
+@command("web")
+def web(args: argparse.Namespace) -> int:
+    os.execv(sys.executable, _gunicorn_command(args.host, args.port, args.workers))
+    return 0  # pragma: no cover - execv does not return
+
+
+@command("worker")
+def worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("run_huey")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+
+
+@command("sources")
+def sources(args: argparse.Namespace) -> int:
+    from broadsheet.sources import opml
+    from broadsheet.sources.models import Source
+    from broadsheet.sources.subscribe import SubscribeError, add_source
+
+    if args.sources_command == "add":
+        try:
+            source, created = add_source(args.url, publisher=args.publisher, section=args.section)
+        except SubscribeError as error:
+            print(f"broadsheet: {error}", file=sys.stderr)
+            return 1
+        verb = "Added" if created else "Already have"
+        print(f"{verb} source {source.pk}: {source.url} ({source.kind}) "
+              f"for {source.publisher.name}")
+        return 0
+    if args.sources_command == "list":
+        return _list_sources(Source.objects.select_related("publisher"), args.failing)
+    if args.sources_command == "import-opml":
+        try:
+            added, existing = opml.import_opml(args.file.read_bytes())
+        except (OSError, opml.OpmlError) as error:
+            print(f"broadsheet: cannot import {args.file}: {error}", file=sys.stderr)
+            return 1
+        print(f"Added {added} sources ({existing} were already there).")
+        return 0
+    if args.sources_command == "export-opml":
+        sys.stdout.write(opml.write_opml())
+        return 0
+    if args.sources_command == "load-catalog":
+        from broadsheet.sources.catalog import install_catalog
+
+        print(install_catalog())
+        return 0
+    return 2
+
+
+def _list_sources(queryset, failing_only: bool) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from broadsheet.sources.models import Source
+
+    if failing_only:
+        queryset = queryset.filter(status__in=[Source.Status.ERROR, Source.Status.FAILING])
+    table = Table("id", "publisher", "section", "kind", "status", "next check", "url", "last error",
+                  box=None)
+    for source in queryset.order_by("id"):
+        table.add_row(str(source.pk), source.publisher.name, source.section, source.kind,
+                      source.status, f"{source.next_check_at:%Y-%m-%d %H:%M}", source.url,
+                      source.last_error[:80])
+    Console(width=200).print(table)
+    return 0
+
+
+@command("fetch")
+def fetch(args: argparse.Namespace) -> int:
+    from broadsheet.sources import state
+    from broadsheet.sources.models import Source
+
+    queryset = Source.objects.filter(enabled=True)
+    if args.source:
+        queryset = Source.objects.filter(id__in=args.source)
+        missing = set(args.source) - set(queryset.values_list("id", flat=True))
+        if missing:
+            print(f"broadsheet: no source with id {', '.join(map(str, sorted(missing)))}",
+                  file=sys.stderr)
+            return 1
+    jobs = state.claim_due(10**9) if args.due else state.jobs(queryset.order_by("id"))
+    summary = run_jobs_with_progress(jobs)
+    print_summary(summary)
+    return 0
+
+
+def run_jobs_with_progress(jobs, policy=None):
+    from django.conf import settings
+    from rich.progress import Progress
+
+    from broadsheet.ingest.pipeline import run_sources
+
+    with Progress(transient=True) as progress:
+        bar = progress.add_task("Fetching sources", total=len(jobs))
+        return run_sources(jobs, policy=policy, workers=settings.EXTRACT_WORKERS,
+                           progress=lambda n: progress.advance(bar, n))
+
+
+def print_summary(summary) -> None:
+    print(f"{len(summary.reports)} sources checked: "
+          f"{summary.total('new')} new, {summary.total('updated')} updated, "
+          f"{summary.total('unchanged')} unchanged articles; "
+          f"{sum(r.status == 'not_modified' for r in summary.reports)} sources not modified; "
+          f"{len(summary.failed_sources)} sources failed; "
+          f"{len(summary.failed_articles)} articles failed.")
+    for report in summary.failed_sources:
+        print(f"  source {report.source_id} failed: {report.url}: {report.error}")
+    for url, reason in summary.failed_articles[:50]:
+        print(f"  article failed: {url}: {reason}")
+    if len(summary.failed_articles) > 50:
+        print(f"  … and {len(summary.failed_articles) - 50} more failed articles")
+
+
+# ------------------------------------------------------------------------------------------
+
+
+@command("articles")
+def articles(args: argparse.Namespace) -> int:
+    from broadsheet.articles.export import export_jsonl
+
+    export_jsonl(sys.stdout)
+    return 0
+
+
+@command("extract")
+def extract(args: argparse.Namespace) -> int:
+    from broadsheet.ingest.offline import extract_lines
+
+    extract_lines(sys.stdin, sys.stdout)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+
+
+@command("demo")
+def demo(args: argparse.Namespace) -> int:
+    """Serve the sample publisher network on 127.0.0.1 and ingest it; then serve the app."""
+    from django.core.management import call_command
+
+    from broadsheet.demo.network import DemoNetwork
+    from broadsheet.demo.subscribe import subscribe_demo
+    from broadsheet.ingest.fetch import FetchPolicy
+
+    call_command("migrate", interactive=False, verbosity=0)
+    with DemoNetwork(port=args.network_port) as network:
+        print(f"Sample publisher network at {network.base_url}")
+        sources = subscribe_demo(network)
+        policy = FetchPolicy.from_settings(allow_private=True, host_delay=0.0, per_host=8)
+        from broadsheet.sources import state
+
+        summary = run_jobs_with_progress(state.jobs(sources), policy=policy)
+        print_summary(summary)
+        if args.no_serve:
+            return 0
+        return serve_with_worker(args.host, args.port,
+                                 extra_env={"BROADSHEET_FETCH_ALLOW_PRIVATE": "1",
+                                            "BROADSHEET_LOAD_PUBLISHERS": "0"})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Source scheduling state in the database: which sources are due, and what each check found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from broadsheet.ingest.pipeline import SourceJob
+
+from . import schedule
+from .models import Publisher, Source
+
+LEASE = timedelta(minutes=15)  # a claimed source is not handed out again for this long
+
+
+@dataclass
+class CheckOutcome:
+    source_id: int
+    ok: bool
+    not_modified: bool = False
+    error: str = ""
+    retry_after: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    last_modified: str = ""
+    published: list[datetime] = field(default_factory=list)
+    feed_title: str = ""
+
+    @classmethod
+    def failed(cls, source_id: int, error: str, retry_after: float | None) -> CheckOutcome:
+        return cls(source_id, ok=False, error=error, retry_after=retry_after)
+
+    @classmethod
+    def succeeded(cls, source_id: int, result, published: list[datetime], not_modified: bool,
+                  feed_title: str = "") -> CheckOutcome:
+        return cls(source_id, ok=True, not_modified=not_modified, headers=result.headers,
+                   etag=result.etag, last_modified=result.last_modified, published=published,
+                   feed_title=feed_title)
+
+
+def job_for(source: Source) -> SourceJob:
+    return SourceJob(
+        id=source.pk, url=source.url, kind=source.kind, publisher_id=source.publisher_id,
+        publisher_name=source.publisher.name, section=source.section,
+        language=source.publisher.language, etag=source.etag, last_modified=source.last_modified,
+        interval_seconds=source.interval_seconds, consecutive_errors=source.consecutive_errors,
+    )
+
+
+def jobs(sources) -> list[SourceJob]:
+    return [job_for(source) for source in sources.select_related("publisher")]
+
+
+def claim_due(limit: int, now: datetime | None = None) -> list[SourceJob]:
+    """Take up to ``limit`` due sources and lease them, so concurrent schedulers split the work."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = (Source.objects.select_for_update(skip_locked=True)
+               .filter(enabled=True, next_check_at__lte=now)
+               .order_by("next_check_at").values_list("id", flat=True)[:limit])
+        ids = list(due)
+        Source.objects.filter(id__in=ids).update(next_check_at=now + LEASE)
+    return jobs(Source.objects.filter(id__in=ids).order_by("id"))
+
+
+def record_checks(outcomes: list[CheckOutcome], now: datetime) -> None:
+    """Write every check's result and next check time, in one transaction per 500 sources."""
+    bounds = schedule.ScheduleBounds.from_settings()
+    for start in range(0, len(outcomes), 500):
+        chunk = outcomes[start:start + 500]
+        with transaction.atomic():
+            sources = Source.objects.in_bulk([o.source_id for o in chunk])
+            for outcome in chunk:
+                source = sources.get(outcome.source_id)
+                if source is not None:
+                    _apply(source, outcome, now, bounds)
+            Source.objects.bulk_update(list(sources.values()), _STATE_FIELDS)
+
+
+_STATE_FIELDS = ["status", "next_check_at", "interval_seconds", "etag", "last_modified",
+                 "consecutive_errors", "last_error", "last_error_at", "last_checked_at",
+                 "last_success_at", "title"]
+
+
+def _apply(source: Source, outcome: CheckOutcome, now: datetime,
+           bounds: schedule.ScheduleBounds) -> None:
+    source.last_checked_at = now
+    if outcome.ok:
+        plan = schedule.plan_after_success(now, source.interval_seconds, outcome.published,
+                                           outcome.headers, bounds, outcome.not_modified)
+        source.status = Source.Status.OK
+        source.consecutive_errors = 0
+        source.last_success_at = now
+        if not outcome.not_modified:
+            source.etag = outcome.etag[:500]
+            source.last_modified = outcome.last_modified[:100]
+        if outcome.feed_title and not source.title:
+            source.title = outcome.feed_title[:500]
+    else:
+        source.consecutive_errors += 1
+        plan = schedule.plan_after_error(now, source.interval_seconds, source.consecutive_errors,
+                                         outcome.retry_after, bounds)
+        source.status = (Source.Status.FAILING if source.consecutive_errors >= bounds.failing_after
+                         else Source.Status.ERROR)
+        source.last_error = outcome.error
+        source.last_error_at = now
+    source.next_check_at = plan.next_check_at
+    source.interval_seconds = plan.interval_seconds
+
+
+def placeholder_name(url: str) -> str:
+    """The name a publisher gets before Broadsheet learns its real one: the site's host."""
+    host = (urlsplit(url).hostname or url).lower()
+    return host.removeprefix("www.")
+
+
+def learn_publisher_name(publisher_id: int, source_url: str, name: str) -> None:
+    """Replace a placeholder publisher name with the one the publisher's pages declare."""
+    name = " ".join(name.split())[:200]
+    if not name or Publisher.objects.filter(name=name).exclude(pk=publisher_id).exists():
+        return
+    Publisher.objects.filter(pk=publisher_id, name=placeholder_name(source_url)).update(name=name)
+
+
+def due_count(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Source.objects.filter(enabled=True, next_check_at__lte=now).count()
+
+
+def failing_sources():
+    return Source.objects.filter(Q(status=Source.Status.FAILING) | Q(status=Source.Status.ERROR)
+                                 ).order_by(F("last_error_at").desc(nulls_last=True))
