@@ -76,7 +76,7 @@ class PreparedArticle:
 class PageJob:
     source: SourceJob
     entry: parse_stage.Entry
-    url: str  # normalised link, used to dedupe within a run
+    url: str  # normalised link of a page to fetch; "" when the entry itself is complete
 
 
 @dataclass
@@ -192,10 +192,11 @@ class Pipeline:
     """
 
     def __init__(self, policy: FetchPolicy | None = None, workers: int = 0,
-                 batch_size: int = 200) -> None:
+                 batch_size: int = 200, chunk_size: int = 64) -> None:
         self.policy = policy or FetchPolicy.from_settings()
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
+        self.chunk_size = chunk_size
         self._runner: asyncio.Runner | None = None
         self._fetcher: Fetcher | None = None
         self._pool: Executor | None = None
@@ -263,8 +264,11 @@ class Pipeline:
             page_jobs.extend(new_pages)
             ready.extend((job, entry) for entry in full)
 
-        prepared = self._runner.run(self._prepare_all(page_jobs, ready))
-        self._store(prepared, reports, now)
+        work: list[PageJob] = page_jobs + [PageJob(job, entry, "") for job, entry in ready]
+        for start in range(0, len(work), self.chunk_size):
+            # Stored chunk by chunk: a crash loses at most one chunk's work, never the batch's.
+            prepared = self._runner.run(self._prepare_all(work[start:start + self.chunk_size]))
+            self._store(prepared, reports, now)
         state.record_checks(outcomes, now)
         return list(reports.values())
 
@@ -350,21 +354,21 @@ class Pipeline:
                 tzinfo=UTC), reverse=True)[:MAX_PAGES_PER_SOURCE]
         return pages, full, unchanged
 
-    async def _prepare_all(self, pages: list[PageJob],
-                           ready: list[tuple[SourceJob, parse_stage.Entry]]) -> list:
-        """Fetch and prepare every page, prepare every complete entry; results keep their order."""
-        seen: dict[str, asyncio.Task] = {}
+    async def _prepare_all(self, work: list[PageJob]) -> list:
+        """Fetch and prepare pages (``url`` set) or prepare complete entries; keeps the order."""
+        seen: dict[str, asyncio.Future] = {}
         tasks = []
-        for page in pages:
-            if page.url not in seen:  # the same article in two feeds is fetched once per run
-                seen[page.url] = asyncio.ensure_future(self._prepare_page(page))
-            tasks.append(seen[page.url])
-        for job, entry in ready:
-            tasks.append(asyncio.ensure_future(
-                self._in_worker(prepare_entry, entry, entry.url or job.url)))
+        for item in work:
+            if not item.url:
+                tasks.append(asyncio.ensure_future(
+                    self._in_worker(prepare_entry, item.entry, item.entry.url or item.source.url)))
+                continue
+            if item.url not in seen:  # the same article in two feeds is fetched once per run
+                seen[item.url] = asyncio.ensure_future(self._prepare_page(item))
+            tasks.append(seen[item.url])
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        jobs = [(page.source, page.entry) for page in pages] + ready
-        return list(zip(jobs, results, strict=True))
+        return [((item.source, item.entry), result)
+                for item, result in zip(work, results, strict=True)]
 
     async def _prepare_page(self, page: PageJob) -> PreparedArticle:
         assert self._fetcher is not None
