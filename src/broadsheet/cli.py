@@ -312,16 +312,14 @@ def demo(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from broadsheet.demo.network import DemoNetwork
-    from broadsheet.demo.subscribe import subscribe_demo
     from broadsheet.ingest.fetch import FetchPolicy
+    from broadsheet.sources import state
 
     call_command("migrate", interactive=False, verbosity=0)
     with DemoNetwork(port=args.network_port) as network:
         print(f"Sample publisher network at {network.base_url}")
-        sources = subscribe_demo(network)
+        sources = _subscribe_demo(network)
         policy = FetchPolicy.from_settings(allow_private=True, host_delay=0.0, per_host=8)
-        from broadsheet.sources import state
-
         summary = run_jobs_with_progress(state.jobs(sources), policy=policy)
         print_summary(summary)
         if args.no_serve:
@@ -329,6 +327,20 @@ def demo(args: argparse.Namespace) -> int:
         return serve_with_worker(args.host, args.port,
                                  extra_env={"BROADSHEET_FETCH_ALLOW_PRIVATE": "1",
                                             "BROADSHEET_LOAD_PUBLISHERS": "0"})
+
+
+def _subscribe_demo(network):
+    """A source for every feed of the sample network (idempotent: the demo can run again)."""
+    from broadsheet.sources.models import Publisher, Source
+
+    urls = []
+    for feed in network.feeds():
+        publisher, _ = Publisher.objects.get_or_create(name=feed.publisher)
+        Source.objects.get_or_create(url=feed.url, defaults={
+            "publisher": publisher, "kind": feed.kind, "section": feed.section,
+            "title": feed.title})
+        urls.append(feed.url)
+    return Source.objects.filter(url__in=urls).order_by("id")
 
 
 if __name__ == "__main__":
