@@ -3,12 +3,32 @@
 Contract:
 - ``extract(html: str | bytes, url: str) -> Extracted`` (pure, no network, no database); raises
   ``ExtractionError`` when no article body can be found.
+
+The page is parsed once; metadata comes from JSON-LD, OpenGraph and meta tags
+(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``).
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+from trafilatura import load_html
+
+from broadsheet.ingest.extract_body import (
+    DEFAULT_OPTIONS,
+    Options,
+    render_html,
+    render_text,
+    run_trafilatura,
+    trim_blocks,
+)
+from broadsheet.ingest.extract_meta import read_metadata
+
+# Below this many words the "article" is a teaser, a login form or an error page.
+MIN_BODY_WORDS = 15
 
 
 @dataclass
@@ -29,3 +49,91 @@ class Extracted:
 
 class ExtractionError(ValueError):
     """No article could be extracted from the page."""
+
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""")
+# Browsers read these labels as windows-1252, a superset that maps 0x80-0x9f to printable
+# characters (curly quotes, dashes) where Latin-1 has control codes.
+_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii",
+                        "us-ascii", "iso_8859-1", "cp819", "ibm819"}
+
+
+def decode_html(data: bytes) -> str:
+    """Page bytes as text: byte-order mark, then the declared charset, then UTF-8.
+
+    A declared charset that Python does not know, or that does not fit the bytes, falls back to
+    UTF-8 with replacement characters rather than failing: a page with a few broken characters
+    is still worth reading.
+    """
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if match:
+        label = match.group(1).decode("ascii", errors="ignore").strip().lower()
+        if label in _WINDOWS_1252_LABELS:
+            label = "cp1252"
+        try:
+            codec = codecs.lookup(label).name
+        except LookupError:
+            codec = ""
+        if codec and codec not in ("utf-16-le", "utf-16-be", "utf-16"):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                if codec != "utf-8":
+                    # declared wrongly: UTF-8 is the likeliest truth on today's web
+                    try:
+                        return data.decode("utf-8")
+                    except UnicodeDecodeError:
+                        return data.decode(codec, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> Extracted:
+    """Body text, simple HTML body and metadata of the article page ``html`` fetched from ``url``.
+
+    Raises ``ExtractionError`` when the page holds no article body (empty page, login form,
+    index page of headlines).
+    """
+    text_input = decode_html(html) if isinstance(html, bytes) else html
+    if not text_input.strip():
+        raise ExtractionError("empty page")
+    # trafilatura parses str with an encoding declaration poorly; the text is decoded already
+    text_input = re.sub(r"^\s*<\?xml[^>]*\?>", "", text_input)
+    tree = load_html(text_input)
+    if tree is None:
+        raise ExtractionError("not an HTML page")
+
+    meta = read_metadata(tree, url)
+    body = run_trafilatura(tree, url, options)
+    if body is None:
+        raise ExtractionError("no article body found")
+    if options.trim:
+        trim_blocks(body, meta)
+    text = render_text(body)
+    if _word_count(text) < MIN_BODY_WORDS:
+        raise ExtractionError("no article body found")
+    return Extracted(
+        title=meta.title,
+        author=meta.author,
+        publisher=meta.publisher,
+        section=meta.section,
+        published_at=meta.published_at,
+        modified_at=meta.modified_at,
+        text=text,
+        html=render_html(body, url),
+        image_url=meta.image_url,
+        language=meta.language,
+        canonical_url=meta.canonical_url,
+        description=meta.description,
+    )

@@ -1,0 +1,483 @@
+"""Article body: trafilatura's block tree, trimmed of page chrome, rendered as text and HTML.
+
+trafilatura finds the region of the page that holds the article and returns it as a small XML
+tree of blocks (``p``, ``head``, ``list``/``item``, ``quote``, ``graphic``, ``table``) with
+inline ``hi`` (formatting) and ``ref`` (links). It often keeps a little too much at both ends: the
+headline, standfirst and byline above the first paragraph, and newsletter boxes, "related" link
+lists, share bars and copyright lines below the last one. ``trim_blocks`` removes those with
+general rules (position, link density, likeness to the page's own title and description, and
+phrases every publisher uses for its chrome). Text and HTML are rendered from the same trimmed
+blocks so that they always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urljoin
+
+from lxml.etree import _Element
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+
+from broadsheet.ingest.extract_meta import PageMeta
+
+_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
+
+# Phrases that only ever appear in a page's furniture, never in reporting. Matched against
+# blocks of limited length only (see _is_chrome), so an article quoting one of them in a long
+# paragraph survives.
+_CHROME = re.compile(
+    r"""
+    \b(newsletters?|unsubscribe)\b
+    |\bthanks?\s+(you\s+)?for\s+(signing\s+up|subscribing)\b
+    |\bsign\s+up\s+(for|to)\s+(our|the)\b
+    |\ball\s+rights\s+reserved\b
+    |(©|\(c\)\s*\d{4}|\bcopyright\b)
+    |\bshare\s+(via|this\s+(article|story)|on\s+(facebook|twitter|x|linkedin|whatsapp))\b
+    |\b(we|this\s+site)\s+uses?\s+cookies\b|\bcookie\s+(policy|settings|preferences)\b
+    |\bprivacy\s+(policy|notice)\b
+    |\bterms\s+(of\s+(use|service)|and\s+conditions)\b
+    |\bcomments?\s*(\(\d+\)|are\s+closed|policy)\b
+    |\b(leave|post|add)\s+a\s+comment\b
+    |\bpersonal,?\s+non-commercial\s+use\b
+    |\border\s+reprints\b
+    |\bwas\s+an\s+error\s+processing\b
+    |\bdownload\s+(our|the)\s+(free\s+)?app\b
+    |\benable\s+javascript\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Furniture that names itself in its first words: "Related stories", "Read more", "Share this".
+# Only for one-liners (_LABEL_WORDS), where it cannot be the start of a sentence of reporting.
+_LABEL = re.compile(
+    r"""
+    ^\W*(
+    (related|recommended|more|popular|trending|latest|top)\s+
+        (stories|articles|news|posts|reads|videos|links|coverage|content|from|on|in)
+    |(read|see|watch|listen)\s+(more|next|also|the\s+full|now|here)
+    |also\s+(read|see)|most\s+(read|popular|viewed|shared|watched)
+    |(share|follow|like)\s+(this|us|on|via)|share\b|follow\b
+    |(click|tap)\s+here|sign\s*up|subscribe|register|log\s*in
+    |advertisement|sponsored|print(\s+article)?|email\b
+    |an\s+error\s+(has\s+)?occurred|please\s+try\s+again|sorry\b
+    |(thanks?|thank\s+you)\b
+    |(you\s+)?may\s+(also\s+)?like|don.t\s+miss|editor.s\s+picks?
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_LABEL_WORDS = 10
+
+# A labelled pointer to another story: "Read more: ...", "[Related: ...]", "SEE ALSO: ...".
+_POINTER = re.compile(
+    r"^\W*(related(\s+(post|posts|stories|story|articles?|content|reading|coverage))?"
+    r"|(read|see|watch|listen)(\s+(more|also|next))?|more|also(\s+(read|see|on\s+\S+))?"
+    r"|don.t\s+miss|recommended|trending|top\s+stories|most\s+read)\s*[:|]",
+    re.IGNORECASE,
+)
+_POINTER_WORDS = 30
+
+# Lines that close an article: credits, contact lines, reading prompts. Only ever taken off the
+# end of the text, past the last paragraph of prose.
+_CREDITS = re.compile(
+    r"""
+    ^\W*((additional\s+)?reporting\s+by|(writing|editing|edited)\s+by)\b
+    |\bcontributed\s+(to\s+)?(this\s+)?(report|reporting|story|article)\b
+    |^\W*(write\s+to|email|e-mail|reach|contact)\s+(\w+\s+){0,4}(at|on|via)\b
+    |^\W*have\s+a\s+(news\s+)?tip\b
+    |\bfollow\s+(us|him|her|them|@\w+|(\w+\s+){1,4}on\s+(twitter|facebook|instagram|x))\b
+    |^\W*(copyright|©)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_CREDITS_WORDS = 40
+
+# "5 min read", "Reading time: 2 minutes", "Tempo de leitura: 1 minuto"
+_READING_TIME = re.compile(r"\b\d+\s*(min|mins|minutes?|minutos?|minuten)\b", re.IGNORECASE)
+
+# A byline or dateline on its own line: "By Jane Doe", "Jane Doe, Reporter", "Updated at 1:23 p.m."
+_BYLINE = re.compile(r"^\s*(by|from|von|par|por|di|door)\s+\S", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^\s*(updated|published|posted|last\s+updated|first\s+published)\b", re.IGNORECASE
+)
+# a reference or a source given as a bare address: content even when it is all link
+_CITATION = re.compile(r"^\s*(\[\d+\]|\d+\.\s|https?://|www\.)")
+_TIMESTAMP = re.compile(
+    r"^\s*\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:?\d\d)?)?\s*$"
+)
+_NON_PROSE = re.compile(
+    r"^\s*(https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|"
+    r"\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:?\d\d)?)?)\s*$",
+    re.IGNORECASE,
+)
+_DATELIKE = re.compile(
+    r"\b(\d{1,2}:\d\d\s*(am|pm|a\.m\.|p\.m\.)?|\d{1,2}\.\d\d\s*(am|pm|a\.m\.|p\.m\.)|\d{4}-\d\d-\d\d|"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|"
+    r"\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})\b",
+    re.IGNORECASE,
+)
+
+# Lines that close an article page: tags, categories, comment counters, "filed under".
+_TRAILER = re.compile(
+    r"^\s*(tags?|topics?|filed\s+under|posted\s+in|categor(y|ies)|comments?|share|related)\b",
+    re.IGNORECASE,
+)
+
+_BLOCKS = {"p", "head", "list", "quote", "graphic", "table", "code"}
+
+
+@dataclass
+class Options:
+    """Extraction settings, exposed so the benchmark can compare them."""
+
+    favor_precision: bool = False
+    fast: bool = False
+    trim: bool = True
+    keep_images: bool = True
+
+
+DEFAULT_OPTIONS = Options()
+
+
+def run_trafilatura(tree: HtmlElement, url: str, options: Options) -> _Element | None:
+    """trafilatura's body tree for the page (comments off), or None when it finds nothing."""
+    document = bare_extraction(
+        tree,
+        url=url or None,
+        include_comments=False,
+        include_tables=True,
+        include_images=options.keep_images,
+        include_formatting=True,
+        include_links=True,
+        favor_precision=options.favor_precision,
+        fast=options.fast,
+        with_metadata=False,
+    )
+    if document is None:
+        return None
+    return document.body
+
+
+def block_text(element: _Element) -> str:
+    """A block's visible text on one line."""
+    return _SPACES.sub(" ", "".join(element.itertext())).strip()
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(text)]
+
+
+class _Block:
+    """One top-level block of the body with the measures the trimming rules use, computed once."""
+
+    __slots__ = ("element", "tag", "text", "words", "count", "_density")
+
+    def __init__(self, element: _Element) -> None:
+        self.element = element
+        self.tag = element.tag
+        self.text = block_text(element)
+        self.words = _words(self.text)
+        self.count = len(self.words)
+        self._density: float | None = None
+
+    @property
+    def link_density(self) -> float:
+        """Share of the block's characters inside links."""
+        if self._density is None:
+            total = len(self.text)
+            linked = sum(len(block_text(ref)) for ref in self.element.iter("ref"))
+            self._density = min(linked / total, 1.0) if total else 0.0
+        return self._density
+
+    def link_led_items(self) -> float:
+        """Share of a list's items that open with a link: the shape of "related" lists."""
+        items = [item for item in self.element.iter("item") if block_text(item)]
+        if not items:
+            return 0.0
+        led = 0
+        for item in items:
+            first = next((ref for ref in item.iter("ref") if block_text(ref)), None)
+            if first is not None and block_text(item).startswith(block_text(first)[:20]):
+                led += 1
+        return led / len(items)
+
+    def is_chrome(self, max_words: int) -> bool:
+        """Furniture: a link list, a mostly-linked line, page data, or furniture phrases."""
+        if self.tag == "list" and self.link_density > 0.6:
+            return True
+        if _NON_PROSE.match(self.text):
+            return True
+        if self.count <= max_words and _CHROME.search(self.text):
+            return True
+        if self.count <= _LABEL_WORDS and _LABEL.search(self.text):
+            return True
+        return self.tag != "list" and self.count <= 40 and self.link_density > 0.7
+
+    def is_prose(self) -> bool:
+        """Certainly article prose: a paragraph long enough, not links, not furniture."""
+        return (
+            self.tag in ("p", "quote")
+            and self.count >= 20
+            and self.link_density < 0.5
+            and not _CHROME.search(self.text)
+        )
+
+    def is_short_prose(self) -> bool:
+        """A sentence or two of reporting: articles often end on short paragraphs."""
+        return (
+            self.tag in ("p", "quote")
+            and self.count >= 10
+            and self.link_density < 0.3
+            and not _CHROME.search(self.text)
+            and not _LABEL.search(self.text)
+        )
+
+
+def _similar(words: list[str], reference: list[str]) -> bool:
+    """Whether a block repeats a reference (the headline) almost word for word."""
+    a, b = words, reference
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    if len(shorter) < 3:
+        return False
+    if len(shorter) >= 0.6 * len(longer) and " ".join(shorter) in " ".join(longer):
+        return True
+    set_a, set_b = set(a), set(b)
+    return len(set_a & set_b) >= 0.85 * max(len(set_a), len(set_b))
+
+
+# word limits for the furniture phrases: strict in mid-article, loose above and below it
+_MID_WORDS = 15
+_EDGE_WORDS = 60
+
+
+def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
+    """Drop headline/kicker/byline blocks before the article and chrome blocks around it.
+
+    Returns the removed blocks with the rule that removed each, for the benchmark's reports.
+    """
+    removed: list[tuple[_Element, str]] = []
+    kept = [_Block(child) for child in body if child.tag in _BLOCKS]
+
+    def drop(block: _Block, reason: str) -> None:
+        body.remove(block.element)
+        removed.append((block.element, reason))
+        kept.remove(block)
+
+    title = _words(meta.title)
+    titles = [t for t in (title, _words(meta.site_name)) if t]
+    authors = [a.strip() for a in meta.author.split(",") if a.strip()]
+    own_addresses = {u.rstrip("/") for u in (meta.url, meta.canonical_url) if u}
+
+    # 1. the top: headline, kicker, standfirst, byline and dateline above the first paragraph
+    for block in list(kept):
+        text, short = block.text, block.count <= 12
+        if block.tag in ("head", "graphic") or not text:
+            drop(block, "top: heading")
+        elif any(_similar(block.words, ref) for ref in titles):
+            drop(block, "top: repeats the title")
+        elif short and (
+            _BYLINE.search(text)
+            or _DATELINE.search(text)
+            or _DATELIKE.search(text)
+            or _READING_TIME.search(text)
+        ):
+            drop(block, "top: byline or date")
+        elif short and any(author in text for author in authors):
+            drop(block, "top: author")
+        elif block.is_chrome(_EDGE_WORDS):
+            drop(block, "top: chrome")
+        else:
+            break
+
+    # 2. anywhere: short furniture blocks, lone links to other pages, the headline again, and
+    #    blocks the page repeats near the top (a standfirst printed twice) or back to back
+    seen: set[str] = set()
+    previous = ""
+    for index, block in enumerate(list(kept)):
+        text, count = block.text, block.count
+        if text and (
+            text.rstrip("/") in own_addresses
+            or _TIMESTAMP.match(text)
+            or (count <= _MID_WORDS and _CHROME.search(text))
+            or (count <= _LABEL_WORDS and _LABEL.search(text))
+            or (count <= _POINTER_WORDS and _POINTER.search(text))
+        ):
+            drop(block, "chrome phrase")
+            continue
+        if (
+            block.tag == "p"
+            and 3 <= count <= 30
+            and block.link_density >= 0.9
+            and not _CITATION.match(text)
+        ):
+            drop(block, "link to another page")
+            continue
+        if count <= 30 and _similar(block.words, title):
+            drop(block, "repeats the title")
+            continue
+        key = " ".join(block.words)
+        if count >= 10 and (key == previous or key in seen):
+            drop(block, "repeated block")
+            continue
+        if index < 4:
+            seen.add(key)
+        previous = key
+
+    # 3. the bottom. Past the last paragraph of prose, the first piece of furniture (newsletter
+    #    box, share bar, related links) starts the page's footer: cut from there, unless prose
+    #    follows it. Then peel headings, datelines, credits and furniture off the end.
+    last_prose = max((i for i, block in enumerate(kept) if block.is_prose()), default=-1)
+    tail = kept[last_prose + 1 :]
+    for position, block in enumerate(tail):
+        if block.is_chrome(_EDGE_WORDS) or (block.tag == "list" and block.link_led_items() >= 0.6):
+            rest = tail[position:]
+            if not any(follower.is_short_prose() for follower in rest[1:]):
+                for follower in rest:
+                    drop(follower, "bottom: footer")
+                break
+    for block in reversed(list(kept)):
+        text, count = block.text, block.count
+        if block.is_prose():
+            break
+        if block.tag in ("head", "graphic") or not text:
+            drop(block, "bottom: heading")
+        elif (
+            _TRAILER.search(text)
+            or (count <= 12 and _DATELINE.search(text))
+            or (count <= _CREDITS_WORDS and _CREDITS.search(text))
+        ):
+            drop(block, "bottom: trailer")
+        elif block.is_chrome(_EDGE_WORDS):
+            drop(block, "bottom: chrome")
+        else:
+            break
+    return removed
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def _inline_text(element: _Element) -> str:
+    """Text of a block, with line breaks kept as newlines."""
+    parts: list[str] = []
+
+    def walk(node: _Element) -> None:
+        if node.tag == "lb":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def render_text(body: _Element) -> str:
+    """Plain text: one block per paragraph, blank lines between; list items one per line."""
+    paragraphs: list[str] = []
+    for element in body:
+        if element.tag == "list":
+            items = [_inline_text(item) for item in element if item.tag == "item"]
+            text = "\n".join(f"- {item}" for item in items if item)
+        elif element.tag == "table":
+            rows = []
+            for row in element.iter("row"):
+                cells = [_inline_text(cell) for cell in row if cell.tag == "cell"]
+                rows.append(" | ".join(c for c in cells if c))
+            text = "\n".join(r for r in rows if r)
+        elif element.tag == "graphic":
+            text = ""
+        else:
+            text = _inline_text(element)
+        if text:
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+_HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "", "#sub": "", "#sup": ""}
+
+
+def _render_inline(node: _Element, base_url: str) -> str:
+    parts: list[str] = [escape(node.text or "", quote=False)]
+    for child in node:
+        inner = _render_inline(child, base_url)
+        if child.tag == "hi":
+            tag = _HI_TAGS.get(child.get("rend") or "", "")
+            parts.append(f"<{tag}>{inner}</{tag}>" if tag and inner.strip() else inner)
+        elif child.tag == "ref":
+            target = (child.get("target") or "").strip()
+            if target and not target.lower().startswith(("javascript:", "data:")):
+                href = escape(urljoin(base_url, target))
+                parts.append(f'<a href="{href}">{inner}</a>')
+            else:
+                parts.append(inner)
+        elif child.tag == "lb":
+            parts.append("<br>")
+        elif child.tag == "graphic":
+            parts.append("")
+        else:
+            parts.append(inner)
+        parts.append(escape(child.tail or "", quote=False))
+    return "".join(parts).strip()
+
+
+def _render_figure(element: _Element, base_url: str) -> str:
+    src = (element.get("src") or "").strip()
+    if not src:
+        return ""
+    alt = element.get("alt") or element.get("title") or ""
+    img = f'<img src="{escape(urljoin(base_url, src))}" alt="{escape(alt)}">'
+    caption = element.get("title") or ""
+    if caption:
+        return f"<figure>{img}<figcaption>{escape(caption, quote=False)}</figcaption></figure>"
+    return f"<figure>{img}</figure>"
+
+
+def render_html(body: _Element, base_url: str) -> str:
+    """Simple HTML: p, h2-h4, ul/ol/li, blockquote, figure/img/figcaption, a, em, strong."""
+    out: list[str] = []
+    for element in body:
+        tag = element.tag
+        if tag == "graphic":
+            out.append(_render_figure(element, base_url))
+        elif tag == "head":
+            level = (element.get("rend") or "h2").lstrip("h")
+            number = min(max(int(level) if level.isdigit() else 2, 2), 4)
+            inner = _render_inline(element, base_url)
+            if inner:
+                out.append(f"<h{number}>{inner}</h{number}>")
+        elif tag == "list":
+            kind = "ol" if element.get("rend") == "ol" else "ul"
+            items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
+            items = [i for i in items if i]
+            if items:
+                out.append(f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>")
+        elif tag == "quote":
+            inner = _render_inline(element, base_url)
+            if inner:
+                out.append(f"<blockquote><p>{inner}</p></blockquote>")
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = [_render_inline(c, base_url) for c in row if c.tag == "cell"]
+                cells = [c for c in cells if c]
+                if cells:
+                    out.append("<p>" + " | ".join(cells) + "</p>")
+        else:
+            figures = [g for g in element.iter("graphic")]
+            inner = _render_inline(element, base_url)
+            if inner:
+                out.append(f"<p>{inner}</p>")
+            out.extend(_render_figure(g, base_url) for g in figures)
+    return "\n".join(part for part in out if part)
