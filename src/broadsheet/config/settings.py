@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "huey.contrib.djhuey",
+    "broadsheet.readers",
     "broadsheet.sources",
     "broadsheet.articles",
     "broadsheet.web",
@@ -74,6 +75,7 @@ TEMPLATES = [
 
 DATABASES = {"default": database_config(env("DATABASE_URL"), HOME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "readers.User"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
