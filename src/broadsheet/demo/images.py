@@ -45,7 +45,7 @@ def article_png(key: str, section: str, width: int = IMAGE_WIDTH,
     raw = sky * horizon + ground * (height - horizon)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b""))
+            + _chunk(b"IDAT", zlib.compress(raw, 1)) + _chunk(b"IEND", b""))
 
 
 def logo_svg(name: str, colour: str, accent: str) -> bytes:

@@ -58,6 +58,11 @@ class InstallResult:
     def created(self) -> int:
         return self.publishers_created + self.sources_created
 
+    def __str__(self) -> str:
+        return (f"{self.publishers_created} publishers and {self.sources_created} sources added; "
+                f"{self.publishers_existing} publishers and {self.sources_existing} sources "
+                f"were already present")
+
 
 def catalog_path() -> Path:
     """Where the bundled catalogue lives inside the installed package."""
