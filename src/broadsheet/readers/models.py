@@ -42,3 +42,43 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+TRIAL_DAYS = 14
+
+
+class Membership(models.Model):
+    """A reader's membership: a free trial, then a paid subscription.
+
+    States: trialing, active, past due (payment failed, still reading while the payment is
+    retried), cancelled (reading until the paid period ends), expired.
+    """
+
+    class State(models.TextChoices):
+        TRIALING = "trialing", "Free trial"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Payment past due"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.TRIALING)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_state_display()}"
+
+    def has_access(self, now) -> bool:
+        """Whether this membership reads full text at ``now``."""
+        if self.state == self.State.TRIALING:
+            return self.trial_ends_at is not None and now < self.trial_ends_at
+        if self.state in (self.State.ACTIVE, self.State.PAST_DUE):
+            return True
+        if self.state == self.State.CANCELLED:
+            return self.current_period_end is not None and now < self.current_period_end
+        return False
