@@ -331,16 +331,10 @@ def demo(args: argparse.Namespace) -> int:
 
 def _subscribe_demo(network):
     """A source for every feed of the sample network (idempotent: the demo can run again)."""
-    from broadsheet.sources.models import Publisher, Source
+    from broadsheet.sources.models import Source
 
-    urls = []
-    for feed in network.feeds():
-        publisher, _ = Publisher.objects.get_or_create(name=feed.publisher)
-        Source.objects.get_or_create(url=feed.url, defaults={
-            "publisher": publisher, "kind": feed.kind, "section": feed.section,
-            "title": feed.title})
-        urls.append(feed.url)
-    return Source.objects.filter(url__in=urls).order_by("id")
+    network.install()
+    return Source.objects.filter(url__in=[feed.url for feed in network.feeds()]).order_by("id")
 
 
 if __name__ == "__main__":
