@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export BROADSHEET_HOME ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-postgres lint browsers clean
+.PHONY: setup run test test-deps test-sqlite test-postgres lint clean
 
 $(BIN)/broadsheet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,12 @@ run: setup
 	$(BIN)/broadsheet run
 
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 
-test: setup lint test-sqlite test-postgres
+test: setup test-deps lint test-sqlite test-postgres
+
+test-deps: setup
+	./scripts/test-deps.sh
 
 test-sqlite: setup
 	BROADSHEET_HOME=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest

@@ -1,4 +1,4 @@
-"""Turn ``DATABASE_URL`` into Django's DATABASES entry."""
+"""Turn ``DATABASE_URL`` and ``BROADSHEET_SMTP_URL`` into Django settings."""
 
 from __future__ import annotations
 
@@ -53,3 +53,16 @@ def database_config(url: str, home: Path) -> dict:
         }
     raise SettingError(
         f"DATABASE_URL={url!r}: unsupported scheme {scheme!r} (use sqlite or postgres)")
+
+
+def smtp_config(url: str) -> tuple[str, int, str, str, bool, bool] | None:
+    """``smtp://user:pass@host:port`` -> (host, port, user, password, use_tls, use_ssl)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise SettingError(f"BROADSHEET_SMTP_URL={url!r}: expected smtp://HOST:PORT or smtps://")
+    ssl = parts.scheme == "smtps"
+    starttls = parse_qs(parts.query).get("starttls", ["0"])[-1] in {"1", "true", "yes"}
+    return (parts.hostname, parts.port or (465 if ssl else 25), unquote(parts.username or ""),
+            unquote(parts.password or ""), starttls, ssl)

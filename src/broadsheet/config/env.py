@@ -91,6 +91,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_WORKERS", int, "2", "Huey worker threads in `broadsheet worker`/`run`."),
     Setting("BROADSHEET_LOAD_PUBLISHERS", _bool, "1",
             "Load the bundled publisher list on first start of `broadsheet run`."),
+    Setting("BROADSHEET_SITE_URL", str, "http://127.0.0.1:8000",
+            "The address readers use, for links in emails and feeds."),
+    Setting("BROADSHEET_SMTP_URL", str, "",
+            "Mail server, smtp://USER:PASS@HOST:PORT (smtps:// for TLS, ?starttls=1 for "
+            "STARTTLS); empty means emails are written to $BROADSHEET_HOME/mail/."),
+    Setting("BROADSHEET_EMAIL_FROM", str, "Broadsheet <news@localhost>",
+            "Sender of password-reset and membership emails."),
+    Setting("BROADSHEET_TRIAL_DAYS", int, "14", "Length of the free trial that sign-up starts."),
+    Setting("BROADSHEET_BILLING", str, "none",
+            "`stripe` to take payments with Stripe Checkout; `none` runs without payments "
+            "(members are made by an admin or `broadsheet users create --member`)."),
+    Setting("BROADSHEET_STRIPE_SECRET_KEY", str, "", "Stripe API secret key (sk_...)."),
+    Setting("BROADSHEET_STRIPE_WEBHOOK_SECRET", str, "",
+            "Signing secret of the Stripe webhook endpoint (whsec_...)."),
+    Setting("BROADSHEET_STRIPE_PRICE_ID", str, "",
+            "Stripe Price of the monthly membership (price_...)."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

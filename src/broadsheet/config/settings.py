@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from .database import database_config
+from .database import database_config, smtp_config
 from .env import env, home
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "broadsheet.readers",
     "broadsheet.sources",
+    "broadsheet.curation",
     "broadsheet.articles",
     "broadsheet.web",
 ]
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "broadsheet.web.context_processors.navigation",
             ],
         },
     },
@@ -142,3 +144,27 @@ SCHEDULE = {
 }
 EXTRACT_WORKERS = env("BROADSHEET_EXTRACT_WORKERS")
 LOAD_PUBLISHERS = env("BROADSHEET_LOAD_PUBLISHERS")
+
+SITE_URL = env("BROADSHEET_SITE_URL").rstrip("/")
+TRIAL_DAYS = env("BROADSHEET_TRIAL_DAYS")
+BILLING = env("BROADSHEET_BILLING")
+STRIPE = {
+    "secret_key": env("BROADSHEET_STRIPE_SECRET_KEY"),
+    "webhook_secret": env("BROADSHEET_STRIPE_WEBHOOK_SECRET"),
+    "price_id": env("BROADSHEET_STRIPE_PRICE_ID"),
+}
+DEFAULT_FROM_EMAIL = env("BROADSHEET_EMAIL_FROM")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+_smtp = smtp_config(env("BROADSHEET_SMTP_URL"))
+if _smtp:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+     EMAIL_USE_SSL) = _smtp
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = HOME / "mail"
+
+LOGIN_URL = "signin"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"

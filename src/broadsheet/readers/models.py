@@ -82,3 +82,59 @@ class Membership(models.Model):
         if self.state == self.State.CANCELLED:
             return self.current_period_end is not None and now < self.current_period_end
         return False
+
+
+class Follow(models.Model):
+    """A reader follows a publisher, a section or a topic (a word or phrase)."""
+
+    class Kind(models.TextChoices):
+        PUBLISHER = "publisher", "Publisher"
+        SECTION = "section", "Section"
+        TOPIC = "topic", "Topic"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follows")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    publisher = models.ForeignKey("sources.Publisher", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="followers")
+    section = models.ForeignKey("curation.Section", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="followers")
+    topic = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "publisher"], name="follow_once_publisher",
+                                    condition=models.Q(kind="publisher")),
+            models.UniqueConstraint(fields=["user", "section"], name="follow_once_section",
+                                    condition=models.Q(kind="section")),
+            models.UniqueConstraint(fields=["user", "topic"], name="follow_once_topic",
+                                    condition=models.Q(kind="topic")),
+        ]
+
+    def __str__(self) -> str:
+        target = self.publisher or self.section or self.topic
+        return f"{self.user} follows {target}"
+
+
+class SavedArticle(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    saved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-saved_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "article"], name="save_once")]
+
+
+class ReadingHistory(models.Model):
+    """The articles a reader opened; one row per article, its time updated on each reading."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="history")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(db_index=True)
+    full = models.BooleanField(default=False, help_text="Read in full, not the teaser")
+
+    class Meta:
+        ordering = ["-read_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "article"], name="history_once")]

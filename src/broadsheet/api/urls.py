@@ -1,0 +1,3 @@
+"""Machine surfaces: the JSON API, feeds out, the Google Reader API. (Filled in by the API work.)"""
+
+urlpatterns: list = []

@@ -1,0 +1,15 @@
+"""Context every page needs: the sections in the navigation."""
+
+from django.core.cache import cache
+
+from broadsheet.curation.models import Section
+
+NAV_CACHE_KEY = "web:nav-sections"
+
+
+def navigation(request) -> dict:
+    sections = cache.get(NAV_CACHE_KEY)
+    if sections is None:
+        sections = list(Section.objects.filter(in_navigation=True).values("name", "slug"))
+        cache.set(NAV_CACHE_KEY, sections, 300)
+    return {"nav_sections": sections}
