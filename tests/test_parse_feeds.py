@@ -17,6 +17,7 @@ from broadsheet.ingest.parse import (
     ParseError,
     decode_body,
     discover_feeds,
+    html_to_text,
     looks_like_full_content,
     parse_feed,
     sniff_kind,
@@ -378,6 +379,22 @@ def test_duplicate_guids_keep_the_first():
     ]
 
 
+def test_bare_token_guids_are_not_taken_for_links():
+    body = b"""<rss version="2.0"><channel><title>T</title>
+    <item><title>a</title><guid>12345</guid></item>
+    <item><title>b</title><guid>https://p.example/post/9</guid></item>
+    <item><title>c</title><guid>/post/10</guid></item>
+    <item><title>d</title><link>https://p.example/a/d</link><guid>4567</guid></item>
+    </channel></rss>"""
+    entries = parse_feed(body, "https://p.example/feeds/main.xml").entries
+    assert [(e.guid, e.url) for e in entries] == [
+        ("12345", ""),
+        ("https://p.example/post/9", "https://p.example/post/9"),
+        ("https://p.example/post/10", "https://p.example/post/10"),
+        ("4567", "https://p.example/a/d"),
+    ]
+
+
 def test_double_escaped_titles_are_decoded():
     body = b"""<rss version="2.0"><channel><title>T</title><item>
     <title>Tom &amp;amp; Jerry &amp;#8217;s day &lt;b&gt;out&lt;/b&gt;</title>
@@ -443,6 +460,18 @@ def test_articles_that_mention_entities_are_not_refused():
     assert parse_feed(body, "https://s.example/feed").entries[0].title == "How XXE works"
 
 
+def test_feeds_made_of_huge_numbers_of_elements_are_refused():
+    nested = ("<rss><channel>" + "<x>" * 150_000 + "</x>" * 150_000 + "</channel></rss>").encode()
+    with pytest.raises(ParseError, match="more than 200,000 XML tags"):
+        parse_feed(nested, "https://evil.example/feed")
+    # Markup inside CDATA is content, not elements: a long article does not count.
+    article = "<p>word</p>" * 150_000
+    body = f"""<rss version="2.0"><channel><title>T</title><item><title>Long read</title>
+    <link>https://l.example/1</link><description><![CDATA[{article}]]></description>
+    </item></channel></rss>""".encode()
+    assert parse_feed(body, "https://l.example/feed").entries[0].has_full_content is True
+
+
 # ----------------------------------------------------------------------------- full content rule
 
 
@@ -461,6 +490,14 @@ def test_full_content_rule():
     assert looks_like_full_content("") is False
     # Chinese has no spaces between words: characters count half a word each.
     assert looks_like_full_content("<p>" + "港口渡轮时刻表" * 50 + "。</p>") is True
+
+
+def test_html_to_text_drops_scripts_styles_and_comments():
+    markup = "İstanbul <SCRIPT>var a = '<b>';</Script > ferry<!-- note --><style>p{}</style> times"
+    assert html_to_text(markup) == "İstanbul ferry times"
+    assert html_to_text("<p>One</p><p>two &amp; <stylesheet>three</p><script>x") == (
+        "One two & three"
+    )
 
 
 # ----------------------------------------------------------------------------- discovery, sniffing
