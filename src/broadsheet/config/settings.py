@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "broadsheet.curation",
     "broadsheet.articles",
     "broadsheet.web",
+    "broadsheet.api",
 ]
 
 MIDDLEWARE = [
