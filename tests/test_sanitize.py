@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from broadsheet.ingest import sanitize
 from broadsheet.ingest.sanitize import (
     LINK_REL,
     html_to_text,
@@ -104,6 +105,11 @@ HOSTILE = [
     ("pixel path", '<img src="https://stats.example/pixel.gif?u=1"><p>ok</p>', "ok"),
     ("beacon host", '<img src="https://beacon.example.net/v1/b.png"><p>ok</p>', "ok"),
     ("tracking folder", '<img src="https://mail.example/tracking/open/123.png"><p>ok</p>', "ok"),
+    ("hidden pixel", '<img src="https://cdn.example/a.gif" style="display: none"><p>ok</p>',
+     "ok"),
+    ("1px styled pixel",
+     '<img src="https://cdn.example/a.gif" style="width:1px;height:1px"><p>ok</p>', "ok"),
+    ("hidden attribute", '<img src="https://cdn.example/a.gif" hidden><p>ok</p>', "ok"),
     ("analytics host", '<img src="https://www.google-analytics.com/collect?v=1"><p>ok</p>', "ok"),
     ("meta refresh", '<meta http-equiv="refresh" content="0;url=https://evil.example/"><p>ok</p>',
      "ok"),
@@ -278,6 +284,14 @@ def test_publisher_rel_values_are_replaced() -> None:
         ('<img src="https://cdn.example/spacer.gif">', None),
         ('<img src="https://cdn.example/a.jpg" height="1px">', None),
         ('<img src="https://pixel.example.com/a.jpg">', None),
+        ('<img src="https://cdn.example/a.jpg" style="opacity:0">', None),
+        ('<img src="https://cdn.example/a.jpg" style="DISPLAY : none">', None),
+        ('<img src="https://cdn.example/a.jpg" style="border:0;width:1px">', None),
+        ('<img src="https://cdn.example/a.jpg" hidden>', None),
+        ('<img src="https://cdn.example/a.jpg" style="max-width:1px; line-height:1">',
+         "https://cdn.example/a.jpg"),
+        ('<img src="https://cdn.example/a.jpg" style="width:100px">', "https://cdn.example/a.jpg"),
+        ('<img src="https://cdn.example/spacer_1x1.gif">', None),
     ],
 )
 def test_image_sources(img: str, expected_src: str | None) -> None:
@@ -388,6 +402,15 @@ def test_sanitizing_twice_changes_nothing(html: str) -> None:
     once = sanitize_html(html, BASE)
     assert sanitize_html(once, BASE) == once
     assert_safe(once)
+
+
+def test_markup_that_never_settles_falls_back_to_escaped_text(monkeypatch) -> None:
+    # No markup settles within zero extra rounds, so every input takes the last-resort path.
+    monkeypatch.setattr(sanitize, "_MAX_ROUNDS", 0)
+    out = sanitize_html("<h2>T &amp; U</h2><ul><li>a<script>x</script></li></ul>", BASE)
+    assert out == "<p>T &amp; U</p><p>a</p>"
+    monkeypatch.undo()
+    assert sanitize_html(out, BASE) == out
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ NORMALIZE = [
     ("https://xn--bcher-kva.example/", "https://xn--bcher-kva.example/"),
     ("https://user:secret@example.com/a", "https://example.com/a"),
     ("https://[2001:DB8:0:0::1]/a", "https://[2001:db8::1]/a"),
+    ("https://b%C3%BCcher.example/", "https://xn--bcher-kva.example/"),
+    ("https://%65xample.com/", "https://example.com/"),
     ("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/a"),
     ("https://news_site.example.com/", "https://news_site.example.com/"),
     # ports
@@ -172,8 +174,10 @@ CANONICAL = [
     (STORY, "story-slug?utm_medium=x", STORY),
     (STORY, "//www.example.com/news/2024/story-slug", STORY),
     ("http://www.example.com/news/2024/story-slug", STORY, STORY),  # declared https wins
-    (STORY, "http://www.example.com/news/2024/story-slug",
+    (STORY, "http://www.example.com/news/2024/story-slug", STORY),  # never downgraded
+    ("http://www.example.com/news/2024/story-slug", "/news/2024/story-slug",
      "http://www.example.com/news/2024/story-slug"),
+    (STORY, "http://www.example.com:443/news/2024/story-slug", STORY),
     (STORY, "  " + STORY + "  ", STORY),
     # implausible declared canonicals are ignored
     (STORY, "https://www.example.com/", STORY),

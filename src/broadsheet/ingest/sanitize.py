@@ -26,11 +26,14 @@ What survives ``sanitize_html``:
   ``data:`` URI, or a file named like ``placeholder``/``blank``/``spacer``/``lazy``/``loading``),
   the first usable of ``data-src``, ``data-lazy-src``, ``data-original``, ``data-srcset`` and
   ``srcset`` (its first candidate) becomes ``src``.
-- Tracking pixels are dropped: an image whose ``width`` or ``height`` is 0 or 1, whose file name
-  (without extension) is ``pixel``, ``beacon``, ``1x1``, ``spacer``, ``blank``, ``transparent``,
-  ``clear``, ``track``, ``tracking`` or ``tracker``, which sits in a folder named ``pixel(s)``,
+- Tracking pixels are dropped: an image whose ``width`` or ``height`` is 0 or 1, which is
+  ``hidden`` or styled out of sight (``display:none``, ``visibility:hidden``, ``opacity:0``, a
+  width or height of 0 or 1 px), whose file name (without extension) is ``pixel``, ``beacon``,
+  ``spacer``, ``blank``, ``transparent``, ``clear``, ``track``, ``tracking`` or ``tracker`` or
+  has ``1x1`` as a word (``spacer_1x1.gif``), which sits in a folder named ``pixel(s)``,
   ``beacon(s)``, ``tracking`` or ``tracker``, or whose host starts with such a label (``pixel.``,
-  ``beacon.``, ...) or contains an ``analytics`` label word (``google-analytics.com``).
+  ``beacon.``, ...) or contains an ``analytics`` label word (``google-analytics.com``). Words
+  merely containing these (``google-pixel-review.jpg``) are not enough.
 - Paragraphs, headings and figures left empty, and emphasis or links left without text, are
   removed.
 
@@ -79,7 +82,8 @@ _LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-srcset", "src
 _ATTRIBUTES = {
     "*": {"dir", "lang"},
     "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height", "title", *_LAZY_ATTRS},
+    # style and hidden only reach the post-pass, to spot hidden pixels; they are never output.
+    "img": {"src", "alt", "width", "height", "title", "style", "hidden", *_LAZY_ATTRS},
     "abbr": {"title"},
     "dfn": {"title"},
     "ol": {"start", "reversed"},
@@ -97,6 +101,12 @@ _ENUM_ATTRS = {
     "scope": {"row", "col", "rowgroup", "colgroup"},
     "reversed": {"", "reversed"},
 }
+# An image styled out of sight or down to a single pixel.
+_HIDDEN_STYLE_RE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)"
+    r"|(?:^|[;\s])(?:width|height)\s*:\s*[01](?:\.0*)?(?:px)?\s*(?:;|$|!)",
+    re.IGNORECASE,
+)
 _LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 # Characters a browser strips from the ends of a URL (C0 controls and space).
 _URL_TRIM = "".join(chr(c) for c in range(0x21))
@@ -192,6 +202,10 @@ def _make_filter(base_url: str):
                 return urls.image(value)
             if attr in ("srcset", "data-srcset"):
                 return urls.image(_first_srcset_url(value))
+            if attr == "style":
+                return "hidden" if _HIDDEN_STYLE_RE.search(value) else None
+            if attr == "hidden":
+                return "hidden"
         if attr in _NUMERIC_ATTRS:
             return _number(value)
         if attr in _ENUM_ATTRS:
@@ -258,6 +272,8 @@ def is_tracking_image(url: str, width: str = "", height: str = "") -> bool:
     host, dirs, stem = _path_parts(url)
     if stem in _TRACKER_NAMES or any(d in _TRACKER_DIRS for d in dirs):
         return True
+    if "1x1" in _WORD_SPLIT.split(stem):
+        return True
     labels = host.split(".")
     if labels[0] in _TRACKER_HOST_FIRST:
         return True
@@ -281,7 +297,7 @@ def _rewrite_img(attrs: str) -> str:
     if candidates and (not src or _is_placeholder(unescape(src))):
         usable = [c for c in candidates if not _is_placeholder(unescape(c))]
         src = (usable or candidates)[0]
-    if not src:
+    if not src or "hidden" in values or "style" in values:
         return ""
     if is_tracking_image(unescape(src), _number(unescape(values.get("width", ""))) or "",
                          _number(unescape(values.get("height", ""))) or ""):

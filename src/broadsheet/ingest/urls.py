@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import idna
 
@@ -131,8 +131,7 @@ def _normalise_path(path: str) -> str:
 
 
 def _param_name(piece: str) -> str:
-    name = piece.split("=", 1)[0]
-    return re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), name).lower()
+    return unquote(piece.split("=", 1)[0], errors="replace").lower()
 
 
 def _is_tracking(name: str) -> bool:
@@ -154,7 +153,7 @@ def _normalise_host(host: str) -> str:
             return "[" + ipaddress.IPv6Address(host[1:-1]).compressed + "]"
         except ValueError as exc:
             raise InvalidURL(f"bad IPv6 address: {host!r}") from exc
-    host = re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), host)
+    host = unquote(host, errors="replace")
     host = host.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
     host = host.rstrip(".")
     if not host:
@@ -306,7 +305,10 @@ def canonical_url(url: str, declared: str = "") -> str:
     Plausible means: usable (absolute, or relative and resolved against ``url``; http or https;
     a valid host), on the same site (``same_site``), and not the site's home page when ``url`` is
     deeper (a common template bug). Publishers' canonicals often drop AMP paths and tracking, so a
-    plausible one wins. Raises ``InvalidURL`` when ``url`` itself is unusable.
+    plausible one wins. An ``http`` canonical declared by a page served over ``https`` is taken as
+    ``https`` (templates with hard-coded old canonicals are common; the site evidently serves
+    https), so the same article never gets two keys that differ only by scheme. Raises
+    ``InvalidURL`` when ``url`` itself is unusable.
     """
     own = normalize_url(url)
     resolved = _resolve_declared(url, declared) if declared else None
@@ -314,4 +316,8 @@ def canonical_url(url: str, declared: str = "") -> str:
         return own
     if _is_home_page(resolved) and not _is_home_page(own):
         return own
+    if own.startswith("https:") and resolved.startswith("http:"):
+        resolved = "https:" + resolved[5:]
+        # A declared port kept for http (say :443) may now be https's default.
+        resolved = normalize_url(resolved)
     return resolved
