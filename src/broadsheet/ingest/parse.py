@@ -21,10 +21,10 @@ Decisions worth knowing:
   receives clean UTF-8.
 - XML entity declarations are refused before any parser runs (billion laughs, quadratic
   blow-up, external entities). Only the prolog before the root element is examined, so an
-  article that merely talks about ``<!ENTITY`` is not refused. One harmless form is allowed: an
-  entity whose value is a single double-quoted character reference (``<!ENTITY nbsp "&#160;">``),
-  which old publishing systems emit and which cannot amplify anything. A DOCTYPE without an internal
-  subset (RSS 0.91's Netscape DOCTYPE) is fine: external DTDs are never loaded.
+  article that merely talks about ``<!ENTITY`` is not refused. One harmless form is allowed:
+  an entity whose value is one double-quoted character reference (``<!ENTITY nbsp "&#160;">``),
+  which old publishing systems emit and which cannot amplify anything. A DOCTYPE without an
+  internal subset (RSS 0.91's Netscape DOCTYPE) is fine: external DTDs are never loaded.
 - ``Entry.has_full_content`` is True when the content holds at least 150 words of text (CJK
   characters count as half a word each), does not end like a teaser ("…", "...", "Read more",
   "Continue reading", "Read the full story", "Keep reading"; WordPress's trailing "The post X
@@ -35,6 +35,17 @@ Decisions worth knowing:
 - RSS ``dc:date`` is a publication date: for RSS and RDF feeds, ``published_at`` falls back to it
   (feedparser files it as "updated"). Atom's ``updated`` is left in ``updated_at`` only.
 - Dates are never invented; an unparseable or absent date is ``None``.
+- An RSS ``<guid>`` that is a bare token ("12345") stays the guid and is not turned into a link
+  (feedparser would resolve it against the feed URL into a page that does not exist).
+- Malformed XML: when feedparser's tolerant parser still recovers entries, they are returned
+  and ``ParsedFeed.warnings`` says what was wrong; with no entries it is a ``ParseError``
+  ("Malformed XML at line N: ..."). A well-formed feed with no entries is not an error.
+- Cost: feedparser takes some 50-80 microseconds per XML element, so bodies with more than
+  ``MAX_FEED_TAGS`` tags outside CDATA are refused; everything this module scans itself (prolog,
+  tags, comments, scripts) is scanned in linear time, whatever the input.
+- ``summary`` and ``content_html`` are returned unsanitised (feedparser's sanitiser is off);
+  relative links inside them are resolved here only where an ``xml:base`` applies, otherwise
+  by the sanitize stage against the article URL.
 """
 
 from __future__ import annotations
