@@ -14,12 +14,14 @@ import codecs
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from trafilatura import load_html
 
 from broadsheet.ingest.extract_body import (
     DEFAULT_OPTIONS,
     Options,
+    fold_captions,
     render_html,
     render_text,
     run_trafilatura,
@@ -27,8 +29,10 @@ from broadsheet.ingest.extract_body import (
 )
 from broadsheet.ingest.extract_meta import read_metadata
 
-# Below this many words the "article" is a teaser, a login form or an error page.
-MIN_BODY_WORDS = 15
+# An article has sentences. A login form, an error page or a menu has only short lines: a body
+# needs this many characters on lines of prose (seven words, or sixty characters for scripts
+# written without spaces) to count as an article.
+MIN_PROSE_CHARS = 80
 
 
 @dataclass
@@ -95,8 +99,22 @@ def decode_html(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+def _prose_chars(text: str) -> int:
+    """Characters on the lines of ``text`` that read as sentences rather than labels."""
+    return sum(
+        len(line)
+        for line in text.splitlines()
+        if len(re.findall(r"\w+", line)) >= 7 or len(line) >= 60
+    )
+
+
+def _from_article_body(article_body: str) -> tuple[str, str]:
+    """Text and HTML from a JSON-LD ``articleBody``: one paragraph per line of the source."""
+    paragraphs = [" ".join(line.split()) for line in article_body.splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    text = "\n\n".join(paragraphs)
+    body_html = "\n".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs)
+    return text, body_html
 
 
 def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> Extracted:
@@ -116,13 +134,19 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
 
     meta = read_metadata(tree, url)
     body = run_trafilatura(tree, url, options)
-    if body is None:
-        raise ExtractionError("no article body found")
-    if options.trim:
-        trim_blocks(body, meta)
-    text = render_text(body)
-    if _word_count(text) < MIN_BODY_WORDS:
-        raise ExtractionError("no article body found")
+    text = body_html = ""
+    if body is not None:
+        if options.keep_images:
+            fold_captions(body)
+        if options.trim:
+            trim_blocks(body, meta)
+        text = render_text(body)
+        body_html = render_html(body, url)
+    if _prose_chars(text) < MIN_PROSE_CHARS:
+        # pages that build their text with scripts often still ship it whole in JSON-LD
+        text, body_html = _from_article_body(meta.article_body)
+        if _prose_chars(text) < MIN_PROSE_CHARS:
+            raise ExtractionError("no article body found")
     return Extracted(
         title=meta.title,
         author=meta.author,
@@ -131,7 +155,7 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         published_at=meta.published_at,
         modified_at=meta.modified_at,
         text=text,
-        html=render_html(body, url),
+        html=body_html,
         image_url=meta.image_url,
         language=meta.language,
         canonical_url=meta.canonical_url,

@@ -33,7 +33,7 @@ _CHROME = re.compile(
     r"""
     \b(newsletters?|unsubscribe)\b
     |\bthanks?\s+(you\s+)?for\s+(signing\s+up|subscribing)\b
-    |\bsign\s+up\s+(for|to)\s+(our|the)\b
+    |\bsign\s+up\s+(for|to)\s+(our|the)\b|\bsubscribe\s+to\s+our\b
     |\ball\s+rights\s+reserved\b
     |(©|\(c\)\s*\d{4}|\bcopyright\b)
     |\bshare\s+(via|this\s+(article|story)|on\s+(facebook|twitter|x|linkedin|whatsapp))\b
@@ -253,6 +253,70 @@ def _similar(words: list[str], reference: list[str]) -> bool:
     return len(set_a & set_b) >= 0.85 * max(len(set_a), len(set_b))
 
 
+# Class names publishers give the furniture above an article: standfirst, dek, kicker, byline.
+_HEADER_CLASS = re.compile(
+    r"standfirst|\bdek\b|sub-?title|subhead|strapline|kicker|eyebrow|byline|dateline|timestamp",
+    re.IGNORECASE,
+)
+_CAPTION_CLASS = re.compile(r"caption|credit|figcaption|wp-caption", re.IGNORECASE)
+_PHOTO_CREDIT = re.compile(
+    r"\((AP|AFP|Reuters|Getty)\b[^)]*\)|\b(photo|image|picture|foto)\s*(credit)?\s*:|"
+    r"\bcredit\s*:|\b(getty\s+images|shutterstock|istock)\b|\bphotograph(ed)?\s+by\b",
+    re.IGNORECASE,
+)
+
+
+def _lone_graphic(element: _Element) -> _Element | None:
+    """The image a block consists of: a ``graphic``, or a paragraph holding only one."""
+    if element.tag == "graphic":
+        return element
+    if element.tag == "p" and not block_text(element):
+        graphics = list(element.iter("graphic"))
+        if len(graphics) == 1:
+            return graphics[0]
+    return None
+
+
+def fold_captions(body: _Element) -> None:
+    """Move image captions out of the text and onto their image.
+
+    With images kept, trafilatura returns a picture's caption as the paragraph after it. Read
+    as text it interrupts the article; it belongs in the figure's ``figcaption``. A paragraph is
+    a caption when it follows an image and is marked as one, repeats the image's alt text, or
+    carries a photo credit. Galleries (lists of images) become figures in the same way.
+    """
+    children = list(body)
+    for index, element in enumerate(children):
+        if element.tag == "list" and element.find(".//graphic") is not None:
+            for graphic in element.iter("graphic"):
+                if not graphic.get("title"):
+                    graphic.set("title", graphic.get("alt") or "")
+            graphics = list(element.iter("graphic"))
+            for graphic in graphics:
+                graphic.tail = None
+                body.insert(body.index(element), graphic)
+            body.remove(element)
+            continue
+        graphic = _lone_graphic(element)
+        if graphic is None or index + 1 >= len(children):
+            continue
+        follower = children[index + 1]
+        if follower.tag != "p" or follower.getparent() is not body:
+            continue
+        text = block_text(follower)
+        words = _words(text)
+        if not words or len(words) > 80:
+            continue
+        alt = set(_words(graphic.get("alt") or "") + _words(graphic.get("title") or ""))
+        marked = _CAPTION_CLASS.search(
+            (follower.get("class") or "") + " " + (follower.get("id") or "")
+        )
+        repeats_alt = bool(alt) and len(set(words) & alt) >= 0.6 * len(set(words))
+        if marked or repeats_alt or _PHOTO_CREDIT.search(text):
+            graphic.set("title", text)
+            body.remove(follower)
+
+
 # word limits for the furniture phrases: strict in mid-article, loose above and below it
 _MID_WORDS = 15
 _EDGE_WORDS = 60
@@ -279,10 +343,16 @@ def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
     # 1. the top: headline, kicker, standfirst, byline and dateline above the first paragraph
     for block in list(kept):
         text, short = block.text, block.count <= 12
-        if block.tag in ("head", "graphic") or not text:
+        if block.tag == "graphic":
+            continue  # the lead picture: kept for the HTML body, silent in the text
+        if block.tag == "head" or not text:
             drop(block, "top: heading")
         elif any(_similar(block.words, ref) for ref in titles):
             drop(block, "top: repeats the title")
+        elif block.count <= 60 and _HEADER_CLASS.search(
+            (block.element.get("class") or "") + " " + (block.element.get("id") or "")
+        ):
+            drop(block, "top: marked as header")
         elif short and (
             _BYLINE.search(text)
             or _DATELINE.search(text)
