@@ -139,6 +139,9 @@ def test_304_when_unchanged_sends_conditional_headers(server: NetServer) -> None
     sent = server.last_request("/feed").headers
     assert sent["if-none-match"] == '"v1"'
     assert sent["if-modified-since"] == "Wed, 01 Jan 2025 10:00:00 GMT"
+    odd = fetch(server.url("/feed"), etag='W/"café"')  # a validator a server sent in Latin-1
+    assert not odd.not_modified
+    assert server.last_request("/feed").headers["if-none-match"] == 'W/"café"'
     changed = fetch(server.url("/feed"), etag='"v0"')
     assert not changed.not_modified and changed.body == b"<rss/>"
 

@@ -20,6 +20,7 @@ import email.utils
 import ipaddress
 import math
 import socket
+import sys
 import zlib
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,13 @@ from typing import TypeVar
 
 import httpcore
 import httpx
+
+try:
+    import sniffio  # noqa: F401 - httpcore asks it which event loop is running
+except ImportError:
+    # Without sniffio, httpcore retries the failed import (a full sys.path scan) several times
+    # per request, which dominated polling time. Marking it absent makes that lookup instant.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
@@ -374,6 +382,16 @@ class _HostSlot:
         self.users = 0
 
 
+def _header_value(value: str) -> str | bytes:
+    """A stored validator sent back byte for byte, even when a server put non-ASCII in it."""
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1")  # how header bytes were decoded when first received
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
 def _parse_url(url: str, requested: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
@@ -446,11 +464,11 @@ class Fetcher:
         if self._client is None or self._global is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(policy) as f'")
         target = _parse_url(url, url)
-        send_headers: dict[str, str] = dict(headers or {})
+        send_headers = {name: _header_value(value) for name, value in (headers or {}).items()}
         if etag:
-            send_headers["If-None-Match"] = etag
+            send_headers["If-None-Match"] = _header_value(etag)
         if last_modified:
-            send_headers["If-Modified-Since"] = last_modified
+            send_headers["If-Modified-Since"] = _header_value(last_modified)
         loop = asyncio.get_running_loop()
         redirects: list[str] = []
         seen = {str(target)}
@@ -532,7 +550,7 @@ class Fetcher:
             raise FetchError("blocked_address", f"Refused to fetch {target}: {target.host} is a "
                              f"{reason} address ({ALLOW_PRIVATE_HINT})", url=requested)
 
-    async def _exchange(self, target: httpx.URL, headers: dict[str, str],
+    async def _exchange(self, target: httpx.URL, headers: dict[str, str | bytes],
                         requested: str) -> FetchResult | httpx.URL:
         """One request: a finished result, or the URL a redirect points to."""
         assert self._client is not None
