@@ -28,7 +28,8 @@ def test_source_code_reads_only_declared_settings():
     src = Path(__file__).resolve().parent.parent / "src" / "broadsheet"
     declared = {s.name for s in SETTINGS}
     for path in src.rglob("*.py"):
-        for name in re.findall(r"environ(?:\.get)?\(?\[?[\"'](BROADSHEET_[A-Z0-9_]+)", path.read_text()):
+        pattern = r"environ(?:\.get)?\(?\[?[\"'](BROADSHEET_[A-Z0-9_]+)"
+        for name in re.findall(pattern, path.read_text()):
             assert name in declared, f"{path} reads undeclared {name}"
 
 

@@ -59,3 +59,8 @@ def test_errors_back_off_exponentially_up_to_the_maximum():
 def test_retry_after_is_honoured_on_error():
     plan = plan_after_error(NOW, 3600, 1, 5000.0, BOUNDS)
     assert plan.next_check_at >= NOW + timedelta(seconds=5000)
+
+
+def test_feed_ttl_is_honoured():
+    plan = plan_after_success(NOW, 600, every(10), {}, BOUNDS, feed_ttl=3600)
+    assert plan.next_check_at >= NOW + timedelta(seconds=3600)

@@ -257,8 +257,9 @@ class Pipeline:
                 outcomes.append(state.CheckOutcome.failed(job.id, str(parsed), None))
                 continue
             published = [e.published_at for e in parsed.entries if e.published_at]
-            outcomes.append(state.CheckOutcome.succeeded(job.id, feed_result, published, False,
-                                                         feed_title=parsed.title))
+            outcomes.append(state.CheckOutcome.succeeded(
+                job.id, feed_result, published, False, feed_title=parsed.title,
+                feed_ttl=parsed.ttl_seconds))
             new_pages, full, unchanged = self._triage(job, parsed.entries, report)
             report.unchanged += unchanged
             page_jobs.extend(new_pages)

@@ -71,13 +71,14 @@ def server_delay(headers: dict[str, str], now: datetime) -> float:
 
 def plan_after_success(now: datetime, previous_interval: int, published: list[datetime],
                        headers: dict[str, str], bounds: ScheduleBounds,
-                       not_modified: bool = False) -> Plan:
-    """Next check after a good fetch (200 or 304)."""
+                       not_modified: bool = False, feed_ttl: int | None = None) -> Plan:
+    """Next check after a good fetch (200 or 304); ``feed_ttl`` is the feed's own <ttl>."""
     interval = publishing_interval(published, bounds)
     if interval is None:
         # Nothing new to learn from: a quiet source drifts slowly towards the maximum.
         interval = _bounded(previous_interval * (1.25 if not_modified else 1.0), bounds)
-    delay = max(interval, min(server_delay(headers, now), bounds.max_interval))
+    asked = max(server_delay(headers, now), float(feed_ttl or 0))
+    delay = max(interval, min(asked, bounds.max_interval))
     return Plan(now + timedelta(seconds=_jitter(delay)), int(interval))
 
 

@@ -30,6 +30,7 @@ class CheckOutcome:
     last_modified: str = ""
     published: list[datetime] = field(default_factory=list)
     feed_title: str = ""
+    feed_ttl: int | None = None
 
     @classmethod
     def failed(cls, source_id: int, error: str, retry_after: float | None) -> CheckOutcome:
@@ -37,10 +38,10 @@ class CheckOutcome:
 
     @classmethod
     def succeeded(cls, source_id: int, result, published: list[datetime], not_modified: bool,
-                  feed_title: str = "") -> CheckOutcome:
+                  feed_title: str = "", feed_ttl: int | None = None) -> CheckOutcome:
         return cls(source_id, ok=True, not_modified=not_modified, headers=result.headers,
                    etag=result.etag, last_modified=result.last_modified, published=published,
-                   feed_title=feed_title)
+                   feed_title=feed_title, feed_ttl=feed_ttl)
 
 
 def job_for(source: Source) -> SourceJob:
@@ -92,7 +93,8 @@ def _apply(source: Source, outcome: CheckOutcome, now: datetime,
     source.last_checked_at = now
     if outcome.ok:
         plan = schedule.plan_after_success(now, source.interval_seconds, outcome.published,
-                                           outcome.headers, bounds, outcome.not_modified)
+                                           outcome.headers, bounds, outcome.not_modified,
+                                           outcome.feed_ttl)
         source.status = Source.Status.OK
         source.consecutive_errors = 0
         source.last_success_at = now
