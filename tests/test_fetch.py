@@ -287,6 +287,26 @@ def test_too_many_redirects(server: NetServer) -> None:
     assert fetch(server.url("/r0"), local(max_redirects=5)).body
 
 
+def test_consent_wall_cookie_is_kept_within_a_fetch_only(server: NetServer) -> None:
+    def article(request):
+        if "consent=yes" in request.headers.get("cookie", ""):
+            return 200, {}, b"the story"
+        return redirect("/consent")
+
+    server.route("/article", handler=article)
+    server.route("/consent", handler=lambda req: Reply(
+        302, [("Location", "/article"), ("Set-Cookie", "consent=yes; Path=/")]))
+
+    async def run() -> list[FetchResult]:
+        async with Fetcher(LOCAL) as fetcher:
+            return [await fetcher.fetch(server.url("/article")) for _ in range(2)]
+
+    first, second = asyncio.run(run())
+    assert first.body == second.body == b"the story"
+    assert first.redirects == [server.url("/article"), server.url("/consent")]
+    assert server.hits("/consent") == 2  # the cookie did not outlive the first fetch
+
+
 def test_redirect_without_location_is_an_error(server: NetServer) -> None:
     error = failure(server.route("/nowhere", status=302))
     assert error.kind == "http_status" and error.status == 302

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import http.cookiejar
 import ipaddress
 import math
 import socket
@@ -382,6 +383,10 @@ class _HostSlot:
         self.users = 0
 
 
+def _cookie_state(jar: httpx.Cookies) -> tuple[tuple[str, str, str, str | None], ...]:
+    return tuple(sorted((c.domain, c.path, c.name, c.value) for c in jar.jar))
+
+
 def _header_value(value: str) -> str | bytes:
     """A stored validator sent back byte for byte, even when a server put non-ASCII in it."""
     if value.isascii():
@@ -441,6 +446,9 @@ class Fetcher:
                                   write=p.read_timeout, pool=p.connect_timeout),
             follow_redirects=False,
             trust_env=False,  # an environment proxy would bypass the address checks
+            # No cookie outlives its fetch: a shared jar would let metered paywalls count us
+            # and carry one source's session into the next. Redirects within a fetch keep theirs.
+            cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
         )
         self._global = asyncio.Semaphore(max(1, p.concurrency))
         return self
@@ -471,7 +479,8 @@ class Fetcher:
             send_headers["If-Modified-Since"] = _header_value(last_modified)
         loop = asyncio.get_running_loop()
         redirects: list[str] = []
-        seen = {str(target)}
+        jar = httpx.Cookies()  # cookies set during this fetch's redirects (consent walls)
+        seen = {(str(target), _cookie_state(jar))}
         deadline: float | None = None
         while True:
             self._refuse_literal(target, url)
@@ -489,7 +498,7 @@ class Fetcher:
                         await self._within(deadline, self._start(slot), url)
                     try:
                         outcome = await self._within(
-                            deadline, self._exchange(target, send_headers, url), url)
+                            deadline, self._exchange(target, send_headers, jar, url), url)
                     finally:
                         self._global.release()
             finally:
@@ -500,14 +509,17 @@ class Fetcher:
                 return outcome
             redirects.append(str(target))
             target = outcome
-            if str(target) in seen:
+            # Coming back to a URL is a loop only if nothing changed; a consent wall that sets a
+            # cookie and sends us back is not.
+            visit = (str(target), _cookie_state(jar))
+            if visit in seen:
                 chain = " -> ".join([*redirects, str(target)])
                 raise FetchError("too_many_redirects", f"Redirect loop: {chain}", url=url)
             if len(redirects) > self.policy.max_redirects:
                 raise FetchError("too_many_redirects",
                                  f"{url} redirected more than {self.policy.max_redirects} times "
                                  f"(last to {target})", url=url)
-            seen.add(str(target))
+            seen.add(visit)
 
     async def _start(self, slot: _HostSlot) -> None:
         """Wait for this host's politeness delay, then take a global slot (released by caller)."""
@@ -532,8 +544,8 @@ class Fetcher:
         """Forget hosts nobody is using and whose delay has passed, so the table stays small."""
         now = asyncio.get_running_loop().time()
         delay = self.policy.host_delay
-        if slot.users == 0 and now >= slot.last_start + delay:
-            self._slots.pop(key, None)
+        if slot.users == 0 and now >= slot.last_start + delay and self._slots.get(key) is slot:
+            del self._slots[key]
         self._done_since_sweep += 1
         if self._done_since_sweep >= 1024:
             self._done_since_sweep = 0
@@ -551,15 +563,19 @@ class Fetcher:
                              f"{reason} address ({ALLOW_PRIVATE_HINT})", url=requested)
 
     async def _exchange(self, target: httpx.URL, headers: dict[str, str | bytes],
-                        requested: str) -> FetchResult | httpx.URL:
+                        jar: httpx.Cookies, requested: str) -> FetchResult | httpx.URL:
         """One request: a finished result, or the URL a redirect points to."""
         assert self._client is not None
         p = self.policy
         host = target.host
         try:
-            response = await self._client.send(
-                self._client.build_request("GET", target, headers=headers), stream=True)
+            request = self._client.build_request("GET", target, headers=headers)
+            if jar:
+                jar.set_cookie_header(request)
+            response = await self._client.send(request, stream=True)
             try:
+                if "set-cookie" in response.headers:
+                    jar.extract_cookies(response)
                 return await self._handle(response, target, requested)
             finally:
                 await response.aclose()
