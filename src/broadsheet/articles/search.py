@@ -1,0 +1,426 @@
+"""Full-text search over articles: one small interface over SQLite FTS5 and PostgreSQL.
+
+The index itself is made by migration 0002_search_index (and re-made by ``ensure_index`` if a table
+rebuild ever drops SQLite's triggers). Readers type anything into the search box, so the query is
+first reduced to plain words and quoted phrases (``parse_query``); nothing a reader types reaches
+either engine's query syntax unquoted, so hostile input can never raise.
+
+Snippets come only from what the searcher may read: the paywall's ``visible_body`` decides, so a
+visitor's snippet is cut from the title, the start of the summary and the teaser, never from the
+rest of the body, even when the match was found deep inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import DatabaseError, connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from broadsheet.articles.models import Article
+from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 400
+MAX_ITEMS = 12
+MAX_PHRASE_WORDS = 8
+MAX_WORD_CHARS = 60
+SNIPPET_WORDS = 36
+MAX_PER_PAGE = 100
+
+# Letters and digits; underscores and punctuation separate words, as in both engines' tokenisers.
+_WORD = re.compile(r"[^\W_]+")
+# A quoted phrase (closed or running to the end), or a bare run of non-space characters.
+_TOKEN = re.compile(r'(-?)"([^"]*)(?:"|$)|(-?)([^\s"]+)')
+
+# Kept in step with migration 0002_search_index: the same expression, so queries use the index.
+POSTGRES_VECTOR = (
+    "(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, coalesce(author, '')), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, coalesce(summary, '')), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, left(coalesce(text, ''), 200000)), 'C'))"
+)
+_OPERATOR_WORDS = frozenset({"and", "or", "not", "near"})
+# bm25 column weights for title, summary, text, author (the FTS5 table's column order).
+SQLITE_WEIGHTS = "10.0, 3.0, 1.0, 2.0"
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A reader's query reduced to words and phrases that every result must contain."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    @property
+    def highlight_words(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for word in (*self.words, *(w for phrase in self.phrases for w in phrase)):
+            seen.setdefault(word, None)
+        return tuple(seen)
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression made only of quoted strings and AND/NOT."""
+        required = [f'"{w}"' for w in self.words] + [f'"{" ".join(p)}"' for p in self.phrases]
+        expression = " AND ".join(required)
+        for word in self.excluded:
+            expression += f' NOT "{word}"'
+        return expression
+
+    def websearch(self) -> str:
+        """Input for PostgreSQL's websearch_to_tsquery, every item quoted."""
+        items = [f'"{w}"' for w in self.words] + [f'"{" ".join(p)}"' for p in self.phrases]
+        items += [f'-"{w}"' for w in self.excluded]
+        return " ".join(items)
+
+    def __str__(self) -> str:
+        items = list(self.words) + [f'"{" ".join(p)}"' for p in self.phrases]
+        items += [f"-{w}" for w in self.excluded]
+        return " ".join(items)
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Reduce anything typed into the search box to plain words, phrases and exclusions.
+
+    ``"exact phrase"`` keeps its words together, ``-word`` leaves out articles with that word,
+    ``foo-bar`` is the phrase "foo bar"; every other operator or symbol is dropped.
+    """
+    text = unicodedata.normalize("NFKC", raw or "")[:MAX_QUERY_CHARS].lower()
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[str] = []
+    for match in _TOKEN.finditer(text):
+        negated = bool(match.group(1) or match.group(3))
+        quoted = match.group(2) is not None
+        parts = tuple(w[:MAX_WORD_CHARS] for w in _WORD.findall(match.group(2) if quoted
+                                                                 else match.group(4)))
+        if not parts:
+            continue
+        if negated and len(parts) == 1:
+            if parts[0] not in excluded:
+                excluded.append(parts[0])
+        elif negated:
+            continue  # leaving out a whole phrase is rare; ignoring it is the safe reading
+        elif len(parts) == 1 and not quoted and parts[0] in _OPERATOR_WORDS:
+            continue  # "this OR that", "NEAR(...)": operators of other engines, not words
+        elif len(parts) == 1:
+            if parts[0] not in words:
+                words.append(parts[0])
+        else:
+            phrase = parts[:MAX_PHRASE_WORDS]
+            if phrase not in phrases:
+                phrases.append(phrase)
+        if len(words) + len(phrases) + len(excluded) >= MAX_ITEMS:
+            break
+    if not words and not phrases:
+        excluded = []  # "everything except x" is not a search
+    return ParsedQuery(tuple(words), tuple(phrases), tuple(excluded))
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+@dataclass
+class SearchResult:
+    article: Article
+    rank: float  # higher is better
+    snippet: SafeString  # escaped text with <mark> around matches; only what the reader may read
+    title_html: SafeString  # the escaped headline with <mark> around matches
+
+
+@dataclass
+class SearchPage:
+    query: ParsedQuery
+    results: list[SearchResult] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return max(1, self.page - 1)
+
+    @property
+    def next_page_number(self) -> int:
+        return min(self.num_pages, self.page + 1)
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.results else 0
+
+
+def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None, until=None,
+           page: int = 1, per_page: int = 20, user=None, order: str = "rank") -> SearchPage:
+    """Articles matching ``query``, best first (``order="newest"``: latest first).
+
+    ``publisher``: a Publisher, its id or slug. ``section``: a Section or a section name.
+    ``since``/``until``: datetimes, or dates taken as whole days in the current time zone.
+    ``user``: the searcher; snippets are cut from what the paywall lets them read (None: a
+    visitor).
+    """
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    page = max(1, int(page))
+    result = SearchPage(parsed, page=page, per_page=per_page)
+    if parsed.empty:
+        return result
+    filtered = _filters(publisher, section, since, until)
+    offset = (page - 1) * per_page
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        ranked, total = _sqlite(parsed, filtered, per_page, offset, order)
+    elif vendor == "postgresql":
+        ranked, total = _postgres(parsed, filtered, per_page, offset, order)
+    else:
+        ranked, total = _fallback(parsed, filtered, per_page, offset)
+    articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
+    for pk, rank in ranked:
+        article = articles.get(pk)
+        if article is None:
+            continue  # deleted between the two queries
+        result.results.append(SearchResult(
+            article=article, rank=rank, snippet=snippet(user, article, parsed),
+            title_html=highlight(article.title, parsed)))
+    result.total = total
+    return result
+
+
+def _filters(publisher, section, since, until) -> QuerySet | None:
+    conditions = Q()
+    if publisher is not None and publisher != "":
+        if isinstance(publisher, int) or hasattr(publisher, "pk"):
+            conditions &= Q(publisher=publisher)
+        else:
+            conditions &= Q(publisher__slug=str(publisher))
+    if section:
+        conditions &= Q(section__iexact=getattr(section, "name", section))
+    if since:
+        conditions &= Q(published_at__gte=_moment(since))
+    if until:
+        end = _moment(until)
+        conditions &= (Q(published_at__lt=end + timedelta(days=1))
+                       if _is_date(until) else Q(published_at__lte=end))
+    if not conditions:
+        return None
+    return Article.objects.filter(conditions).order_by().values("id")
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _moment(value: date | datetime) -> datetime:
+    if _is_date(value):
+        return timezone.make_aware(datetime.combine(value, time.min))
+    if timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _subquery(filtered: QuerySet | None, column: str) -> tuple[str, tuple]:
+    if filtered is None:
+        return "", ()
+    sql, params = filtered.query.sql_with_params()
+    return f" AND {column} IN ({sql})", tuple(params)
+
+
+def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
+            ) -> tuple[list[tuple[int, float]], int]:
+    where, params = _subquery(filtered, "a.id")
+    ordering = ("a.published_at DESC, a.id DESC" if order == "newest"
+                else "score ASC, a.published_at DESC")
+    base = (" FROM articles_article_fts JOIN articles_article a"
+            " ON a.id = articles_article_fts.rowid"
+            " WHERE articles_article_fts MATCH %s" + where)
+    match = parsed.fts5()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*){base}", (match, *params))
+            total = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT a.id, bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score{base}"
+                f" ORDER BY {ordering} LIMIT %s OFFSET %s", (match, *params, limit, offset))
+            rows = cursor.fetchall()
+    except DatabaseError:
+        # The query is built only from quoted words, so this means a damaged index, not a
+        # hostile query: say so in the log and show no results rather than an error page.
+        log.exception("search failed for %r", match)
+        return [], 0
+    return [(pk, -score) for pk, score in rows], total
+
+
+def _postgres(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
+              ) -> tuple[list[tuple[int, float]], int]:
+    where, params = _subquery(filtered, "a.id")
+    ordering = ("a.published_at DESC, a.id DESC" if order == "newest"
+                else "score DESC, a.published_at DESC")
+    base = (" FROM articles_article a, websearch_to_tsquery('english'::regconfig, %s) query"
+            f" WHERE {POSTGRES_VECTOR} @@ query" + where)
+    text = parsed.websearch()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*){base}", (text, *params))
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT a.id, ts_rank({POSTGRES_VECTOR}, query) AS score{base}"
+            f" ORDER BY {ordering} LIMIT %s OFFSET %s", (text, *params, limit, offset))
+        rows = cursor.fetchall()
+    return [(pk, float(score)) for pk, score in rows], total
+
+
+def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int,
+              ) -> tuple[list[tuple[int, float]], int]:
+    """Other databases: every word somewhere in the article, latest first, unranked."""
+    articles = Article.objects.all()
+    if filtered is not None:
+        articles = articles.filter(id__in=filtered)
+    for item in (*parsed.words, *(" ".join(p) for p in parsed.phrases)):
+        articles = articles.filter(Q(title__icontains=item) | Q(summary__icontains=item)
+                                   | Q(text__icontains=item) | Q(author__icontains=item))
+    total = articles.count()
+    ids = articles.order_by("-published_at", "-id").values_list("id", flat=True)
+    return [(pk, 0.0) for pk in ids[offset:offset + limit]], total
+
+
+def ensure_index(using_connection=None) -> bool:
+    """Re-create SQLite's search table and triggers if they are missing, and rebuild the index.
+
+    A table rebuild by a later schema migration drops the triggers with the old table; this puts
+    them back. Returns whether anything had to be repaired. Does nothing on other engines.
+    """
+    conn = using_connection or connection
+    if conn.vendor != "sqlite":
+        return False
+    from importlib import import_module
+
+    migration = import_module("broadsheet.articles.migrations.0002_search_index")
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'articles_article'")
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                       " AND name LIKE 'articles_article_fts_%'")
+        if cursor.fetchone()[0] == 3:
+            return False
+        for statement in migration.SQLITE_FORWARD:
+            cursor.execute(statement)
+    log.warning("search index repaired and rebuilt")
+    return True
+
+
+# --- Snippets and highlighting -----------------------------------------------------------------
+
+def _stem(word: str) -> str:
+    """A crude stem so that "elections" highlights "election" (the engines stem properly)."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _pattern(parsed: ParsedQuery) -> re.Pattern[str] | None:
+    stems = sorted({_stem(w) for w in parsed.highlight_words}, key=len, reverse=True)
+    if not stems:
+        return None
+    alternatives = "|".join(re.escape(s) for s in stems)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+
+
+def highlight(text: str, parsed: ParsedQuery) -> SafeString:
+    """``text`` escaped, with each word that matches the query wrapped in <mark>."""
+    pattern = _pattern(parsed)
+    if pattern is None:
+        return escape(text)
+    out: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[position:match.start()]))
+        out.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+def _clip(text: str, words: int) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def snippet(user, article: Article, parsed: ParsedQuery, words: int = SNIPPET_WORDS,
+            ) -> SafeString:
+    """A highlighted passage from the part of ``article`` that ``user`` may read."""
+    body = visible_body(user, article)
+    summary = strip_tags(article.summary or "")
+    if not body.full:
+        summary = _clip(summary, TEASER_MAX_WORDS)
+    return best_passage([summary, body.text], parsed, words)
+
+
+def best_passage(sources: list[str], parsed: ParsedQuery, words: int = SNIPPET_WORDS,
+                 ) -> SafeString:
+    """The window of ``words`` words, from any of ``sources``, holding most query words."""
+    pattern = _pattern(parsed)
+    stems = [_stem(w) for w in parsed.highlight_words]
+    best: tuple[int, int, int, int] | None = None  # (score, -source, start word, source)
+    tokenised = []
+    for index, source in enumerate(sources):
+        spans = [m.span() for m in re.finditer(r"\S+", source or "")]
+        tokenised.append(spans)
+        if pattern is None or not spans:
+            continue
+        hits: list[tuple[int, str]] = []
+        for n, (start, end) in enumerate(spans):
+            found = pattern.search(source, start, end)
+            if found:
+                lowered = found.group().lower()
+                hits.append((n, next((s for s in stems if lowered.startswith(s)), lowered)))
+            if len(hits) >= 200:
+                break
+        for n, _ in hits:
+            first = max(0, n - 6)
+            distinct = {stem for m, stem in hits if first <= m < first + words}
+            candidate = (len(distinct), -index, -first, index)
+            if best is None or candidate > best:
+                best = candidate
+    if best is None:
+        for index, spans in enumerate(tokenised):
+            if spans:
+                best = (0, -index, 0, index)
+                break
+    if best is None:
+        return mark_safe("")
+    index, first = best[3], -best[2]
+    spans, source = tokenised[index], sources[index]
+    last = min(len(spans), first + words)
+    passage = source[spans[first][0]:spans[last - 1][1]]
+    html = highlight(passage, parsed)
+    prefix = "… " if first > 0 else ""
+    suffix = " …" if last < len(spans) and not passage.endswith("…") else ""
+    return mark_safe(f"{prefix}{html}{suffix}")  # noqa: S308 - highlight() escaped the text
