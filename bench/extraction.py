@@ -89,20 +89,37 @@ def load_pages(data: Path) -> tuple[dict[str, dict], dict[str, str]]:
     return truth, pages
 
 
-def run(
-    name: str, fn: Callable[[str, str], str], truth: dict[str, dict], pages: dict[str, str]
-) -> tuple[dict[str, float], dict[str, Counts]]:
-    """Run one extractor over every page, timing only the extraction itself."""
-    outputs: dict[str, str] = {}
-    start = time.perf_counter()
-    for key, html in pages.items():
-        outputs[key] = fn(html, truth[key].get("url", ""))
-    elapsed = time.perf_counter() - start
-    per_page = {key: page_counts(truth[key].get("articleBody", ""), outputs[key]) for key in truth}
-    result = scores(list(per_page.values()))
-    result["pages_per_s"] = len(pages) / elapsed
-    result["ms_per_page"] = 1000 * elapsed / len(pages)
-    return result, per_page
+def run_interleaved(
+    extractors: dict[str, Callable[[str, str], str]],
+    truth: dict[str, dict],
+    pages: dict[str, str],
+    repeat: int = 1,
+) -> dict[str, tuple[dict[str, float], dict[str, Counts]]]:
+    """Run every extractor on each page in turn, timing only the extraction calls.
+
+    Interleaving page by page keeps the comparison fair on a machine whose load changes while
+    the benchmark runs: every extractor sees the same conditions.
+    """
+    outputs: dict[str, dict[str, str]] = {name: {} for name in extractors}
+    elapsed = dict.fromkeys(extractors, 0.0)
+    for _ in range(repeat):
+        for key, html in pages.items():
+            url = truth[key].get("url", "")
+            for name, fn in extractors.items():
+                start = time.perf_counter()
+                outputs[name][key] = fn(html, url)
+                elapsed[name] += time.perf_counter() - start
+    results = {}
+    for name in extractors:
+        per_page = {
+            key: page_counts(truth[key].get("articleBody", ""), outputs[name][key]) for key in truth
+        }
+        result = scores(list(per_page.values()))
+        seconds = elapsed[name] / repeat
+        result["pages_per_s"] = len(pages) / seconds
+        result["ms_per_page"] = 1000 * seconds / len(pages)
+        results[name] = (result, per_page)
+    return results
 
 
 def trafilatura_alone(html: str, url: str) -> str:
@@ -110,20 +127,54 @@ def trafilatura_alone(html: str, url: str) -> str:
     return trafilatura.extract(html, include_comments=False) or ""
 
 
-def broadsheet_extract(html: str, url: str) -> str:
+def broadsheet_extract(html: str, url: str, options: object = None) -> str:
     """The product's extract stage; a page it rejects counts as an empty prediction."""
     from broadsheet.ingest.extract import ExtractionError, extract
 
     try:
-        return extract(html, url).text
+        if options is None:
+            return extract(html, url).text
+        return extract(html, url, options).text  # type: ignore[arg-type]
     except ExtractionError:
         return ""
+
+
+def variants() -> dict[str, Callable[[str, str], str]]:
+    """The settings compared while building extract(): trafilatura focus, trimming, images."""
+    from broadsheet.ingest.extract_body import Options
+
+    table = {
+        "balanced, no trim, no images": Options(favor_recall=False, trim=False, keep_images=False),
+        "balanced, trim, no images": Options(favor_recall=False, keep_images=False),
+        "balanced, trim, images": Options(favor_recall=False),
+        "favor_precision, trim, images": Options(favor_recall=False, favor_precision=True),
+        "fast (no fallbacks), trim, images": Options(favor_recall=False, fast=True),
+        "favor_recall, no trim, no images": Options(trim=False, keep_images=False),
+        "favor_recall, trim, no images": Options(keep_images=False),
+        "favor_recall, no trim, images": Options(trim=False),
+        "favor_recall, trim, images (default)": Options(),
+    }
+    return {
+        name: (lambda html, url, o=options: broadsheet_extract(html, url, o))
+        for name, options in table.items()
+    }
+
+
+def _row(name: str, result: dict[str, float]) -> str:
+    return (
+        f"{name:<38} {result['f1']:>7.4f} {result['precision']:>10.4f} "
+        f"{result['recall']:>8.4f} {result['pages_per_s']:>9.1f} {result['ms_per_page']:>8.2f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=1, help="passes over the pages (timing)")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst pages of extract()")
+    parser.add_argument(
+        "--variants", action="store_true", help="also score the settings extract() was chosen from"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
 
@@ -133,25 +184,31 @@ def main() -> None:
     trafilatura_alone(pages[first], "")
     broadsheet_extract(pages[first], truth[first]["url"])
 
-    print(f"{len(pages)} pages from {args.data}")
+    print(f"{len(pages)} pages from {args.data}; {args.repeat} pass(es), interleaved per page")
     header = ("extractor", "F1", "precision", "recall", "pages/s", "ms/page")
-    print("{:<22} {:>7} {:>10} {:>8} {:>9} {:>8}".format(*header))
-    results = {}
-    for name, fn in (("trafilatura.extract", trafilatura_alone), ("broadsheet extract()",
-                                                                  broadsheet_extract)):
-        result, per_page = run(name, fn, truth, pages)
-        results[name] = (result, per_page)
-        print(
-            f"{name:<22} {result['f1']:>7.4f} {result['precision']:>10.4f} "
-            f"{result['recall']:>8.4f} {result['pages_per_s']:>9.1f} {result['ms_per_page']:>8.2f}"
-        )
+    print("{:<38} {:>7} {:>10} {:>8} {:>9} {:>8}".format(*header))
+    main_pair = {
+        "trafilatura.extract": trafilatura_alone,
+        "broadsheet extract()": broadsheet_extract,
+    }
+    results = run_interleaved(main_pair, truth, pages, args.repeat)
+    for name, (result, _) in results.items():
+        print(_row(name, result))
     base, ours = results["trafilatura.extract"][0], results["broadsheet extract()"][0]
-    print(f"time ratio extract()/trafilatura: {ours['ms_per_page'] / base['ms_per_page']:.2f}x")
+    ratio = ours["ms_per_page"] / base["ms_per_page"]
+    print(f"time ratio extract()/trafilatura.extract: {ratio:.2f}x")
+
+    if args.variants:
+        print("\nsettings of extract() (one interleaved run; times comparable within it):")
+        table = {"trafilatura.extract": trafilatura_alone, **variants()}
+        for name, (result, _) in run_interleaved(table, truth, pages, 1).items():
+            print(_row(name, result))
 
     if args.worst:
         per_page = results["broadsheet extract()"][1]
-        ranked = sorted(per_page, key=lambda k: min(_precision(*per_page[k]),
-                                                     _recall(*per_page[k])))
+        ranked = sorted(
+            per_page, key=lambda k: min(_precision(*per_page[k]), _recall(*per_page[k]))
+        )
         for key in ranked[: args.worst]:
             c = per_page[key]
             print(f"{key[:12]} P={_precision(*c):.3f} R={_recall(*c):.3f} {truth[key]['url']}")
