@@ -31,8 +31,8 @@ from broadsheet.ingest.fetch import (
 # Loopback is allowed here because the test server lives on 127.0.0.1.
 LOCAL = FetchPolicy(allow_private=True, host_delay=0.0, connect_timeout=2.0, read_timeout=2.0,
                     total_timeout=10.0, user_agent="BroadsheetTest/1.0 (+tests)")
-SAFE = FetchPolicy(allow_private=False, host_delay=0.0, connect_timeout=2.0, read_timeout=2.0,
-                   total_timeout=5.0)
+SAFE = FetchPolicy(allow_private=False, host_delay=0.0, connect_timeout=10.0, read_timeout=2.0,
+                   total_timeout=15.0)
 
 
 def local(**changes) -> FetchPolicy:
@@ -383,7 +383,7 @@ def test_private_address_literals_are_refused_without_connecting(url: str) -> No
     error = failure(url, SAFE)
     assert error.kind == "blocked_address", error.message
     assert "BROADSHEET_FETCH_ALLOW_PRIVATE=1" in error.message
-    assert time.monotonic() - started < 0.5  # refused outright, not a connect timeout
+    assert time.monotonic() - started < 2  # refused outright, not a 10 s connect timeout
 
 
 @pytest.mark.parametrize("host", ["localhost", "2130706433", "0x7f000001"])
@@ -488,7 +488,7 @@ def test_politeness_delay_does_not_hold_up_other_hosts() -> None:
         b1, b2 = sorted(r.started for r in b.requests)
     assert a2 - a1 >= 0.9 and b2 - b1 >= 0.9
     # With one global slot, b's first request still starts while a waits out its delay.
-    assert abs(b1 - a1) < 0.5
+    assert abs(b1 - a1) < 0.8
 
 
 def test_failures_do_not_stop_other_fetches(server: NetServer) -> None:
