@@ -21,7 +21,6 @@ import http.cookiejar
 import ipaddress
 import math
 import socket
-import sys
 import zlib
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,13 +30,6 @@ from typing import TypeVar
 
 import httpcore
 import httpx
-
-try:
-    import sniffio  # noqa: F401 - httpcore asks it which event loop is running
-except ImportError:
-    # Without sniffio, httpcore retries the failed import (a full sys.path scan) several times
-    # per request, which dominated polling time. Marking it absent makes that lookup instant.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
