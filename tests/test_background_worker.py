@@ -73,7 +73,7 @@ def test_worker_checks_due_sources(queue, tmp_path, feed_server):
         # Ask for a poll now rather than waiting for the next minute's periodic one.
         python(env, "from broadsheet.sources.tasks import poll_due_sources\n"
                     "poll_due_sources()")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         exported = ""
         while time.monotonic() < deadline:
             exported = broadsheet(env, "articles", "export", "--format", "jsonl").stdout
@@ -82,7 +82,8 @@ def test_worker_checks_due_sources(queue, tmp_path, feed_server):
             time.sleep(0.5)
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        log, _ = worker.communicate(timeout=30)
+    assert exported.strip(), f"the worker stored nothing; its log:\n{log}"
     records = [json.loads(line) for line in exported.splitlines()]
     assert [r["title"] for r in records] == ["Night shift keeps the presses running"]
     assert records[0]["publisher"] == "Worker Weekly"
