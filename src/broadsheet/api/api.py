@@ -1,0 +1,430 @@
+"""The JSON API at /api/v1/: articles, publishers, sections, search, the reader, tokens.
+
+Every article body and summary goes through the paywall policy for the reader making the
+request: visitors and expired members get the teaser and a sign-up link, members get it all.
+Other teams add their own routers (stories, top stories) with ``api.add_router``; see
+``_optional_routers`` at the bottom.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+from urllib.parse import urlencode
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from broadsheet.articles.models import Article
+from broadsheet.curation.models import Section
+from broadsheet.readers.membership import describe, membership_of
+from broadsheet.readers.paywall import can_read_full
+from broadsheet.sources.models import Publisher
+
+from . import present, schemas
+from .auth import ReaderAuth, issue_token
+from .models import ApiToken
+
+reader_or_visitor = ReaderAuth(optional=True)
+reader_required = ReaderAuth()
+
+api = NinjaAPI(
+    title="Broadsheet API",
+    version="1",
+    description=(
+        "Articles, publishers, sections and search. Anyone may read headlines and teasers; "
+        "members (free trial or paid) get whole articles. Authenticate with a personal token "
+        "(`Authorization: Bearer <token>`) or, from this site's pages, the signed-in session."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+# --- errors as JSON with clear messages ------------------------------------------------------
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Sign in or send 'Authorization: Bearer <token>' with a personal "
+                            "token."}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="broadsheet"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="broadsheet", error="invalid_token"'
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error.get('loc', [])[1:]) or 'request'}: "
+        f"{error.get('msg', 'invalid')}" for error in exc.errors)
+    return api.create_response(request, {"detail": f"Invalid request: {problems}",
+                                         "errors": exc.errors}, status=422)
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+def _publisher_ref(publisher: Publisher) -> dict:
+    return {"id": publisher.pk, "slug": publisher.slug, "name": publisher.name}
+
+
+def _article_summary(user, article: Article) -> tuple[dict, present.Shown]:
+    body = present.shown(user, article)
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": present.article_url(article),
+        "source_url": article.canonical_url,
+        "author": article.author,
+        "publisher": _publisher_ref(article.publisher),
+        "section": article.section,
+        "published_at": article.published_at,
+        "language": article.language,
+        "image_url": article.image_url,
+        "reading_minutes": present.reading_minutes(article),
+        "summary": present.summary(article, body),
+        "full": body.full,
+    }, body
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _publisher_or_404(key: str) -> Publisher:
+    lookup = Q(slug=key) | Q(pk=int(key)) if key.isdigit() else Q(slug=key)
+    publisher = Publisher.objects.filter(lookup).first()
+    if publisher is None:
+        raise HttpError(404, f"No publisher '{key}'.")
+    return publisher
+
+
+def _filtered(publisher: str | None, section: str | None, since: datetime | None,
+              until: datetime | None = None) -> QuerySet[Article]:
+    articles = Article.objects.select_related("publisher")
+    if publisher:
+        articles = articles.filter(publisher=_publisher_or_404(publisher))
+    if section:
+        articles = present.in_section(articles, section)
+    if since:
+        articles = articles.filter(published_at__gte=_aware(since))
+    if until:
+        articles = articles.filter(published_at__lt=_aware(until))
+    return articles
+
+
+def _encode_cursor(article: Article) -> str:
+    raw = f"{article.published_at.isoformat()}|{article.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.rsplit("|", 1)
+        return _aware(datetime.fromisoformat(moment)), int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise HttpError(400, "This cursor is not valid; use next_cursor from a previous "
+                             "page.") from exc
+
+
+# --- articles ---------------------------------------------------------------------------------
+
+articles_router = Router(tags=["articles"])
+
+
+@articles_router.get("", response=schemas.ArticlePage, auth=reader_or_visitor,
+                     summary="Latest articles, newest first")
+def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
+    articles = _filtered(filters.publisher, filters.section, filters.since).order_by(
+        "-published_at", "-id")
+    if filters.q:
+        for word in filters.q.split()[:10]:
+            articles = articles.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+    if filters.cursor:
+        moment, pk = _decode_cursor(filters.cursor)
+        articles = articles.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
+    limit = filters.limit
+    page = list(articles[:limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    next_cursor = _encode_cursor(page[-1]) if more and page else None
+    next_url = None
+    if next_cursor:
+        params = {k: v for k, v in request.GET.items() if k != "cursor"}
+        params["cursor"] = next_cursor
+        next_url = present.site_url(request.path + "?" + urlencode(params))
+    return {"items": [_article_summary(request.auth, a)[0] for a in page],
+            "next_cursor": next_cursor, "next": next_url}
+
+
+@articles_router.get("/{int:article_id}", response={200: schemas.ArticleDetail,
+                                                    404: schemas.Error},
+                     auth=reader_or_visitor, summary="One article, in full for members")
+def get_article(request: HttpRequest, article_id: int) -> dict:
+    article = Article.objects.select_related("publisher").filter(pk=article_id).first()
+    if article is None:
+        raise HttpError(404, f"No article with id {article_id}.")
+    data, body = _article_summary(request.auth, article)
+    data.update(word_count=article.word_count, html=body.html, text=body.text,
+                signup_url=body.signup_url)
+    return data
+
+
+# --- publishers and sections --------------------------------------------------------------------
+
+publishers_router = Router(tags=["publishers"])
+
+
+def _publisher(publisher: Publisher) -> dict:
+    return {
+        **_publisher_ref(publisher),
+        "homepage_url": publisher.homepage_url,
+        "country": publisher.country,
+        "language": publisher.language,
+        "url": present.site_url(present._reverse("publication", f"/publication/{publisher.slug}/",
+                                                 slug=publisher.slug)),
+        "feed_url": present.site_url(reverse("feed_publication", args=[publisher.slug])),
+    }
+
+
+@publishers_router.get("", response=list[schemas.Publisher], summary="Every publisher")
+def list_publishers(request: HttpRequest,
+                    country: str | None = Query(None, description="ISO 3166 code"),
+                    language: str | None = Query(None)) -> list[dict]:
+    publishers = Publisher.objects.all()
+    if country:
+        publishers = publishers.filter(country__iexact=country)
+    if language:
+        publishers = publishers.filter(language__iexact=language)
+    return [_publisher(p) for p in publishers]
+
+
+@publishers_router.get("/{key}", response={200: schemas.PublisherDetail, 404: schemas.Error},
+                       summary="One publisher, by slug or id")
+def get_publisher(request: HttpRequest, key: str) -> dict:
+    publisher = _publisher_or_404(key)
+    stats = publisher.articles.aggregate(count=Count("id"), latest=Max("published_at"))
+    return {**_publisher(publisher), "article_count": stats["count"],
+            "latest_article_at": stats["latest"]}
+
+
+sections_router = Router(tags=["sections"])
+
+
+@sections_router.get("", response=list[schemas.Section], summary="Sections, in menu order")
+def list_sections(request: HttpRequest) -> list[dict]:
+    return [{
+        "id": s.pk, "slug": s.slug, "name": s.name, "in_navigation": s.in_navigation,
+        "url": present.site_url(present._reverse("section", f"/section/{s.slug}/", slug=s.slug)),
+        "feed_url": present.site_url(reverse("feed_section", args=[s.slug])),
+    } for s in Section.objects.all()]
+
+
+# --- search -----------------------------------------------------------------------------------
+
+search_router = Router(tags=["search"])
+SNIPPET_WORDS = 30
+
+
+def _run_search(q: str, publisher: str | None, section: str | None, since: datetime | None,
+                until: datetime | None, page: int, per_page: int) -> tuple[list[Article], int]:
+    """Ranked matches from the site's search index (or a plain scan where it is missing)."""
+    try:
+        engine = import_module("broadsheet.articles.search")
+    except ModuleNotFoundError as exc:
+        if exc.name != "broadsheet.articles.search":
+            raise
+        engine = None
+    if engine is None or not hasattr(engine, "search"):
+        return _scan_search(q, publisher, section, since, until, page, per_page)
+    if publisher:
+        _publisher_or_404(publisher)
+    result = engine.search(q, publisher=publisher or None, section=section or None,
+                           since=_aware(since), until=_aware(until), page=page,
+                           per_page=per_page)
+    hits = next((getattr(result, name) for name in
+                 ("results", "hits", "items", "articles", "object_list")
+                 if hasattr(result, name)), [])
+    found: list[Article | int] = []
+    for hit in hits:
+        if isinstance(hit, Article):
+            found.append(hit)
+        elif isinstance(getattr(hit, "article", None), Article):
+            found.append(hit.article)
+        else:
+            pk = getattr(hit, "article_id", None) or getattr(hit, "id", None)
+            if pk is not None:
+                found.append(int(pk))
+    ids = [item for item in found if isinstance(item, int)]
+    loaded = Article.objects.select_related("publisher").in_bulk(ids) if ids else {}
+    articles = [item if isinstance(item, Article) else loaded.get(item) for item in found]
+    total = next((int(getattr(result, name)) for name in ("total", "count", "total_count")
+                  if isinstance(getattr(result, name, None), int)), len(articles))
+    return [a for a in articles if a is not None], total
+
+
+def _scan_search(q: str, publisher: str | None, section: str | None, since: datetime | None,
+                 until: datetime | None, page: int, per_page: int) -> tuple[list[Article], int]:
+    articles = _filtered(publisher, section, since, until)
+    for word in q.split()[:10]:
+        articles = articles.filter(Q(title__icontains=word) | Q(text__icontains=word))
+    articles = articles.order_by("-published_at", "-id")
+    start = (page - 1) * per_page
+    return list(articles[start:start + per_page]), articles.count()
+
+
+def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
+    """Safe HTML: the words around the first match in ``text``, matches wrapped in <mark>.
+
+    ``text`` is what the reader may see (the teaser for visitors), so a snippet never reveals
+    the rest of an article.
+    """
+    tokens = text.split()
+    terms = [t.casefold() for t in re.findall(r"\w+", query)]
+    if not tokens:
+        return ""
+    first = next((i for i, token in enumerate(tokens)
+                  if any(term in token.casefold() for term in terms)), 0)
+    start = max(0, first - words // 3)
+    chosen = tokens[start:start + words]
+    pattern = re.compile("(" + "|".join(re.escape(t) for t in terms) + ")", re.I) if terms \
+        else None
+    parts = []
+    for token in chosen:
+        escaped = html.escape(token)
+        if pattern is not None:
+            escaped = pattern.sub(r"<mark>\1</mark>", escaped)
+        parts.append(escaped)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if start + words < len(tokens) else ""
+    return prefix + " ".join(parts) + suffix
+
+
+@search_router.get("", response=schemas.SearchPage, auth=reader_or_visitor,
+                   summary="Full-text search, best matches first")
+def search_articles(request: HttpRequest, params: Query[schemas.SearchParams]) -> dict:
+    q, page, per_page = params.q, params.page, params.per_page
+    articles, total = _run_search(q, params.publisher, params.section, params.since,
+                                  params.until, page, per_page)
+    items = []
+    for article in articles:
+        data, body = _article_summary(request.auth, article)
+        data["snippet"] = snippet(body.text or article.title, q)
+        items.append(data)
+    return {"query": q, "page": page, "per_page": per_page, "total": total,
+            "has_next": page * per_page < total, "items": items}
+
+
+# --- the reader and their tokens ----------------------------------------------------------------
+
+me_router = Router(tags=["me"])
+
+
+@me_router.get("", response={200: schemas.Me, 401: schemas.Error}, auth=reader_required,
+               summary="The signed-in reader and their membership")
+def me(request: HttpRequest) -> dict:
+    user = request.auth
+    membership = membership_of(user)
+    if user.time_zone:
+        timezone.activate(user.time_zone)
+    return {
+        "id": user.pk, "email": user.email, "name": user.get_full_name(),
+        "time_zone": user.time_zone, "is_staff": user.is_staff,
+        "membership": {
+            "state": membership.state if membership else "none",
+            "description": describe(membership),
+            "full_access": can_read_full(user),
+            "trial_ends_at": membership.trial_ends_at if membership else None,
+            "current_period_end": membership.current_period_end if membership else None,
+        },
+        "feeds": {"latest_rss": present.site_url(reverse("feed_latest_rss")),
+                  "latest_atom": present.site_url(reverse("feed_latest_atom"))},
+    }
+
+
+tokens_router = Router(tags=["tokens"])
+
+
+def _session_only(request: HttpRequest) -> None:
+    if "Authorization" in request.headers:
+        raise HttpError(403, "Tokens are managed from a signed-in browser session, not with "
+                             "another token.")
+
+
+def _token(token: ApiToken) -> dict:
+    return {"id": token.pk, "name": token.name, "kind": token.kind, "prefix": token.prefix,
+            "created_at": token.created_at, "last_used_at": token.last_used_at,
+            "expires_at": token.expires_at}
+
+
+@tokens_router.post("", response={201: schemas.NewToken, 401: schemas.Error,
+                                  403: schemas.Error}, auth=reader_required,
+                    summary="Make a personal token (from a signed-in session)")
+def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Status:
+    _session_only(request)
+    expires_at = (timezone.now() + timedelta(days=payload.expires_in_days)
+                  if payload.expires_in_days else None)
+    issued = issue_token(request.auth, payload.kind, payload.name, expires_at)
+    data = {**_token(issued.token), "token": issued.secret, "feed_url": None}
+    if payload.kind == ApiToken.Kind.FEED:
+        data["feed_url"] = present.site_url(reverse("feed_private_latest",
+                                                    args=[issued.secret]))
+    return Status(201, data)
+
+
+@tokens_router.get("", response={200: list[schemas.Token], 401: schemas.Error},
+                   auth=reader_required, summary="The reader's tokens (without their secrets)")
+def list_tokens(request: HttpRequest) -> list[dict]:
+    return [_token(t) for t in ApiToken.objects.filter(user=request.auth)]
+
+
+@tokens_router.delete("/{int:token_id}", response={204: None, 401: schemas.Error,
+                                                   403: schemas.Error, 404: schemas.Error},
+                      auth=reader_required, summary="Revoke a token")
+def delete_token(request: HttpRequest, token_id: int) -> Status:
+    _session_only(request)
+    deleted, _ = ApiToken.objects.filter(user=request.auth, pk=token_id).delete()
+    if not deleted:
+        raise HttpError(404, f"No token with id {token_id}.")
+    return Status(204, None)
+
+
+api.add_router("/articles", articles_router)
+api.add_router("/publishers", publishers_router)
+api.add_router("/sections", sections_router)
+api.add_router("/search", search_router)
+api.add_router("/me", me_router)
+api.add_router("/tokens", tokens_router)
+
+
+def _optional_routers() -> None:
+    """Routers other parts of the product bring, mounted when they exist (e.g. stories)."""
+    for prefix, module_name in (("/stories", "broadsheet.stories.api"),):
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        api.add_router(prefix, module.router)
+
+
+_optional_routers()

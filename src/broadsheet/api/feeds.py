@@ -1,0 +1,162 @@
+"""Feeds out: RSS and Atom of the latest articles, by section and by publication.
+
+Public feeds are read by anyone and cached by anyone, so they always carry the teaser a visitor
+sees (whoever fetches them, signed in or not) and a link to the article's page on this site.
+A member's private feed address carries a secret; the paywall policy is asked on every request,
+so when a membership ends the same address drops to teasers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
+
+from broadsheet.articles.models import Article
+from broadsheet.curation.models import Section
+from broadsheet.sources.models import Publisher
+
+from . import present
+from .auth import user_for_token
+from .models import ApiToken
+
+FEED_ITEMS = 50
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What one request's feed is about and who it is for."""
+
+    user: object
+    title: str
+    link: str
+    description: str
+    articles: object  # a queryset of Article
+
+
+@dataclass(frozen=True)
+class Item:
+    article: Article
+    shown: present.Shown
+
+
+class ArticleFeed(Feed):
+    """The shared item rendering: every body goes through the paywall for the channel's user."""
+
+    private = False
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().__call__(request, *args, **kwargs)
+        if self.private:
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex"
+            response["Referrer-Policy"] = "no-referrer"
+        else:
+            response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def title(self, channel: Channel) -> str:
+        return channel.title
+
+    def link(self, channel: Channel) -> str:
+        return channel.link
+
+    def description(self, channel: Channel) -> str:
+        return channel.description
+
+    subtitle = description  # Atom's name for it
+
+    def feed_url(self, channel: Channel) -> str | None:
+        return None
+
+    def items(self, channel: Channel) -> list[Item]:
+        articles = channel.articles.select_related("publisher").order_by(
+            "-published_at", "-id")[:FEED_ITEMS]
+        return [Item(a, present.shown(channel.user, a)) for a in articles]
+
+    def item_title(self, item: Item) -> str:
+        return item.article.title
+
+    def item_link(self, item: Item) -> str:
+        return present.article_url(item.article)
+
+    def item_guid(self, item: Item) -> str:
+        return present.article_url(item.article)
+
+    item_guid_is_permalink = True
+
+    def item_description(self, item: Item) -> str:
+        if item.shown.full:
+            return item.shown.html + format_html(
+                '<p><a href="{}">Read on Broadsheet</a> · <a href="{}">{}</a></p>',
+                present.article_url(item.article), item.article.canonical_url,
+                item.article.publisher.name)
+        return item.shown.html + present.teaser_footer_html(item.article)
+
+    def item_author_name(self, item: Item) -> str | None:
+        return item.article.author or item.article.publisher.name
+
+    def item_pubdate(self, item: Item):
+        return item.article.published_at
+
+    def item_updateddate(self, item: Item):
+        return max(item.article.updated_at, item.article.published_at)
+
+    def item_categories(self, item: Item) -> list[str]:
+        return [item.article.section] if item.article.section else []
+
+
+def _latest(user) -> Channel:
+    return Channel(user, "Broadsheet: latest", present.site_url("/"),
+                   "The latest articles from every publication on Broadsheet.",
+                   Article.objects.all())
+
+
+class LatestFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest) -> Channel:
+        return _latest(AnonymousUser())
+
+
+class LatestAtomFeed(LatestFeed):
+    feed_type = Atom1Feed
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Channel:
+        section = get_object_or_404(Section, slug=slug)
+        return Channel(AnonymousUser(), f"Broadsheet: {section.name}",
+                       present.site_url(present._reverse("section", f"/section/{slug}/",
+                                                         slug=slug)),
+                       f"The latest {section.name} articles on Broadsheet.",
+                       Article.objects.filter(section__iexact=section.name))
+
+
+class PublicationFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Channel:
+        publisher = get_object_or_404(Publisher, slug=slug)
+        return Channel(AnonymousUser(), f"{publisher.name} on Broadsheet",
+                       present.site_url(present._reverse("publication", f"/publication/{slug}/",
+                                                         slug=slug)),
+                       f"The latest articles from {publisher.name}, on Broadsheet.",
+                       Article.objects.filter(publisher=publisher))
+
+
+class PrivateLatestFeed(ArticleFeed):
+    """A member's own feed: full text while their membership gives access, teasers after."""
+
+    private = True
+
+    def get_object(self, request: HttpRequest, token: str) -> Channel:
+        user = user_for_token(token, ApiToken.Kind.FEED)
+        if user is None:
+            raise Http404("No such feed")
+        return _latest(user)
+
+
+class PrivateLatestAtomFeed(PrivateLatestFeed):
+    feed_type = Atom1Feed

@@ -1,0 +1,121 @@
+"""What every machine surface shows of an article, decided in one place.
+
+The body always comes from the paywall policy (``visible_body``); the short summary shown in
+lists comes from it too for readers without full access, so that no list, feed or search result
+carries more of an article than its teaser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
+
+from broadsheet.articles.models import Article
+from broadsheet.curation.models import Section
+from broadsheet.readers.paywall import visible_body
+
+SUMMARY_CHARS = 400
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An article's body as one reader may see it, with where to go next for the rest."""
+
+    html: str
+    text: str
+    full: bool
+    signup_url: str | None  # set for teasers: where to start the free trial
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _reverse(name: str, fallback: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return fallback
+
+
+def article_path(article: Article) -> str:
+    slug = slugify(article.title)[:80] or "-"
+    return _reverse("article", f"/article/{article.pk}/{slug}/", pk=article.pk, slug=slug)
+
+
+def article_url(article: Article) -> str:
+    """The article's page on this site (where the paywall and sign-up live)."""
+    return site_url(article_path(article))
+
+
+def signup_url(article: Article | None = None) -> str:
+    path = _reverse("signup", "/account/signup/")
+    if article is not None:
+        path += "?" + urlencode({"next": article_path(article)})
+    return site_url(path)
+
+
+def signin_url(article: Article | None = None) -> str:
+    path = _reverse("signin", "/account/signin/")
+    if article is not None:
+        path += "?" + urlencode({"next": article_path(article)})
+    return site_url(path)
+
+
+def shown(user, article: Article) -> Shown:
+    """The body ``user`` may see, through the one paywall policy."""
+    body = visible_body(user, article)
+    return Shown(body.html, body.text, body.full, None if body.full else signup_url(article))
+
+
+def summary(article: Article, body: Shown) -> str:
+    """A short standfirst: the publisher's own summary for full readers, else the teaser's."""
+    if body.full:
+        return article.summary or _shorten(body.text)
+    return _shorten(body.text)
+
+
+def teaser_footer_html(article: Article) -> str:
+    """The call to action appended to a teaser in feeds and reader apps."""
+    from django.utils.html import format_html
+
+    return format_html(
+        '<p><strong>Sign up to read this article.</strong> '
+        '<a href="{}">Start your free {}-day trial</a>. '
+        'Already a member? <a href="{}">Sign in</a>.</p>',
+        signup_url(article), settings.TRIAL_DAYS, signin_url(article))
+
+
+def reading_minutes(article: Article) -> int:
+    return max(1, round(article.word_count / WORDS_PER_MINUTE)) if article.word_count else 1
+
+
+def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def section_names(slug_or_name: str) -> list[str]:
+    """The names an article's ``section`` may carry for a section given by slug or name."""
+    found = Section.objects.filter(slug=slug_or_name).values_list("name", flat=True).first()
+    return [found or slug_or_name]
+
+
+def in_section(queryset: QuerySet[Article], slug_or_name: str) -> QuerySet[Article]:
+    name = section_names(slug_or_name)[0]
+    return queryset.filter(section__iexact=name)
+
+
+def section_for(article: Article) -> Section | None:
+    if not article.section:
+        return None
+    return Section.objects.filter(name__iexact=article.section).first()

@@ -1,0 +1,146 @@
+"""Shapes of the JSON API's answers (also the OpenAPI document at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    detail: str = Field(description="What went wrong, in words")
+
+
+class PublisherRef(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class Publisher(PublisherRef):
+    homepage_url: str
+    country: str
+    language: str
+    url: str = Field(description="The publication's page on this site")
+    feed_url: str = Field(description="This site's RSS feed of the publication (teasers)")
+
+
+class PublisherDetail(Publisher):
+    article_count: int
+    latest_article_at: datetime | None
+
+
+class Section(Schema):
+    id: int
+    slug: str
+    name: str
+    in_navigation: bool
+    url: str
+    feed_url: str
+
+
+class ArticleSummary(Schema):
+    id: int
+    title: str
+    url: str = Field(description="The article's page on this site")
+    source_url: str = Field(description="The article at its publisher")
+    author: str
+    publisher: PublisherRef
+    section: str
+    published_at: datetime
+    language: str
+    image_url: str
+    reading_minutes: int
+    summary: str = Field(description="A short standfirst; never more than the teaser "
+                                     "for readers without full access")
+    full: bool = Field(description="Whether this reader may read the whole article")
+
+
+class ArticleDetail(ArticleSummary):
+    word_count: int
+    html: str = Field(description="Safe HTML: the whole body for members, else the teaser")
+    text: str = Field(description="Plain text of the same")
+    signup_url: str | None = Field(description="For teasers: where to start the free trial")
+
+
+class ArticlePage(Schema):
+    items: list[ArticleSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
+    next: str | None = Field(description="The next page's address")
+
+
+class SearchHit(ArticleSummary):
+    snippet: str = Field(description="Matching words in context, from what this reader may "
+                                     "see; matches are wrapped in <mark>")
+
+
+class SearchPage(Schema):
+    query: str
+    page: int
+    per_page: int
+    total: int
+    has_next: bool
+    items: list[SearchHit]
+
+
+class MembershipOut(Schema):
+    state: str = Field(description="trialing, active, past_due, cancelled, expired or none")
+    description: str = Field(description='In words, e.g. "Free trial: 12 days left"')
+    full_access: bool = Field(description="Whether this reader reads articles in full now")
+    trial_ends_at: datetime | None
+    current_period_end: datetime | None
+
+
+class Me(Schema):
+    id: int
+    email: str
+    name: str
+    time_zone: str
+    is_staff: bool
+    membership: MembershipOut
+    feeds: dict[str, str] = Field(description="Public feeds of this site")
+
+
+class TokenIn(Schema):
+    name: str = Field("", max_length=100, description="What the token is for")
+    kind: Literal["api", "feed"] = Field(
+        "api", description="api: a Bearer token for this API; feed: a private feed address")
+    expires_in_days: int | None = Field(None, ge=1, le=3650,
+                                        description="Empty: valid until revoked")
+
+
+class Token(Schema):
+    id: int
+    name: str
+    kind: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class NewToken(Token):
+    token: str = Field(description="The secret: shown only now, never again")
+    feed_url: str | None = Field(None, description="For feed tokens: the private feed address")
+
+
+class ArticleFilters(Schema):
+    publisher: str | None = Field(None, description="Publisher slug or id")
+    section: str | None = Field(None, description="Section slug or name")
+    since: datetime | None = Field(None, description="Published at or after (ISO 8601)")
+    q: str | None = Field(None, max_length=200,
+                          description="Words in the headline or standfirst")
+    cursor: str | None = Field(None, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class SearchParams(Schema):
+    q: str = Field(..., min_length=1, max_length=200, description="Words to find")
+    publisher: str | None = Field(None, description="Publisher slug or id")
+    section: str | None = Field(None, description="Section slug or name")
+    since: datetime | None = Field(None, description="Published at or after (ISO 8601)")
+    until: datetime | None = Field(None, description="Published before (ISO 8601)")
+    page: int = Field(1, ge=1, le=1000)
+    per_page: int = Field(20, ge=1, le=100)
