@@ -67,8 +67,9 @@ def test_worker_checks_due_sources(queue, tmp_path, feed_server):
     added = broadsheet(env, "sources", "add", feed_server, "--section", "Business")
     assert added.returncode == 0, added.stderr
 
+    log_path = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "broadsheet.cli", "worker"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=log_path.open("w"), stderr=subprocess.STDOUT)
     try:
         # Ask for a poll now rather than waiting for the next minute's periodic one.
         python(env, "from broadsheet.sources.tasks import poll_due_sources\n"
@@ -82,8 +83,8 @@ def test_worker_checks_due_sources(queue, tmp_path, feed_server):
             time.sleep(0.5)
     finally:
         worker.terminate()
-        log, _ = worker.communicate(timeout=30)
-    assert exported.strip(), f"the worker stored nothing; its log:\n{log}"
+        worker.wait(timeout=30)
+    assert exported.strip(), f"the worker stored nothing; its log:\n{log_path.read_text()}"
     records = [json.loads(line) for line in exported.splitlines()]
     assert [r["title"] for r in records] == ["Night shift keeps the presses running"]
     assert records[0]["publisher"] == "Worker Weekly"
