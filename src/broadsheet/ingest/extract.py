@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from lxml.etree import LxmlError
 from trafilatura import load_html
 
 from broadsheet.ingest.extract_body import (
@@ -133,7 +134,10 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         raise ExtractionError("not an HTML page")
 
     meta = read_metadata(tree, url)
-    body = run_trafilatura(tree, url, options)
+    try:
+        body = run_trafilatura(tree, url, options)
+    except (LxmlError, RecursionError) as error:  # pathological markup: nesting, broken trees
+        raise ExtractionError(f"page could not be read: {error.__class__.__name__}") from error
     text = body_html = ""
     if body is not None:
         if options.keep_images:

@@ -83,7 +83,10 @@ def parse_datetime(value: Any) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 with a positive offset, and the like
+        return None
 
 
 def _types(node: dict[str, Any]) -> set[str]:
