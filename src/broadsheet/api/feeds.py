@@ -8,7 +8,7 @@ so when a membership ends the same address drops to teasers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
@@ -37,6 +37,7 @@ class Channel:
     link: str
     description: str
     articles: object  # a queryset of Article
+    self_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,14 @@ class ArticleFeed(Feed):
     subtitle = description  # Atom's name for it
 
     def feed_url(self, channel: Channel) -> str | None:
-        return None
+        return channel.self_url
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> Channel:
+        channel = self.channel(request, *args, **kwargs)
+        return replace(channel, self_url=present.site_url(request.path))
+
+    def channel(self, request: HttpRequest, *args, **kwargs) -> Channel:
+        raise NotImplementedError
 
     def items(self, channel: Channel) -> list[Item]:
         articles = channel.articles.select_related("publisher").order_by(
@@ -118,7 +126,7 @@ def _latest(user) -> Channel:
 
 
 class LatestFeed(ArticleFeed):
-    def get_object(self, request: HttpRequest) -> Channel:
+    def channel(self, request: HttpRequest) -> Channel:
         return _latest(AnonymousUser())
 
 
@@ -127,7 +135,7 @@ class LatestAtomFeed(LatestFeed):
 
 
 class SectionFeed(ArticleFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Channel:
+    def channel(self, request: HttpRequest, slug: str) -> Channel:
         section = get_object_or_404(Section, slug=slug)
         return Channel(AnonymousUser(), f"Broadsheet: {section.name}",
                        present.site_url(present._reverse("section", f"/section/{slug}/",
@@ -137,7 +145,7 @@ class SectionFeed(ArticleFeed):
 
 
 class PublicationFeed(ArticleFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Channel:
+    def channel(self, request: HttpRequest, slug: str) -> Channel:
         publisher = get_object_or_404(Publisher, slug=slug)
         return Channel(AnonymousUser(), f"{publisher.name} on Broadsheet",
                        present.site_url(present._reverse("publication", f"/publication/{slug}/",
@@ -151,7 +159,7 @@ class PrivateLatestFeed(ArticleFeed):
 
     private = True
 
-    def get_object(self, request: HttpRequest, token: str) -> Channel:
+    def channel(self, request: HttpRequest, token: str) -> Channel:
         user = user_for_token(token, ApiToken.Kind.FEED)
         if user is None:
             raise Http404("No such feed")
