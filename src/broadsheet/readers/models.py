@@ -34,6 +34,9 @@ class User(AbstractUser):
     email = models.EmailField("Email", unique=True)
     time_zone = models.CharField(max_length=64, blank=True,
                                  help_text="Shown times use this zone; empty means the default")
+    email_confirmed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the reader confirmed the address (optional; access never waits for it)")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -67,6 +70,9 @@ class Membership(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_event_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Creation time of the newest Stripe event applied; older ones arrive late")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,6 +88,20 @@ class Membership(models.Model):
         if self.state == self.State.CANCELLED:
             return self.current_period_end is not None and now < self.current_period_end
         return False
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event already handled: Stripe may deliver the same event twice."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
 
 
 class Follow(models.Model):

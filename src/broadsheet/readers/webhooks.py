@@ -1,0 +1,178 @@
+"""Stripe webhook events turned into membership transitions.
+
+Handled: checkout.session.completed, customer.subscription.created/updated/deleted,
+invoice.payment_failed (and invoice.paid, which ends a past-due spell). Stripe may send an event
+twice and in any order: processed event ids are remembered (``StripeEvent``), and an event older
+than the newest one already applied to a membership is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+
+from . import membership as transitions
+from .billing import USER_ID_METADATA
+from .models import Membership, StripeEvent, User
+
+log = logging.getLogger("broadsheet.readers.stripe")
+
+HANDLED = {
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.payment_failed",
+    "invoice.paid",
+}
+
+
+def handle_event(event: dict) -> str:
+    """Apply one verified event; returns what happened, in a word or two (for logs and tests)."""
+    event_type = event.get("type", "")
+    if event_type not in HANDLED:
+        return "ignored"
+    event_id = event.get("id", "")
+    try:
+        with transaction.atomic():
+            StripeEvent.objects.create(event_id=event_id, type=event_type)
+            outcome = _apply(event_type, event)
+    except IntegrityError:
+        return "duplicate"
+    log.info("stripe %s %s: %s", event_type, event_id, outcome)
+    return outcome
+
+
+def _apply(event_type: str, event: dict) -> str:
+    obj = event.get("data", {}).get("object", {})
+    created = _time(event.get("created"))
+    if event_type == "checkout.session.completed":
+        membership = _find(user_id=obj.get("client_reference_id")
+                           or (obj.get("metadata") or {}).get(USER_ID_METADATA),
+                           customer_id=_id(obj.get("customer")))
+        if membership is None:
+            return "no such reader"
+        if obj.get("mode", "subscription") != "subscription":
+            return "not a subscription"
+        if _stale(membership, created):
+            return "stale"
+        transitions.activate(membership, customer_id=_id(obj.get("customer")),
+                             subscription_id=_id(obj.get("subscription")))
+        _applied(membership, created)
+        return "active"
+
+    if event_type.startswith("customer.subscription."):
+        membership = _find(subscription_id=obj.get("id", ""),
+                           customer_id=_id(obj.get("customer")),
+                           user_id=(obj.get("metadata") or {}).get(USER_ID_METADATA))
+        if membership is None:
+            return "no such reader"
+        if _stale(membership, created):
+            return "stale"
+        subscription_id = obj.get("id", "")
+        current = membership.stripe_subscription_id
+        if current and subscription_id != current and (
+                event_type == "customer.subscription.deleted"
+                or obj.get("status") not in ("active", "trialing")):
+            return "another subscription"  # an old subscription ending after a new one began
+        _remember_ids(membership, _id(obj.get("customer")), subscription_id)
+        if event_type == "customer.subscription.deleted":
+            transitions.expire(membership)
+        else:
+            transitions.apply_subscription(membership, transitions.SubscriptionChange(
+                status=obj.get("status", ""),
+                cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+                period_end=subscription_period_end(obj),
+            ))
+        _applied(membership, created)
+        return membership.state
+
+    # invoices
+    subscription_id = invoice_subscription(obj)
+    membership = _find(subscription_id=subscription_id, customer_id=_id(obj.get("customer")))
+    if membership is None:
+        return "no such reader"
+    if _stale(membership, created):
+        return "stale"
+    if (subscription_id and membership.stripe_subscription_id
+            and subscription_id != membership.stripe_subscription_id):
+        return "another subscription"
+    if event_type == "invoice.payment_failed":
+        transitions.mark_past_due(membership)
+    elif membership.state == Membership.State.PAST_DUE:
+        transitions.activate(membership)
+    _applied(membership, created)
+    return membership.state
+
+
+def subscription_period_end(subscription: dict) -> datetime | None:
+    """The end of the paid period: on the subscription in older API versions, on its items since
+    2025-03-31 (the latest item end, when there are several)."""
+    if subscription.get("current_period_end"):
+        return _time(subscription["current_period_end"])
+    items = (subscription.get("items") or {}).get("data") or []
+    ends = [item["current_period_end"] for item in items if item.get("current_period_end")]
+    return _time(max(ends)) if ends else None
+
+
+def invoice_subscription(invoice: dict) -> str:
+    """The invoice's subscription id: top-level in older API versions, under ``parent`` since
+    2025-03-31."""
+    if invoice.get("subscription"):
+        return _id(invoice["subscription"])
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    return _id(details.get("subscription"))
+
+
+def _find(subscription_id: str = "", customer_id: str = "", user_id=None) -> Membership | None:
+    memberships = Membership.objects.select_for_update()
+    if subscription_id:
+        found = memberships.filter(stripe_subscription_id=subscription_id).first()
+        if found:
+            return found
+    if customer_id:
+        found = memberships.filter(stripe_customer_id=customer_id).first()
+        if found:
+            return found
+    if user_id:
+        try:
+            user = User.objects.get(pk=int(user_id))
+        except (User.DoesNotExist, ValueError, TypeError):
+            return None
+        membership, _ = Membership.objects.get_or_create(
+            user=user, defaults={"state": Membership.State.EXPIRED})
+        return memberships.get(pk=membership.pk)
+    return None
+
+
+def _remember_ids(membership: Membership, customer_id: str, subscription_id: str) -> None:
+    if customer_id and not membership.stripe_customer_id:
+        membership.stripe_customer_id = customer_id
+    if subscription_id:
+        membership.stripe_subscription_id = subscription_id
+
+
+def _stale(membership: Membership, created: datetime | None) -> bool:
+    return (created is not None and membership.stripe_event_at is not None
+            and created < membership.stripe_event_at)
+
+
+def _applied(membership: Membership, created: datetime | None) -> None:
+    if created is not None:
+        membership.stripe_event_at = created
+        membership.save(update_fields=["stripe_event_at"])
+
+
+def _id(value) -> str:
+    """Stripe sends an id, or the whole object when expanded."""
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
+def _time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return datetime.fromtimestamp(int(value), tz=UTC)
