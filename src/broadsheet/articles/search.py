@@ -177,13 +177,14 @@ class SearchPage:
 
 
 def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None, until=None,
-           page: int = 1, per_page: int = 20, user=None, order: str = "rank") -> SearchPage:
+           page: int = 1, per_page: int = 20, user=None, order: str = "rank",
+           snippets: bool = True) -> SearchPage:
     """Articles matching ``query``, best first (``order="newest"``: latest first).
 
     ``publisher``: a Publisher, its id or slug. ``section``: a Section or a section name.
     ``since``/``until``: datetimes, or dates taken as whole days in the current time zone.
     ``user``: the searcher; snippets are cut from what the paywall lets them read (None: a
-    visitor).
+    visitor). ``snippets=False`` skips snippets and highlighting (for lists of headlines).
     """
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
@@ -206,8 +207,9 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         if article is None:
             continue  # deleted between the two queries
         result.results.append(SearchResult(
-            article=article, rank=rank, snippet=snippet(user, article, parsed),
-            title_html=highlight(article.title, parsed)))
+            article=article, rank=rank,
+            snippet=snippet(user, article, parsed) if snippets else mark_safe(""),
+            title_html=highlight(article.title, parsed) if snippets else escape(article.title)))
     result.total = total
     return result
 

@@ -1,7 +1,33 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class WebConfig(AppConfig):
     name = "broadsheet.web"
     label = "web"
     verbose_name = "Web pages"
+
+    def ready(self) -> None:
+        from broadsheet.articles.models import Article
+        from broadsheet.curation.models import Section
+        from broadsheet.sources.models import Publisher
+
+        from .caching import bump_generation
+
+        # Pages show articles, publishers and sections: a change to any makes cached pages stale.
+        for model in (Article, Publisher, Section):
+            post_save.connect(bump_generation, sender=model, dispatch_uid=f"web-pages-{model}")
+            post_delete.connect(bump_generation, sender=model,
+                                dispatch_uid=f"web-pages-del-{model}")
+        post_migrate.connect(_repair_search_index, dispatch_uid="web-search-index")
+
+
+def _repair_search_index(sender, using="default", **kwargs) -> None:
+    """A later migration that rebuilds the article table drops SQLite's search triggers."""
+    if getattr(sender, "label", "") != "articles":
+        return
+    from django.db import connections
+
+    from broadsheet.articles.search import ensure_index
+
+    ensure_index(connections[using])

@@ -1,0 +1,65 @@
+"""Template helpers for reader pages: article links, times in the reader's zone, reading time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+
+from broadsheet.web.links import article_path, reading_minutes
+from broadsheet.web.queries import section_slugs
+
+register = template.Library()
+
+
+@register.filter
+def article_url(article) -> str:
+    return article_path(article)
+
+
+@register.filter
+def section_url(article_or_name) -> str:
+    """The section page for an article's section (or a section name); "" when there is none."""
+    name = getattr(article_or_name, "section", article_or_name) or ""
+    slug = section_slugs().get(str(name).lower())
+    return reverse("section", args=[slug]) if slug else ""
+
+
+@register.filter
+def reading_time(article) -> str:
+    minutes = reading_minutes(getattr(article, "word_count", 0) or 0)
+    return f"{minutes} min read" if minutes else ""
+
+
+def describe_time(moment: datetime, now: datetime | None = None) -> str:
+    """"5 min ago", "3 h ago" for today's news; a date (and time this year) for older items.
+
+    Shown in the active time zone (the reader's, set by ReaderTimeZoneMiddleware).
+    """
+    now = now or timezone.now()
+    seconds = (now - moment).total_seconds()
+    if 0 <= seconds < 60:
+        return "just now"
+    if 0 <= seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if 0 <= seconds < 12 * 3600:
+        return f"{int(seconds // 3600)} h ago"
+    local = timezone.localtime(moment)
+    if local.year == timezone.localtime(now).year:
+        return format_date(local, "j M, H:i")
+    return format_date(local, "j M Y")
+
+
+@register.simple_tag
+def when(moment: datetime | None, style: str = "relative") -> str:
+    """A <time> element: relative for recent times, the full local date as its tooltip."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    full = format_date(local, "j F Y, H:i T")
+    shown = full if style == "full" else describe_time(moment)
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), full, shown)

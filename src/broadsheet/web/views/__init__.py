@@ -1,0 +1,9 @@
+"""Reader-facing pages: home, article, sections and publications, search, a reader's lists."""
+
+from .article import article, article_print
+from .listings import home, publication, section
+from .reader import follow_toggle, following, history, save_toggle, saved
+from .search import search_page
+
+__all__ = ["article", "article_print", "follow_toggle", "following", "history", "home",
+           "publication", "save_toggle", "saved", "search_page", "section"]
