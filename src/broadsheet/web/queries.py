@@ -101,10 +101,12 @@ def for_you(user, exclude: set[int], limit: int = 6) -> tuple[list[Article], boo
     if getattr(user, "is_authenticated", False):
         condition = follows_filter(user)
         if condition is not None:
-            followed = list(cards().filter(condition).exclude(pk__in=exclude)[:limit])
+            followed = (list(cards().filter(condition).exclude(pk__in=exclude)[:limit])
+                        or list(cards().filter(condition)[:limit]))
             if followed:
                 return followed, True
-    return list(cards().exclude(pk__in=exclude)[:limit]), False
+    # On a small site everything may be shown above already; repeating beats an empty box.
+    return (list(cards().exclude(pk__in=exclude)[:limit]) or list(cards()[:limit])), False
 
 
 @dataclass
