@@ -1,3 +1,27 @@
-"""Account pages: sign up, sign in, password reset, membership. (Filled in by the accounts work.)"""
+"""Account pages under /account/: sign up, sign in, passwords, membership, Stripe."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.account, name="account"),
+    path("signup/", views.signup, name="signup"),
+    path("signin/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("delete/", views.account_delete, name="account_delete"),
+    path("membership/cancel/", views.membership_cancel, name="membership_cancel"),
+    path("membership/resume/", views.membership_resume, name="membership_resume"),
+    path("billing/checkout/", views.checkout, name="checkout"),
+    path("billing/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+]

@@ -1,0 +1,89 @@
+"""`broadsheet users create EMAIL --password P [--member] [--editor]`: accounts from the shell.
+
+With BROADSHEET_BILLING=none this is how members are made (besides the admin). ``--editor`` makes
+a staff account in the "Editors" group, which manages sources, publishers, sections, picks and
+articles in the admin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EDITORS_GROUP = "Editors"
+# Apps whose models editors manage in the admin: publishers and sources, sections and picks,
+# articles.
+EDITOR_APPS = ("sources", "curation", "articles")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``users`` command to the ``broadsheet`` command's subparsers."""
+    users = subparsers.add_parser("users", help="reader, member and editor accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create an account")
+    create.add_argument("email")
+    create.add_argument("--password", required=True,
+                        help="its password (checked like a reader's own)")
+    create.add_argument("--member", action="store_true",
+                        help="an active membership without billing")
+    create.add_argument("--editor", action="store_true",
+                        help="staff in the Editors group: manages sources, publishers, sections "
+                             "and articles in the admin")
+    return users
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``broadsheet users ...`` (Django must be set up); returns the exit status."""
+    if args.users_command == "create":
+        return create_user(args.email, args.password, member=args.member, editor=args.editor)
+    print(f"broadsheet users: unknown command {args.users_command!r}", file=sys.stderr)
+    return 2
+
+
+def create_user(email: str, password: str, *, member: bool = False, editor: bool = False,
+                out=None, err=None) -> int:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.db import transaction
+
+    from . import membership
+    from .forms import normalise_email, validate_password
+    from .models import User
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    address = normalise_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        print(f"broadsheet users: {email!r} is not an email address", file=err)
+        return 2
+    if User.objects.filter(email__iexact=address).exists():
+        print(f"broadsheet users: an account with {address} already exists", file=err)
+        return 1
+    try:
+        validate_password(password, User(email=address))
+    except ValidationError as error:
+        print(f"broadsheet users: password refused: {' '.join(error.messages)}", file=err)
+        return 2
+    with transaction.atomic():
+        user = User.objects.create_user(address, password)
+        if member:
+            membership.grant(user)
+        if editor:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            user.groups.add(editors_group())
+    roles = [word for word, on in (("member", member), ("editor", editor)) if on]
+    print(f"Created {address}" + (f" ({', '.join(roles)})" if roles else ""), file=out)
+    return 0
+
+
+def editors_group():
+    """The "Editors" group with every permission on the models editors manage (made once)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label__in=EDITOR_APPS)
+    group.permissions.add(*permissions)
+    return group

@@ -1,0 +1,139 @@
+"""Account forms: sign up, sign in, delete account."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+from .models import User
+
+# Django's validators, used when the settings name none (AUTH_PASSWORD_VALIDATORS empty).
+DEFAULT_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+
+def password_validators() -> list:
+    config = getattr(settings, "AUTH_PASSWORD_VALIDATORS", None) or DEFAULT_PASSWORD_VALIDATORS
+    return password_validation.get_password_validators(config)
+
+
+def validate_password(password: str, user: User) -> None:
+    """Raise ValidationError when ``password`` is too short, too common, numeric or like the
+    address."""
+    password_validation.validate_password(password, user, password_validators())
+
+
+def normalise_email(value: str) -> str:
+    """Addresses are stored lower-cased (see UserManager), so compare them that way too."""
+    return User.objects.normalize_email(value.strip()).lower()
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email",
+                                                            "autofocus": True}))
+    password = forms.CharField(
+        label="Password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters; not a common password, not only digits, not like your "
+                  "email address.",
+    )
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email address already exists. Sign in instead, or reset "
+                "your password if you have forgotten it.", code="duplicate")
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(email=cleaned.get("email", ""))
+            try:
+                validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+    def save(self) -> User:
+        return User.objects.create_user(self.cleaned_data["email"], self.cleaned_data["password"])
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email",
+                                                            "autofocus": True}))
+    password = forms.CharField(label="Password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                 "current-password"}))
+
+    error_messages = {
+        "invalid": "That email and password do not match an account. Check both and try again.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        self.request = request
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            self.user = authenticate(self.request, email=normalise_email(email), password=password)
+            if self.user is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return cleaned
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(label="Password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                 "current-password"}),
+                               help_text="Type your password to confirm.")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right.", code="wrong_password")
+        return password
+
+
+class ResetForm(PasswordResetForm):
+    """Django's reset form with our field label."""
+
+    email = forms.EmailField(label="Email", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class _ValidatedNewPassword:
+    """Check the new password with ``password_validators()`` (see DEFAULT_PASSWORD_VALIDATORS)."""
+
+    def validate_password_for_user(self, user, password_field_name: str = "password2") -> None:
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            try:
+                validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error(password_field_name, error)
+
+
+class ChangePasswordForm(_ValidatedNewPassword, PasswordChangeForm):
+    pass
+
+
+class NewPasswordForm(_ValidatedNewPassword, SetPasswordForm):
+    pass

@@ -1,0 +1,344 @@
+"""Account pages: sign up (starting the free trial), sign in and out, passwords, the account page
+with membership, cancel and resume, Stripe Checkout and webhooks, account deletion."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from . import billing, emails
+from . import membership as transitions
+from .forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    NewPasswordForm,
+    ResetForm,
+    SignInForm,
+    SignUpForm,
+    normalise_email,
+)
+from .throttle import client_address, reset_throttle, signin_throttle
+from .webhooks import handle_event
+
+log = logging.getLogger("broadsheet.readers")
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def safe_next(request: HttpRequest, default: str | None = None) -> str:
+    """The ``next`` URL when it stays on this site; otherwise the default (the home page)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resolve_url(default or settings.LOGIN_REDIRECT_URL)
+
+
+def _next_value(request: HttpRequest) -> str:
+    """The ``next`` to carry through a form (only when it is safe)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if ok else ""
+
+
+# -- sign up, sign in, sign out ---------------------------------------------------------------
+
+@never_cache
+@sensitive_post_parameters("password")
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign in at once and start the free trial: full access immediately."""
+    if request.user.is_authenticated:
+        return redirect(safe_next(request, "account"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        transitions.start_trial(user)
+        login(request, user, backend=BACKEND)
+        emails.send_welcome(user)
+        days = settings.TRIAL_DAYS
+        messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
+                                  f"day{'' if days == 1 else 's'} of full access.")
+        return redirect(safe_next(request))
+    return render(request, "readers/signup.html", {
+        "form": form, "next": _next_value(request), "trial_days": settings.TRIAL_DAYS,
+    }, status=400 if form.errors else 200)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def signin(request: HttpRequest) -> HttpResponse:
+    """Sign in by email and password, with failed attempts throttled per address and client."""
+    if request.user.is_authenticated and request.method != "POST":
+        return redirect(safe_next(request, "account"))
+    form = SignInForm(request, request.POST or None)
+    throttled = None
+    if request.method == "POST":
+        email = normalise_email(request.POST.get("email", ""))
+        client = client_address(request)
+        verdict = signin_throttle.check(email, client)
+        if not verdict.allowed:
+            throttled = verdict
+            form = SignInForm(request, initial={"email": request.POST.get("email", "")})
+        elif form.is_valid():
+            signin_throttle.succeeded(email)
+            login(request, form.user, backend=BACKEND)
+            return redirect(safe_next(request))
+        elif form.has_error("__all__", "invalid"):
+            signin_throttle.failed(email, client)
+    status = 429 if throttled else 400 if form.errors else 200
+    response = render(request, "readers/signin.html", {
+        "form": form, "next": _next_value(request),
+        "throttled": throttled.message if throttled else "",
+    }, status=status)
+    if throttled:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+@never_cache
+def signout(request: HttpRequest) -> HttpResponse:
+    """Sign out on POST (a link cannot sign anyone out); GET shows the button."""
+    if request.method == "POST":
+        logout(request)
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "readers/signout.html")
+
+
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    user = emails.confirm_address(token)
+    return render(request, "readers/confirm_email.html", {"confirmed": user is not None},
+                  status=200 if user else 400)
+
+
+# -- passwords ---------------------------------------------------------------------------------
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+    template_name = "readers/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "readers/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Email a reset link that starts with SITE_URL (never the request's Host header)."""
+
+    form_class = ResetForm
+    template_name = "readers/password_reset.html"
+    email_template_name = "readers/emails/password_reset.txt"
+    subject_template_name = "readers/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        email = normalise_email(form.cleaned_data["email"])
+        client = client_address(self.request)
+        verdict = reset_throttle.check(email, client)
+        if not verdict.allowed:
+            form.add_error(None, verdict.message)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        reset_throttle.failed(email, client)  # counts emails sent
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "readers/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "readers/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "readers/password_reset_complete.html"
+
+
+# -- the account page and membership -----------------------------------------------------------
+
+def _reader_zone(user) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone) if user.time_zone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    membership = transitions.membership_of(user)
+    now = timezone.now()
+    zone = _reader_zone(user) or timezone.get_default_timezone()
+    with timezone.override(zone):
+        described = transitions.describe(membership, now)
+    has_access = membership is not None and membership.has_access(now)
+    subscribed = membership is not None and bool(membership.stripe_subscription_id)
+    context = {
+        "membership": membership,
+        "membership_words": described,
+        "has_access": has_access,
+        "billing": billing.enabled(),
+        "can_cancel": transitions.can_cancel(membership),
+        "can_resume": transitions.can_resume(membership, now),
+        "can_subscribe": billing.enabled() and not (
+            subscribed and membership.state in ("active", "past_due", "cancelled")
+            and has_access),
+        "no_period_end": membership is not None and membership.current_period_end is None,
+        "checkout_done": request.GET.get("checkout") == "success",
+        "zone": zone,
+    }
+    return render(request, "readers/account.html", context)
+
+
+@require_POST
+@login_required
+def membership_cancel(request: HttpRequest) -> HttpResponse:
+    """Cancel at the end of the period: reading continues until then."""
+    membership = transitions.membership_of(request.user)
+    if not transitions.can_cancel(membership):
+        messages.error(request, "There is no membership to cancel.")
+        return redirect("account")
+    if billing.enabled() and membership.stripe_subscription_id:
+        try:
+            billing.gateway().set_cancel_at_period_end(membership.stripe_subscription_id, True)
+        except (billing.BillingError, billing.BillingUnavailable) as error:
+            messages.error(request, f"Your membership could not be cancelled: {error}. "
+                                    "Please try again later.")
+            return redirect("account")
+    transitions.cancel(membership)
+    zone = _reader_zone(request.user) or timezone.get_default_timezone()
+    with timezone.override(zone):
+        messages.success(request, _cancelled_message(membership))
+    return redirect("account")
+
+
+def _cancelled_message(membership) -> str:
+    if membership.state == membership.State.CANCELLED:
+        words = transitions.describe(membership)
+        return f"Your membership is cancelled. {words.split(': ', 1)[-1].capitalize()}."
+    return "Your membership has ended."
+
+
+@require_POST
+@login_required
+def membership_resume(request: HttpRequest) -> HttpResponse:
+    """Undo a cancellation before the period ends."""
+    membership = transitions.membership_of(request.user)
+    if not transitions.can_resume(membership):
+        messages.error(request, "There is no cancelled membership to resume.")
+        return redirect("account")
+    if billing.enabled() and membership.stripe_subscription_id:
+        try:
+            billing.gateway().set_cancel_at_period_end(membership.stripe_subscription_id, False)
+        except (billing.BillingError, billing.BillingUnavailable) as error:
+            messages.error(request, f"Your membership could not be resumed: {error}. "
+                                    "Please try again later.")
+            return redirect("account")
+    transitions.resume(membership)
+    messages.success(request, "Welcome back: your membership will renew as before.")
+    return redirect("account")
+
+
+@require_POST
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Start Stripe Checkout for the membership and send the reader there."""
+    if not billing.enabled():
+        raise Http404("payments are off")
+    membership = transitions.membership_of(request.user)
+    account_url = emails.site_link(reverse("account"))
+    order = billing.CheckoutRequest(
+        user_id=request.user.pk,
+        email=request.user.email,
+        success_url=account_url + "?checkout=success",
+        cancel_url=account_url,
+        customer_id=membership.stripe_customer_id if membership else "",
+    )
+    try:
+        url = billing.gateway().create_checkout(order)
+    except (billing.BillingError, billing.BillingUnavailable) as error:
+        log.warning("checkout for user %s failed: %s", request.user.pk, error)
+        messages.error(request, f"Checkout could not start: {error}. Please try again later.")
+        return redirect("account")
+    return HttpResponseRedirect(url, status=303)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's event notifications, accepted only with a valid ``Stripe-Signature``."""
+    if not billing.enabled():
+        raise Http404("payments are off")
+    secret = settings.STRIPE.get("webhook_secret", "")
+    if not secret:
+        log.error("a Stripe webhook arrived but BROADSHEET_STRIPE_WEBHOOK_SECRET is empty")
+        return HttpResponseBadRequest("webhook secret not configured")
+    import stripe
+
+    payload = request.body
+    try:
+        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature", ""),
+                                       secret)
+    except stripe.SignatureVerificationError:
+        return HttpResponseBadRequest("bad signature")
+    except ValueError:
+        return HttpResponseBadRequest("bad payload")
+    event = json.loads(payload)
+    outcome = handle_event(event)
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+# -- deleting the account ----------------------------------------------------------------------
+
+@never_cache
+@sensitive_post_parameters("password")
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account and everything it holds, after the password confirms it."""
+    user = request.user
+    form = DeleteAccountForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = transitions.membership_of(user)
+        if billing.enabled() and membership and membership.stripe_subscription_id \
+                and membership.state != membership.State.EXPIRED:
+            try:
+                billing.gateway().cancel_now(membership.stripe_subscription_id)
+            except (billing.BillingError, billing.BillingUnavailable) as error:
+                form.add_error(None, f"Your subscription could not be stopped ({error}), so "
+                                     "nothing was deleted. Please try again later.")
+                return render(request, "readers/account_delete.html", {"form": form},
+                              status=503)
+        email = user.email
+        logout(request)
+        user.delete()  # follows, saves, history and membership go with it (cascade)
+        log.info("account deleted at the reader's request")
+        return render(request, "readers/account_deleted.html", {"email": email})
+    return render(request, "readers/account_delete.html", {"form": form},
+                  status=400 if form.errors else 200)
