@@ -38,10 +38,11 @@ SHELL_FILES = (
     "web/icons/icon-192.png",
     "web/icons/icon-512.png",
     "web/icons/icon-maskable-512.png",
+    "django_htmx/htmx-2.min.js",
 )
 
 # Paths whose responses are never kept: accounts, the JSON and reader APIs, feeds, admin.
-NEVER_CACHED_NAMES = ("account", "signin")
+NEVER_CACHED_NAMES = ("account",)
 NEVER_CACHED_PREFIXES = ("/api/", "/reader/", "/accounts/", "/feeds/", "/admin/")
 
 
@@ -97,11 +98,16 @@ def worker_config() -> dict:
     """What the service worker needs to know about the app (paths come from URL names)."""
     never = [reverse(name) for name in NEVER_CACHED_NAMES]
     return {
-        "shell": [static(name) for name in SHELL_FILES] + [reverse("offline")],
+        "shell": [static(name) for name in SHELL_FILES if finders.find(name)]
+        + [reverse("offline")],
+        "static": settings.STATIC_URL,
         "offline": reverse("offline"),
         "saved": reverse("saved"),
         "article": _path_with_id("article", "-"),
+        "print": _path_with_id("article_print"),
         "save": _path_with_id("save_toggle"),
+        "signin": reverse("signin"),
+        "signup": reverse("signup"),
         "signout": reverse("signout"),
         "accountDelete": reverse("account_delete"),
         "neverCache": sorted({*never, *NEVER_CACHED_PREFIXES}),

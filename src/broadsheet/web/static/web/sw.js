@@ -107,6 +107,7 @@ async function page(event, url) {
 
 /* Keep a page among the last read (most recent last) and refresh its saved copy. */
 async function remember(url, response) {
+  if (url.pathname === CONFIG.offline) return;
   const key = url.href;
   const saved = await caches.open(SAVED);
   if (await saved.match(key, { ignoreVary: true })) await saved.put(key, response.clone());
