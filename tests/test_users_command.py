@@ -1,0 +1,100 @@
+"""`broadsheet users create EMAIL --password P [--member] [--editor]`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from broadsheet.readers import commands
+from broadsheet.readers.models import Membership, User
+from broadsheet.readers.paywall import can_read_full
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def broadsheet(*argv: str) -> int:
+    """Parse and run like the `broadsheet` command does."""
+    parser = argparse.ArgumentParser(prog="broadsheet")
+    sub = parser.add_subparsers(dest="command")
+    commands.add_parser(sub)
+    return commands.run(parser.parse_args(list(argv)))
+
+
+def test_create_a_reader_who_can_sign_in(client, capsys):
+    assert broadsheet("users", "create", "Plain@Example.org", "--password", PASSWORD) == 0
+    assert "Created plain@example.org" in capsys.readouterr().out
+    user = User.objects.get(email="plain@example.org")
+    assert not user.is_staff and not can_read_full(user)
+    assert client.login(email="plain@example.org", password=PASSWORD)
+
+
+def test_member_has_an_active_membership_without_billing(capsys):
+    assert broadsheet("users", "create", "member@example.org", "--password", PASSWORD,
+                      "--member") == 0
+    assert "(member)" in capsys.readouterr().out
+    user = User.objects.get(email="member@example.org")
+    membership = Membership.objects.get(user=user)
+    assert membership.state == Membership.State.ACTIVE
+    assert membership.current_period_end is None and membership.stripe_subscription_id == ""
+    assert can_read_full(user)
+
+
+def test_editor_is_staff_in_the_editors_group(client):
+    assert broadsheet("users", "create", "editor@example.org", "--password", PASSWORD,
+                      "--editor", "--member") == 0
+    editor = User.objects.get(email="editor@example.org")
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.groups.filter(name="Editors").exists()
+    for permission in ("sources.add_source", "sources.change_source", "sources.delete_source",
+                       "sources.change_publisher", "curation.add_section",
+                       "curation.change_section", "articles.change_article",
+                       "articles.delete_article"):
+        assert editor.has_perm(permission), permission
+    assert not editor.has_perm("readers.change_user")
+    assert not editor.has_perm("readers.change_membership")
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_editors_share_one_group(capsys):
+    broadsheet("users", "create", "e1@example.org", "--password", PASSWORD, "--editor")
+    broadsheet("users", "create", "e2@example.org", "--password", PASSWORD, "--editor")
+    assert Group.objects.filter(name="Editors").count() == 1
+    assert Group.objects.get(name="Editors").user_set.count() == 2
+
+
+def test_an_existing_address_is_a_clear_error(capsys):
+    User.objects.create_user("taken@example.org", PASSWORD)
+    assert broadsheet("users", "create", "TAKEN@example.org", "--password", PASSWORD) == 1
+    assert "an account with taken@example.org already exists" in capsys.readouterr().err
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("address", ["not-an-email", "a@", "@example.org", "a b@example.org"])
+def test_a_bad_address_is_a_clear_error(capsys, address):
+    assert broadsheet("users", "create", address, "--password", PASSWORD) == 2
+    assert "is not an email address" in capsys.readouterr().err
+    assert not User.objects.exists()
+
+
+def test_a_weak_password_is_refused(capsys):
+    assert broadsheet("users", "create", "weak@example.org", "--password", "123") == 2
+    assert "password refused" in capsys.readouterr().err
+    assert not User.objects.exists()
+
+
+def test_password_is_required():
+    with pytest.raises(SystemExit):
+        broadsheet("users", "create", "nopass@example.org")
+
+
+def test_a_member_made_here_keeps_access_past_any_trial(capsys):
+    broadsheet("users", "create", "forever@example.org", "--password", PASSWORD, "--member")
+    membership = Membership.objects.get(user__email="forever@example.org")
+    assert membership.has_access(timezone.now() + timedelta(days=3650))
