@@ -192,7 +192,7 @@ class Pipeline:
     """
 
     def __init__(self, policy: FetchPolicy | None = None, workers: int = 0,
-                 batch_size: int = 200, chunk_size: int = 64) -> None:
+                 batch_size: int = 500, chunk_size: int = 64) -> None:
         self.policy = policy or FetchPolicy.from_settings()
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
