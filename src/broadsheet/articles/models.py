@@ -28,7 +28,12 @@ class Article(models.Model):
     image_url = models.URLField(max_length=2000, blank=True)
     word_count = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(max_length=64, blank=True)
-    extraction_error = models.TextField(blank=True)
+    story = models.ForeignKey("stories.Story", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="articles")
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="copies",
+                                     help_text="The original this syndicated copy repeats")
+    story_assigned_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]

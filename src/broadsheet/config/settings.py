@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "broadsheet.readers",
     "broadsheet.sources",
     "broadsheet.curation",
+    "broadsheet.stories",
     "broadsheet.articles",
     "broadsheet.web",
     "broadsheet.api",

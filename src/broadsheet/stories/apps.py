@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StoriesConfig(AppConfig):
+    name = "broadsheet.stories"
+    label = "stories"
+    verbose_name = "Stories"
