@@ -24,6 +24,7 @@ from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from broadsheet.articles.models import Article
+from broadsheet.articles.search import SearchPage, search
 from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
@@ -118,7 +119,7 @@ def _publisher_or_404(key: str) -> Publisher:
 
 
 def _filtered(publisher: str | None, section: str | None, since: datetime | None,
-              until: datetime | None = None) -> QuerySet[Article]:
+              ) -> QuerySet[Article]:
     articles = Article.objects.select_related("publisher")
     if publisher:
         articles = articles.filter(publisher=_publisher_or_404(publisher))
@@ -126,8 +127,6 @@ def _filtered(publisher: str | None, section: str | None, since: datetime | None
         articles = present.in_section(articles, section)
     if since:
         articles = articles.filter(published_at__gte=_aware(since))
-    if until:
-        articles = articles.filter(published_at__lt=_aware(until))
     return articles
 
 
@@ -244,51 +243,21 @@ search_router = Router(tags=["search"])
 SNIPPET_WORDS = 30
 
 
-def _run_search(q: str, publisher: str | None, section: str | None, since: datetime | None,
-                until: datetime | None, page: int, per_page: int) -> tuple[list[Article], int]:
-    """Ranked matches from the site's search index (or a plain scan where it is missing)."""
-    try:
-        engine = import_module("broadsheet.articles.search")
-    except ModuleNotFoundError as exc:
-        if exc.name != "broadsheet.articles.search":
-            raise
-        engine = None
-    if engine is None or not hasattr(engine, "search"):
-        return _scan_search(q, publisher, section, since, until, page, per_page)
-    if publisher:
-        _publisher_or_404(publisher)
-    result = engine.search(q, publisher=publisher or None, section=section or None,
-                           since=_aware(since), until=_aware(until), page=page,
-                           per_page=per_page)
-    hits = next((getattr(result, name) for name in
-                 ("results", "hits", "items", "articles", "object_list")
-                 if hasattr(result, name)), [])
-    found: list[Article | int] = []
-    for hit in hits:
-        if isinstance(hit, Article):
-            found.append(hit)
-        elif isinstance(getattr(hit, "article", None), Article):
-            found.append(hit.article)
-        else:
-            pk = getattr(hit, "article_id", None) or getattr(hit, "id", None)
-            if pk is not None:
-                found.append(int(pk))
-    ids = [item for item in found if isinstance(item, int)]
-    loaded = Article.objects.select_related("publisher").in_bulk(ids) if ids else {}
-    articles = [item if isinstance(item, Article) else loaded.get(item) for item in found]
-    total = next((int(getattr(result, name)) for name in ("total", "count", "total_count")
-                  if isinstance(getattr(result, name, None), int)), len(articles))
-    return [a for a in articles if a is not None], total
-
-
-def _scan_search(q: str, publisher: str | None, section: str | None, since: datetime | None,
-                 until: datetime | None, page: int, per_page: int) -> tuple[list[Article], int]:
-    articles = _filtered(publisher, section, since, until)
-    for word in q.split()[:10]:
-        articles = articles.filter(Q(title__icontains=word) | Q(text__icontains=word))
-    articles = articles.order_by("-published_at", "-id")
-    start = (page - 1) * per_page
-    return list(articles[start:start + per_page]), articles.count()
+def _run_search(request: HttpRequest, params: schemas.SearchParams,
+                ) -> tuple[SearchPage, list[dict]]:
+    """Ranked matches from the site's search index, as this reader may see them."""
+    publisher = _publisher_or_404(params.publisher) if params.publisher else None
+    section = present.section_names(params.section)[0] if params.section else None
+    found = search(params.q, publisher=publisher, section=section, since=_aware(params.since),
+                   until=_aware(params.until), page=params.page, per_page=params.per_page,
+                   user=request.auth)
+    items = []
+    for result in found.results:
+        data, body = _article_summary(request.auth, result.article)
+        # Members get the index's best passage; everyone else a passage of the teaser alone.
+        data["snippet"] = str(result.snippet) if body.full else snippet(body.text, params.q)
+        items.append(data)
+    return found, items
 
 
 def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
@@ -321,16 +290,9 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
 @search_router.get("", response=schemas.SearchPage, auth=reader_or_visitor,
                    summary="Full-text search, best matches first")
 def search_articles(request: HttpRequest, params: Query[schemas.SearchParams]) -> dict:
-    q, page, per_page = params.q, params.page, params.per_page
-    articles, total = _run_search(q, params.publisher, params.section, params.since,
-                                  params.until, page, per_page)
-    items = []
-    for article in articles:
-        data, body = _article_summary(request.auth, article)
-        data["snippet"] = snippet(body.text or article.title, q)
-        items.append(data)
-    return {"query": q, "page": page, "per_page": per_page, "total": total,
-            "has_next": page * per_page < total, "items": items}
+    found, items = _run_search(request, params)
+    return {"query": params.q, "page": found.page, "per_page": found.per_page,
+            "total": found.total, "has_next": found.has_next, "items": items}
 
 
 # --- the reader and their tokens ----------------------------------------------------------------
