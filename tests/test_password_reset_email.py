@@ -19,6 +19,12 @@ NEW = "a brand new passphrase here"
 
 
 @pytest.fixture(autouse=True)
+def quick_hashing(settings):
+    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     cache.clear()
     yield

@@ -12,12 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from smtpfixture import smtp_server, smtp_settings  # noqa: F401 - fixtures, used by name
 
+from broadsheet.config import settings as project_settings
 from broadsheet.readers.models import Membership, User
 from broadsheet.readers.paywall import can_read_full
 
 pytestmark = pytest.mark.django_db
 
 GOOD_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(settings):
+    """A fast hasher keeps these tests quick; one test below uses the configured Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def sign_up(client, email="new@example.org", password=GOOD_PASSWORD, next_url=None, **extra):
@@ -42,6 +49,7 @@ def test_the_form_has_fields_labelled_email_and_password(client):
 
 def test_signing_up_signs_in_and_starts_the_trial_with_full_access(client, settings):
     settings.TRIAL_DAYS = 14
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
     before = timezone.now()
     response = sign_up(client, email="Reader@Example.ORG")
     assert response.status_code == 302

@@ -22,6 +22,12 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
+def quick_hashing(settings):
+    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def stripe_billing(settings):
     settings.BILLING = "stripe"
     settings.STRIPE = {"secret_key": "sk_test_x", "webhook_secret": SECRET,
