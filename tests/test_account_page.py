@@ -59,6 +59,9 @@ def stripe_api(http_server, settings):
     http_server.route("/v1/checkout/sessions", headers=json_headers, body=json.dumps({
         "id": "cs_test_1", "object": "checkout.session",
         "url": "https://checkout.stripe.com/c/pay/cs_test_1"}).encode())
+    http_server.route("/v1/billing_portal/sessions", headers=json_headers, body=json.dumps({
+        "id": "bps_1", "object": "billing_portal.session",
+        "url": "https://billing.stripe.com/p/session/bps_1"}).encode())
     http_server.route("/v1/subscriptions/sub_123", headers=json_headers, body=json.dumps({
         "id": "sub_123", "object": "subscription", "status": "active"}).encode())
     return http_server
@@ -229,6 +232,26 @@ def test_paying_members_are_not_offered_checkout(client, stripe_api):
     user = make_reader(state=State.ACTIVE, stripe_subscription_id="sub_123",
                        current_period_end=timezone.now() + timedelta(days=9))
     assert reverse("checkout") not in page_of(client, user)
+
+
+def test_after_a_failed_payment_the_reader_updates_their_card_in_stripes_portal(
+        client, stripe_api):
+    user = make_reader(state=State.PAST_DUE, stripe_customer_id="cus_123",
+                       stripe_subscription_id="sub_123")
+    page = page_of(client, user)
+    assert "Update your card" in page and reverse("billing_portal") in page
+    assert reverse("checkout") not in page  # a second subscription would charge twice
+    response = client.post(reverse("billing_portal"))
+    assert response.status_code == 303
+    assert response["Location"] == "https://billing.stripe.com/p/session/bps_1"
+    assert form_data(stripe_api.last_request("/v1/billing_portal/sessions")) == {
+        "customer": "cus_123", "return_url": "https://news.example.org/account/"}
+
+
+def test_no_portal_without_a_stripe_customer(client, stripe_api):
+    client.force_login(make_reader(state=State.TRIALING,
+                                   trial_ends_at=timezone.now() + timedelta(days=1)))
+    assert client.post(reverse("billing_portal")).status_code == 404
 
 
 # -- deleting the account ------------------------------------------------------------------------

@@ -46,6 +46,10 @@ class Gateway(Protocol):
         """End the subscription at once (the reader deleted their account)."""
         ...
 
+    def create_portal(self, customer_id: str, return_url: str) -> str:
+        """A customer-portal session where the reader updates their card; returns its page."""
+        ...
+
 
 class StripeGateway:
     """Stripe Checkout in subscription mode, and subscription updates."""
@@ -81,6 +85,11 @@ class StripeGateway:
 
     def cancel_now(self, subscription_id: str) -> None:
         self._call(self.client.v1.subscriptions.cancel, subscription_id)
+
+    def create_portal(self, customer_id: str, return_url: str) -> str:
+        session = self._call(self.client.v1.billing_portal.sessions.create,
+                             params={"customer": customer_id, "return_url": return_url})
+        return session.url
 
     @staticmethod
     def _call(function, *args, **kwargs):

@@ -23,5 +23,6 @@ urlpatterns = [
     path("membership/cancel/", views.membership_cancel, name="membership_cancel"),
     path("membership/resume/", views.membership_resume, name="membership_resume"),
     path("billing/checkout/", views.checkout, name="checkout"),
+    path("billing/portal/", views.billing_portal, name="billing_portal"),
     path("billing/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -210,6 +210,8 @@ def account(request: HttpRequest) -> HttpResponse:
         "can_subscribe": billing.enabled() and not (
             subscribed and membership.state in ("active", "past_due", "cancelled")
             and has_access),
+        "can_manage_billing": billing.enabled() and membership is not None
+        and bool(membership.stripe_customer_id),
         "no_period_end": membership is not None and membership.current_period_end is None,
         "checkout_done": request.GET.get("checkout") == "success",
         "zone": zone,
@@ -286,6 +288,23 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except (billing.BillingError, billing.BillingUnavailable) as error:
         log.warning("checkout for user %s failed: %s", request.user.pk, error)
         messages.error(request, f"Checkout could not start: {error}. Please try again later.")
+        return redirect("account")
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_POST
+@login_required
+def billing_portal(request: HttpRequest) -> HttpResponse:
+    """Send a paying reader to Stripe's customer portal (to update a card after a failure)."""
+    membership = transitions.membership_of(request.user)
+    if not billing.enabled() or membership is None or not membership.stripe_customer_id:
+        raise Http404("no billing account")
+    try:
+        url = billing.gateway().create_portal(membership.stripe_customer_id,
+                                              emails.site_link(reverse("account")))
+    except (billing.BillingError, billing.BillingUnavailable) as error:
+        messages.error(request, f"The billing page could not open: {error}. "
+                                "Please try again later.")
         return redirect("account")
     return HttpResponseRedirect(url, status=303)
 
