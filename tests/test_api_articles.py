@@ -162,6 +162,24 @@ def test_search_finds_and_highlights(client, articles):
     assert data["total"] == 1 and data["has_next"] is False
 
 
+def test_search_filters_by_publisher_and_section(client, articles):
+    everything = client.get("/api/v1/search", {"q": "tide"}).json()
+    assert everything["total"] == 4
+    courier = client.get("/api/v1/search", {"q": "tide", "publisher": "valley-courier"}).json()
+    assert [i["id"] for i in courier["items"]] == [articles[3].pk]
+    world = client.get("/api/v1/search", {"q": "tide", "section": "world"}).json()
+    assert {i["id"] for i in world["items"]} == {a.pk for a in articles[:3]}
+    paged = client.get("/api/v1/search", {"q": "tide", "per_page": 3}).json()
+    assert paged["has_next"] is True and len(paged["items"]) == 3
+
+
+def test_member_search_snippet_comes_from_the_whole_article(client, articles):
+    reader = make_reader("trial")
+    data = client.get("/api/v1/search", {"q": "ledger"}, **bearer(reader)).json()
+    assert data["total"] == 4
+    assert all("<mark>ledger</mark>" in item["snippet"] for item in data["items"])
+
+
 def test_search_needs_words(client, articles):
     assert client.get("/api/v1/search").status_code == 422
 

@@ -13,14 +13,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
-from django.utils.text import slugify
 
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
 from broadsheet.readers.paywall import visible_body
+from broadsheet.web import links
 
 SUMMARY_CHARS = 400
-WORDS_PER_MINUTE = 230
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,7 @@ def _reverse(name: str, fallback: str, **kwargs) -> str:
 
 
 def article_path(article: Article) -> str:
-    slug = slugify(article.title)[:80] or "-"
-    return _reverse("article", f"/article/{article.pk}/{slug}/", pk=article.pk, slug=slug)
+    return links.article_path(article)
 
 
 def article_url(article: Article) -> str:
@@ -93,7 +91,8 @@ def teaser_footer_html(article: Article) -> str:
 
 
 def reading_minutes(article: Article) -> int:
-    return max(1, round(article.word_count / WORDS_PER_MINUTE)) if article.word_count else 1
+    """Minutes to read the whole article (0 when its length is unknown), as the pages say."""
+    return links.reading_minutes(article.word_count)
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
