@@ -104,3 +104,30 @@ def test_a_member_made_here_keeps_access_past_any_trial(capsys):
     broadsheet("users", "create", "forever@example.org", "--password", PASSWORD, "--member")
     membership = Membership.objects.get(user__email="forever@example.org")
     assert membership.has_access(timezone.now() + timedelta(days=3650))
+
+
+# -- the admin: accounts and memberships made by an administrator --------------------------------
+
+def test_administrator_makes_a_reader_and_a_member_in_the_admin(client):
+    admin_user = User.objects.create_superuser("admin@example.org", PASSWORD)
+    client.force_login(admin_user)
+    for url in ("/admin/readers/user/", "/admin/readers/user/add/",
+                f"/admin/readers/user/{admin_user.pk}/change/", "/admin/readers/membership/",
+                "/admin/readers/stripeevent/"):
+        assert client.get(url).status_code == 200, url
+
+    response = client.post("/admin/readers/user/add/", {
+        "email": "Added@Example.org", "usable_password": "true",
+        "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = User.objects.get(email__iexact="added@example.org")
+    assert added.check_password(PASSWORD)
+
+    Membership.objects.create(user=added, state=Membership.State.EXPIRED)
+    client.post("/admin/readers/membership/", {
+        "action": "make_active", "_selected_action": [added.membership.pk]})
+    added.membership.refresh_from_db()
+    assert added.membership.state == Membership.State.ACTIVE
+    assert can_read_full(User.objects.get(pk=added.pk))
+    listing = client.get("/admin/readers/user/?q=added").content.decode()
+    assert "added@example.org" in listing.lower() and "Active" in listing

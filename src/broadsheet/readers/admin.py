@@ -52,6 +52,10 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [MembershipInline]
 
+    def get_inlines(self, request, obj):
+        """The add page asks only for the email and password; membership comes on the next page."""
+        return [] if obj is None else self.inlines
+
     @admin.display(description="Membership", ordering="membership__state")
     def membership_state(self, user: User) -> str:
         membership = transitions.membership_of(user)

@@ -45,12 +45,13 @@ class SignUpForm(forms.Form):
                   "email address.",
     )
 
+    duplicate_message = ("An account with this email address already exists. Sign in instead, or "
+                         "reset your password if you have forgotten it.")
+
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. Sign in instead, or reset "
-                "your password if you have forgotten it.", code="duplicate")
+            raise forms.ValidationError(self.duplicate_message, code="duplicate")
         return email
 
     def clean(self) -> dict:

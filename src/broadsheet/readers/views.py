@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -74,17 +75,27 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request, "account"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        transitions.start_trial(user)
-        login(request, user, backend=BACKEND)
-        emails.send_welcome(user)
-        days = settings.TRIAL_DAYS
-        messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
-                                  f"day{'' if days == 1 else 's'} of full access.")
-        return redirect(safe_next(request))
+        try:
+            with transaction.atomic():
+                user = form.save()
+                transitions.start_trial(user)
+        except IntegrityError:  # the same address signed up a moment ago
+            form.add_error("email", SignUpForm.duplicate_message)
+        else:
+            return _welcome(request, user)
     return render(request, "readers/signup.html", {
         "form": form, "next": _next_value(request), "trial_days": settings.TRIAL_DAYS,
     }, status=400 if form.errors else 200)
+
+
+def _welcome(request: HttpRequest, user) -> HttpResponse:
+    """Sign the new reader in, send the welcome email (never blocking), go where they were."""
+    login(request, user, backend=BACKEND)
+    emails.send_welcome(user)
+    days = settings.TRIAL_DAYS
+    messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
+                              f"day{'' if days == 1 else 's'} of full access.")
+    return redirect(safe_next(request))
 
 
 @never_cache
