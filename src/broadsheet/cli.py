@@ -150,14 +150,23 @@ def serve_with_worker(host: str, port: int, extra_env: dict[str, str] | None = N
                 child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
+    first_code = 0
     try:
-        os.wait()  # returns when the first child exits
+        pid, status = os.wait()  # returns when the first child exits
+        first_code = os.waitstatus_to_exitcode(status)
+        name = "web server" if pid == children[0].pid else "worker"
+        if first_code:
+            print(f"broadsheet: the {name} stopped with exit code {first_code}", file=sys.stderr)
     except KeyboardInterrupt:
         pass
     finally:
         stop()
-        codes = [child.wait() for child in children]
-    return max((code for code in codes if code and code > 0), default=0)
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return max(first_code, 0)
 
 
 def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:

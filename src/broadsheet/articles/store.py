@@ -85,7 +85,9 @@ def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
 
 
 def _update(article: Article, data: ArticleData) -> Outcome:
+    now = timezone.now()
     if article.content_hash == data.content_hash and article.title == data.title:
+        Article.objects.filter(pk=article.pk).update(fetched_at=now)
         return "unchanged"
     changed = []
     for name in _UPDATABLE:
@@ -95,30 +97,33 @@ def _update(article: Article, data: ArticleData) -> Outcome:
         if value != getattr(article, name) and (value or name in {"html", "text"}):
             setattr(article, name, value)
             changed.append(name)
+    article.fetched_at = now
     if not changed:
+        article.save(update_fields=["fetched_at"])
         return "unchanged"
-    article.updated_at = timezone.now()
-    article.save(update_fields=[*changed, "updated_at"])
+    article.updated_at = now
+    article.save(update_fields=[*changed, "updated_at", "fetched_at"])
     return "updated"
 
 
 def known_articles(source_id: int, guids: list[str], urls: list[str],
-                   ) -> dict[str, tuple[int, datetime]]:
+                   ) -> dict[str, tuple[int, datetime, str]]:
     """Existing articles among a feed's entries, keyed by ``guid:<g>`` and ``url:<u>``.
 
-    Values are (id, updated_at), so the pipeline can skip pages it already has.
+    Values are (id, fetched_at, title), so the pipeline can skip pages it already has.
     """
-    found: dict[str, tuple[int, datetime]] = {}
+    found: dict[str, tuple[int, datetime, str]] = {}
     guid_set = [g for g in guids if g]
     for chunk_start in range(0, max(len(guid_set), len(urls)), 500):
         guid_chunk = guid_set[chunk_start:chunk_start + 500]
         url_chunk = urls[chunk_start:chunk_start + 500]
-        query = Q(canonical_url__in=url_chunk)
+        query = Q(canonical_url__in=url_chunk) | Q(url__in=url_chunk)
         if guid_chunk:
             query |= Q(source_id=source_id, guid__in=guid_chunk)
-        for pk, guid, src, url, updated in Article.objects.filter(query).values_list(
-                "id", "guid", "source_id", "canonical_url", "updated_at"):
+        rows = Article.objects.filter(query).values_list(
+            "id", "guid", "source_id", "url", "canonical_url", "fetched_at", "title")
+        for pk, guid, src, url, canonical, fetched, title in rows:
             if guid and src == source_id:
-                found[f"guid:{guid}"] = (pk, updated)
-            found[f"url:{url}"] = (pk, updated)
+                found[f"guid:{guid}"] = (pk, fetched, title)
+            found[f"url:{url}"] = found[f"url:{canonical}"] = (pk, fetched, title)
     return found

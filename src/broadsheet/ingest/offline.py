@@ -35,6 +35,9 @@ def extract_record(line: str) -> dict:
     except ExtractionError as error:
         out["error"] = f"no article found: {error}"
         return out
+    except ValueError as error:  # an unusable or missing url
+        out["error"] = f"unusable url {url!r}: {error}"
+        return out
     out.update(title=prepared.title, author=prepared.author, publisher=prepared.publisher,
                section=prepared.section, text=prepared.text,
                published_at=prepared.published_at.isoformat() if prepared.published_at else None)

@@ -225,17 +225,16 @@ class Pipeline:
         summary = RunSummary()
         for start in range(0, len(jobs), self.batch_size):
             batch = jobs[start:start + self.batch_size]
-            summary.reports.extend(self.run_batch(batch))
-            if progress:
-                progress(len(batch))
+            summary.reports.extend(self.run_batch(batch, progress))
         return summary
 
-    def run_batch(self, batch: list[SourceJob]) -> list[SourceReport]:
+    def run_batch(self, batch: list[SourceJob], progress: ProgressCallback | None = None,
+                  ) -> list[SourceReport]:
         from broadsheet.sources import state
 
         assert self._runner is not None
         now = datetime.now(UTC)
-        fetched = self._runner.run(self._fetch_feeds(batch))
+        fetched = self._runner.run(self._fetch_feeds(batch, progress))
         reports: dict[int, SourceReport] = {}
         outcomes: list[state.CheckOutcome] = []
         page_jobs: list[PageJob] = []
@@ -270,13 +269,27 @@ class Pipeline:
             # Stored chunk by chunk: a crash loses at most one chunk's work, never the batch's.
             prepared = self._runner.run(self._prepare_all(work[start:start + self.chunk_size]))
             self._store(prepared, reports, now)
+        jobs_by_id = {job.id: job for job in batch}
+        for outcome in outcomes:
+            if outcome.ok and reports[outcome.source_id].failed:
+                # Keep the old validators: a 304 next time would hide the articles that failed
+                # now, so the next check must see the whole feed again and retry them.
+                job = jobs_by_id[outcome.source_id]
+                outcome.etag, outcome.last_modified = job.etag, job.last_modified
         state.record_checks(outcomes, now)
         return list(reports.values())
 
     # -- stages -----------------------------------------------------------------------------
 
-    async def _fetch_feeds(self, batch: list[SourceJob]) -> list:
-        return await asyncio.gather(*(self._fetch_feed(job) for job in batch))
+    async def _fetch_feeds(self, batch: list[SourceJob],
+                           progress: ProgressCallback | None) -> list:
+        async def fetch_one(job: SourceJob):
+            result = await self._fetch_feed(job)
+            if progress:
+                progress(1)
+            return result
+
+        return await asyncio.gather(*(fetch_one(job) for job in batch))
 
     async def _fetch_feed(self, job: SourceJob):
         """Returns (FetchResult, ParsedFeed | ParseError) or a FetchError."""
@@ -337,10 +350,10 @@ class Pipeline:
             hit = known.get(f"guid:{entry.guid}") if entry.guid else None
             hit = hit or (known.get(f"url:{link}") if link else None)
             hit = hit or (known.get(f"url:{entry.url}") if entry.url else None)
-            if hit and not _changed_since(entry, hit[1]):
+            if entry.has_full_content:
+                full.append(entry)  # cheap to prepare again; the store tells if it changed
+            elif hit and not _changed_since(entry, *hit[1:]):
                 unchanged += 1
-            elif entry.has_full_content:
-                full.append(entry)
             elif link:
                 pages.append(PageJob(job, entry, link))
             elif entry.url:
@@ -401,17 +414,20 @@ class Pipeline:
                 continue
             try:
                 result, _ = upsert_article(data)
+                if outcome.publisher:
+                    state.learn_publisher_name(job.publisher_id, job.url, outcome.publisher)
             except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch
                 log.exception("storing %s failed", link)
                 report.failed.append((link, f"could not be stored: {error}"))
                 continue
             setattr(report, result, getattr(report, result) + 1)
-            if outcome.publisher:
-                state.learn_publisher_name(job.publisher_id, job.url, outcome.publisher)
 
 
-def _changed_since(entry: parse_stage.Entry, stored_updated_at: datetime) -> bool:
-    return bool(entry.updated_at and entry.updated_at > stored_updated_at)
+def _changed_since(entry: parse_stage.Entry, fetched_at: datetime, title: str) -> bool:
+    """A stored article needs its page again when the feed dates or retitles it anew."""
+    if entry.updated_at and entry.updated_at > fetched_at:
+        return True
+    return bool(entry.title) and _one_line(entry.title)[:1000] != title
 
 
 def _reason(error: BaseException) -> str:
@@ -426,7 +442,7 @@ def _article_data(job: SourceJob, entry: parse_stage.Entry, prepared: PreparedAr
                   now: datetime):
     from broadsheet.articles.store import ArticleData
 
-    title = entry.title or prepared.title
+    title = _one_line(entry.title or prepared.title)
     if not title:
         return None
     canonical = prepared.canonical_url
@@ -453,6 +469,10 @@ def _article_data(job: SourceJob, entry: parse_stage.Entry, prepared: PreparedAr
         image_url=(entry.image_url or prepared.image_url)[:2000],
         word_count=prepared.word_count,
     )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _first(values: Iterable[str]) -> str:

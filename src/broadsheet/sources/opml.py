@@ -20,6 +20,7 @@ class Outline:
     title: str
     section: str
     homepage: str = ""
+    kind: str = "feed"
 
 
 def read_opml(data: bytes) -> list[Outline]:
@@ -44,29 +45,34 @@ def read_opml(data: bytes) -> list[Outline]:
         if parent is not None and parent.tag == "outline":
             section = parent.get("title") or parent.get("text") or ""
         section = section or (node.get("category") or "").strip("/").split("/")[0]
+        kind = "sitemap" if (node.get("type") or "").lower() == "sitemap" else "feed"
         outlines.append(Outline(url=url, title=node.get("title") or node.get("text") or "",
-                                section=section.strip(), homepage=node.get("htmlUrl") or ""))
+                                section=section.strip(), homepage=node.get("htmlUrl") or "",
+                                kind=kind))
     return outlines
 
 
 def write_opml(sources=None) -> str:
-    """All sources, grouped by section, as OPML 2.0."""
+    """All sources as OPML 2.0: grouped in an outline per section, unsectioned ones at the top."""
     sources = (sources if sources is not None else Source.objects.all()).select_related("publisher")
     groups: dict[str, list[Source]] = {}
     for source in sources.order_by("section", "publisher__name", "url"):
-        groups.setdefault(source.section or "Unsorted", []).append(source)
+        groups.setdefault(source.section, []).append(source)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
              "  <head><title>Broadsheet sources</title></head>", "  <body>"]
     for section, members in groups.items():
-        lines.append(f"    <outline text={quoteattr(section)} title={quoteattr(section)}>")
+        indent = "      " if section else "    "
+        if section:
+            lines.append(f"    <outline text={quoteattr(section)} title={quoteattr(section)}>")
         for source in members:
             kind = "rss" if source.kind == Source.Kind.FEED else "sitemap"
             title = source.publisher.name
             lines.append(
-                f"      <outline type={quoteattr(kind)} text={quoteattr(title)} "
+                f"{indent}<outline type={quoteattr(kind)} text={quoteattr(title)} "
                 f"title={quoteattr(title)} xmlUrl={quoteattr(source.url)} "
                 f"htmlUrl={quoteattr(source.publisher.homepage_url)}/>")
-        lines.append("    </outline>")
+        if section:
+            lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 
@@ -83,7 +89,8 @@ def import_opml(data: bytes) -> tuple[int, int]:
     for outline in read_opml(data):
         try:
             _, created = add_source(outline.url, publisher=_publisher_from_title(outline.title),
-                                    section=outline.section, check=False)
+                                    section=outline.section, check=False, kind=outline.kind,
+                                    homepage=outline.homepage)
         except SubscribeError:
             continue
         added, existing = added + created, existing + (not created)

@@ -30,8 +30,12 @@ _SITE_NAME = re.compile(
     rb"""<meta[^>]+property=["']og:site_name["'][^>]*content=["']([^"']+)["']""", re.I)
 
 
-def discover(url: str, policy: FetchPolicy | None = None) -> Found:
-    """Fetch ``url`` and find the feed or sitemap behind it (autodiscovery on HTML pages)."""
+def discover(url: str, policy: FetchPolicy | None = None, follow_links: bool = True) -> Found:
+    """Fetch ``url`` and find the feed or sitemap behind it (autodiscovery on HTML pages).
+
+    A page's feed link is followed once: a feed link that leads to another page is an error,
+    never a chase from page to page.
+    """
     policy = policy or FetchPolicy.from_settings()
     try:
         result = fetch_sync(url, policy=policy)
@@ -45,8 +49,10 @@ def discover(url: str, policy: FetchPolicy | None = None) -> Found:
         feeds = parse.discover_feeds(result.body, result.final_url)
         if not feeds:
             raise SubscribeError(f"{url} is a web page that links to no RSS, Atom or JSON feed")
+        if not follow_links:
+            raise SubscribeError(f"{url} was given as a feed but is a web page")
         site = _SITE_NAME.search(result.body[:200_000])
-        found = discover(feeds[0], policy)
+        found = discover(feeds[0], policy, follow_links=False)
         if site:
             found.site_name = site.group(1).decode("utf-8", "replace").strip()
         return found
@@ -63,24 +69,28 @@ def _parse(function, *args):
 
 
 def add_source(url: str, publisher: str = "", section: str = "",
-               policy: FetchPolicy | None = None, check: bool = True) -> tuple[Source, bool]:
+               policy: FetchPolicy | None = None, check: bool = True, kind: str = "feed",
+               homepage: str = "") -> tuple[Source, bool]:
     """Create (or find) the source for ``url``; returns (source, created).
 
     With ``check`` the URL is fetched first (to autodiscover feeds and learn names); without it
-    the URL is stored as a feed as given (bulk imports; the first fetch will tell).
+    the URL is stored as given (bulk imports; the first fetch will tell). Feed URLs are kept as
+    the publisher wrote them: normalising them (a trailing slash, say) can break a feed.
     """
+    url = url.strip()
     try:
-        url = urls.normalize_url(url)
+        urls.normalize_url(url)
     except ValueError as error:
         raise SubscribeError(f"{url!r} is not a usable web address: {error}") from error
-    found = discover(url, policy) if check else Found(url, "feed", "")
+    found = discover(url, policy) if check else Found(url, kind, "")
     existing = Source.objects.filter(url=found.url).first()
     if existing:
         return existing, False
     name = publisher or found.site_name or _publisher_from_title(found.title) or \
         placeholder_name(found.url)
     with transaction.atomic():
-        owner, _ = Publisher.objects.get_or_create(name=name[:200])
+        owner, _ = Publisher.objects.get_or_create(name=name[:200],
+                                                   defaults={"homepage_url": homepage[:2000]})
         source, created = Source.objects.get_or_create(
             url=found.url,
             defaults={"publisher": owner, "kind": found.kind, "title": found.title[:500],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -35,7 +36,7 @@ def poll_due_sources() -> int:
 def check_sources(source_ids: list[int]) -> dict[str, int]:
     """Fetch and process these sources now."""
     jobs = state.jobs(Source.objects.filter(id__in=source_ids, enabled=True))
-    summary = run_sources(jobs)
+    summary = run_sources(jobs, workers=settings.EXTRACT_WORKERS)
     totals = {name: summary.total(name) for name in ("new", "updated", "unchanged")}
     totals["failed_sources"] = len(summary.failed_sources)
     log.info("checked %d sources: %s", len(jobs), totals)
