@@ -8,6 +8,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 .PHONY: setup run test test-deps test-sqlite test-postgres lint clean
 
 $(BIN)/broadsheet: pyproject.toml
+	./scripts/bootstrap-python.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -25,6 +26,7 @@ test: setup test-deps lint test-sqlite test-postgres
 
 test-deps: setup
 	./scripts/test-deps.sh
+	./scripts/ensure-redis.sh
 
 test-sqlite: setup
 	BROADSHEET_HOME=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest
