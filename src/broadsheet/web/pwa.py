@@ -33,6 +33,7 @@ WORKER_FILE = "web/sw.js"
 SHELL_FILES = (
     "web/broadsheet.css",
     "web/app.js",
+    "web/pwa.js",
     "web/offline.js",
     "web/icons/icon.svg",
     "web/icons/icon-192.png",

@@ -1,0 +1,39 @@
+"""Steps the browser tests share: signing in, finding an article's address, measuring a page."""
+
+from __future__ import annotations
+
+from newsroom import PASSWORD
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from broadsheet.web.links import article_path
+
+__all__ = ["article_path", "page_widths", "sign_in", "wait_for_service_worker"]
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, as a reader would."""
+    page.goto("/account/signin/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Account")).to_be_visible()
+
+
+def page_widths(page: Page) -> tuple[int, int]:
+    """The document's scroll width and the window's width: equal when nothing sticks out."""
+    return tuple(page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]"))
+
+
+def wait_for_service_worker(page: Page, timeout_ms: int = 10_000) -> None:
+    """Wait until the page is controlled by the worker it registered (the shell is stored)."""
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                               timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        registered = page.evaluate(
+            "async () => (await navigator.serviceWorker.getRegistrations()).length")
+        raise AssertionError(
+            "no service worker controls the page" + (
+                "" if registered else ": none was registered (base.html loads web/pwa.js)")
+        ) from None
