@@ -200,6 +200,13 @@ def test_me_describes_the_membership(client, db):
     assert data["membership"]["description"].startswith("Free trial:")
 
 
+def test_me_survives_an_unknown_time_zone(client, db):
+    reader = make_reader("trial")
+    reader.time_zone = "Mars/Olympus_Mons"
+    reader.save()
+    assert client.get("/api/v1/me", **bearer(reader)).status_code == 200
+
+
 def test_me_for_an_expired_member(client, db):
     reader = make_reader("expired")
     data = client.get("/api/v1/me", **bearer(reader)).json()

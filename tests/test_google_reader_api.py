@@ -74,6 +74,17 @@ def test_wrong_password_is_bad_authentication(client, world):
     assert response.content.decode() == "Error=BadAuthentication"
 
 
+def test_client_login_takes_the_password_only_in_a_post_body(client, world):
+    response = client.get("/accounts/ClientLogin", {"Email": "reeder@example.com",
+                                                    "Passwd": PASSWORD})
+    assert response.status_code == 405
+    assert "Auth=" not in response.content.decode()
+
+
+def test_client_login_email_is_case_insensitive(client, world):
+    assert login(client, email="Reeder@Example.COM")
+
+
 def test_client_login_is_throttled_like_sign_in(client, world):
     for _ in range(5):
         client.post("/accounts/ClientLogin", {"Email": "reeder@example.com", "Passwd": "no"})

@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -305,14 +306,14 @@ me_router = Router(tags=["me"])
 def me(request: HttpRequest) -> dict:
     user = request.auth
     membership = membership_of(user)
-    if user.time_zone:
-        timezone.activate(user.time_zone)
+    with timezone.override(_zone(user.time_zone)):
+        description = describe(membership)
     return {
         "id": user.pk, "email": user.email, "name": user.get_full_name(),
         "time_zone": user.time_zone, "is_staff": user.is_staff,
         "membership": {
             "state": membership.state if membership else "none",
-            "description": describe(membership),
+            "description": description,
             "full_access": can_read_full(user),
             "trial_ends_at": membership.trial_ends_at if membership else None,
             "current_period_end": membership.current_period_end if membership else None,
@@ -320,6 +321,14 @@ def me(request: HttpRequest) -> dict:
         "feeds": {"latest_rss": present.site_url(reverse("feed_latest_rss")),
                   "latest_atom": present.site_url(reverse("feed_latest_atom"))},
     }
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    """The reader's time zone, or None (the site's) when unset or unknown."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 tokens_router = Router(tags=["tokens"])

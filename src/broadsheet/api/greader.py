@@ -329,10 +329,13 @@ def _items(user, articles: list[Article]) -> list[dict]:
 @csrf_exempt
 def client_login(request: HttpRequest) -> HttpResponse:
     """Email and Passwd in, ``Auth=<token>`` out (the token works only on this API)."""
-    if request.method not in ("GET", "POST"):
-        return _text("Error=BadAuthentication", 405)
-    email = _param(request, "Email").strip()
-    password = _param(request, "Passwd")
+    if request.method != "POST":
+        # A password in a query string ends up in server logs: only a POST body is read.
+        response = _text("Error=BadAuthentication\nInfo=Send Email and Passwd in a POST body", 405)
+        response["Allow"] = "POST"
+        return response
+    email = request.POST.get("Email", "").strip().lower()
+    password = request.POST.get("Passwd", "")
     client = client_address(request)
     verdict = signin_throttle.check(email, client)
     if not verdict.allowed:
@@ -346,7 +349,7 @@ def client_login(request: HttpRequest) -> HttpResponse:
         return _text("Error=BadAuthentication", 401)
     signin_throttle.succeeded(email)
     secret = issue_token(user, ApiToken.Kind.GREADER, "Google Reader app").secret
-    if _param(request, "output") == "json":
+    if request.POST.get("output") == "json":
         return _json({"SID": secret, "LSID": "null", "Auth": secret})
     return _text(f"SID={secret}\nLSID=null\nAuth={secret}\n")
 
