@@ -234,3 +234,25 @@ def test_empty_search_page(client, db):
     response = client.get(reverse("search"))
     assert response.status_code == 200
     assert b"Search" in response.content
+
+
+def test_lost_sqlite_triggers_are_repaired(db):
+    """A table rebuild by a later migration drops the triggers; post_migrate puts them back."""
+    from django.db import connection
+
+    from broadsheet.articles.search import ensure_index
+
+    if connection.vendor != "sqlite":
+        assert ensure_index() is False
+        return
+    before = make_article(title="Indexed before the rebuild")
+    with connection.cursor() as cursor:
+        for name in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER articles_article_fts_{name}")
+    make_article(title="Written while the triggers were missing")
+    assert ensure_index() is True
+    assert ensure_index() is False
+    assert [r.article for r in search("rebuild").results] == [before]
+    assert search("triggers missing").total == 1
+    make_article(title="Written after the repair")
+    assert search("repair").total == 1

@@ -21,7 +21,8 @@ from broadsheet.readers.models import Follow
 from .caching import generation
 
 # Cards never show the body; leaving it in the database keeps listings light.
-CARD_DEFERRED = ("html", "text", "extraction_error", "content_hash", "guid")
+CARD_DEFERRED = tuple(name for name in ("html", "text", "extraction_error", "content_hash", "guid")
+                      if name in {f.name for f in Article._meta.get_fields()})
 LONG_READ_WORDS = 800
 TOPIC_LIMIT = 10
 
