@@ -161,8 +161,10 @@ async function dropSaved(id) {
 async function keepSaved(id, path) {
   const saved = await caches.open(SAVED);
   try {
-    const response = await fetch(path || CONFIG.article.replace("{id}", id),
-      { credentials: "same-origin" });
+    // The header tells the server this is a copy for later, not the reader reading it now.
+    const response = await fetch(path || CONFIG.article.replace("{id}", id), {
+      credentials: "same-origin", headers: { "X-Broadsheet-Offline-Copy": "1" },
+    });
     if (isKeepablePage(response)) {
       await saved.put(response.url, await detached(response));
       return;
