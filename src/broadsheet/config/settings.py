@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "huey.contrib.djhuey",
     "broadsheet.readers",
     "broadsheet.sources",

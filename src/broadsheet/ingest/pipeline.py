@@ -32,7 +32,7 @@ log = logging.getLogger("broadsheet.ingest")
 
 MAX_PAGES_PER_SOURCE = 200  # per run; a huge sitemap is worked through over several runs
 MAX_CHILD_SITEMAPS = 3
-SUMMARY_CHARS = 400
+SUMMARY_CHARS = 300
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,9 +160,17 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
         published_at=published_at,
         image_url=image_url if image_url.startswith(("https://", "http://")) else "",
         language=language.strip()[:16],
-        summary=_shorten(summary_text or text, SUMMARY_CHARS),
+        summary=_shorten(_first_paragraph(summary_text) or _first_paragraph(text), SUMMARY_CHARS),
         word_count=sanitize_stage.word_count(text),
     )
+
+
+def _first_paragraph(text: str) -> str:
+    """Summaries never run past the first paragraph, so they reveal no more than a teaser."""
+    for paragraph in text.split("\n\n"):
+        if paragraph.strip():
+            return paragraph
+    return ""
 
 
 def _escape(text: str) -> str:
