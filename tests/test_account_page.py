@@ -232,6 +232,9 @@ def test_paying_members_are_not_offered_checkout(client, stripe_api):
     user = make_reader(state=State.ACTIVE, stripe_subscription_id="sub_123",
                        current_period_end=timezone.now() + timedelta(days=9))
     assert reverse("checkout") not in page_of(client, user)
+    response = client.post(reverse("checkout"))  # even when asked directly
+    assert response.status_code == 302 and response["Location"] == reverse("account")
+    assert stripe_api.requests_for("/v1/checkout/sessions") == []
 
 
 def test_after_a_failed_payment_the_reader_updates_their_card_in_stripes_portal(

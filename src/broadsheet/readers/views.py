@@ -200,6 +200,13 @@ def _reader_zone(user) -> zoneinfo.ZoneInfo | None:
         return None
 
 
+def _subscribed(membership, now=None) -> bool:
+    """A live Stripe subscription: a second checkout would charge the reader twice."""
+    return (membership is not None and bool(membership.stripe_subscription_id)
+            and membership.state in ("active", "past_due", "cancelled")
+            and membership.has_access(now or timezone.now()))
+
+
 @never_cache
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
@@ -210,7 +217,6 @@ def account(request: HttpRequest) -> HttpResponse:
     with timezone.override(zone):
         described = transitions.describe(membership, now)
     has_access = membership is not None and membership.has_access(now)
-    subscribed = membership is not None and bool(membership.stripe_subscription_id)
     context = {
         "membership": membership,
         "membership_words": described,
@@ -218,9 +224,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "billing": billing.enabled(),
         "can_cancel": transitions.can_cancel(membership),
         "can_resume": transitions.can_resume(membership, now),
-        "can_subscribe": billing.enabled() and not (
-            subscribed and membership.state in ("active", "past_due", "cancelled")
-            and has_access),
+        "can_subscribe": billing.enabled() and not _subscribed(membership, now),
         "can_manage_billing": billing.enabled() and membership is not None
         and bool(membership.stripe_customer_id),
         "no_period_end": membership is not None and membership.current_period_end is None,
@@ -286,6 +290,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not billing.enabled():
         raise Http404("payments are off")
     membership = transitions.membership_of(request.user)
+    if _subscribed(membership):
+        messages.info(request, "You are a member already; your subscription is on this page.")
+        return redirect("account")
     account_url = emails.site_link(reverse("account"))
     order = billing.CheckoutRequest(
         user_id=request.user.pk,
