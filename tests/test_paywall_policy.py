@@ -90,9 +90,6 @@ def test_a_long_opening_paragraph_is_cut_short():
     assert html.count("<p>") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="paywall.teaser takes the first <p> elements of the HTML "
-                   "even when they are not the opening paragraphs of the text (a lead in a "
-                   "<div> shifts them), so a later paragraph leaks; fix in readers/paywall.py")
 def test_teaser_never_includes_text_hidden_outside_paragraphs():
     body = Article(title="t", html="<p>Opening line.</p><div>Second part.</div>"
                                    "<blockquote>SECRET-QUOTE</blockquote><p>SECRET-END</p>",

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="port of the sample publisher network on 127.0.0.1")
     demo.add_argument("--no-serve", action="store_true",
                       help="ingest the sample network, then exit")
+    from broadsheet.readers import commands as reader_commands
+
+    reader_commands.add_parser(sub)
     return parser
 
 
@@ -294,6 +297,13 @@ def print_summary(summary) -> None:
 
 
 # ------------------------------------------------------------------------------------------
+
+
+@command("users")
+def users(args: argparse.Namespace) -> int:
+    from broadsheet.readers.commands import run as run_users
+
+    return run_users(args)
 
 
 @command("articles")

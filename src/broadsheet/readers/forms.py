@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from .models import User
 
+
 # Django's validators, used when the settings name none (AUTH_PASSWORD_VALIDATORS empty).
-DEFAULT_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-
 def password_validators() -> list:
-    config = getattr(settings, "AUTH_PASSWORD_VALIDATORS", None) or DEFAULT_PASSWORD_VALIDATORS
-    return password_validation.get_password_validators(config)
+    return password_validation.get_default_password_validators()
 
 
 def validate_password(password: str, user: User) -> None:
@@ -121,7 +112,7 @@ class ResetForm(PasswordResetForm):
 
 
 class _ValidatedNewPassword:
-    """Check the new password with ``password_validators()`` (see DEFAULT_PASSWORD_VALIDATORS)."""
+    """Check the new password with settings.AUTH_PASSWORD_VALIDATORS."""
 
     def validate_password_for_user(self, user, password_field_name: str = "password2") -> None:
         password = self.cleaned_data.get(password_field_name)

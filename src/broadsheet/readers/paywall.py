@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 from django.utils import timezone
 
@@ -56,11 +57,20 @@ def teaser(article) -> tuple[str, str]:
     if len(kept_text) == 1 and words > TEASER_MAX_WORDS:
         kept_text = [" ".join(kept_text[0].split()[:TEASER_MAX_WORDS]) + "…"]
     html_paragraphs = _PARAGRAPH.findall(article.html)[:len(kept_text)]
-    if len(html_paragraphs) == len(kept_text) and words <= TEASER_MAX_WORDS:
+    # The formatted paragraphs are used only when they are exactly the kept text: a lead in a
+    # <div> would otherwise shift them, and a later paragraph would show through.
+    if [_plain(p) for p in html_paragraphs] == [" ".join(p.split()) for p in kept_text]:
         html = "".join(html_paragraphs)
     else:
         html = "".join(f"<p>{_escape(p)}</p>" for p in kept_text)
     return html, "\n\n".join(kept_text)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(html_paragraph: str) -> str:
+    return " ".join(unescape(_TAG.sub("", html_paragraph)).split())
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from .models import Section
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "in_navigation")
+    list_editable = ("position", "in_navigation")
+    prepopulated_fields = {"slug": ("name",)}
