@@ -41,8 +41,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test file: Playwright's event loop ends with it, so the tests that
+    run after the browser tests may start event loops of their own."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make test-deps` (scripts/test-deps.sh)")
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
