@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export BROADSHEET_HOME ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-deps test-sqlite test-postgres lint clean
+.PHONY: setup run test test-deps test-sqlite test-postgres lint screenshots clean
 
 $(BIN)/broadsheet: pyproject.toml
 	./scripts/bootstrap-python.sh $(PYTHON)
@@ -39,6 +39,9 @@ test-postgres: setup
 	else \
 		echo "PostgreSQL at $(PG_TEST_URL) is unreachable: skipping the PostgreSQL run (not under CI)."; \
 	fi
+
+screenshots: setup test-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var
