@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from broadsheet.articles.models import Article
 from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
+from broadsheet.sources.models import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,6 @@ _WORD = re.compile(r"[^\W_]+")
 # A quoted phrase (closed or running to the end), or a bare run of non-space characters.
 _TOKEN = re.compile(r'(-?)"([^"]*)(?:"|$)|(-?)([^\s"]+)')
 
-# Kept in step with migration 0002_search_index: the same expression, so queries use the index.
-POSTGRES_VECTOR = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')"
-    " || setweight(to_tsvector('english'::regconfig, coalesce(author, '')), 'B')"
-    " || setweight(to_tsvector('english'::regconfig, coalesce(summary, '')), 'B')"
-    " || setweight(to_tsvector('english'::regconfig, left(coalesce(text, ''), 200000)), 'C'))"
-)
 _OPERATOR_WORDS = frozenset({"and", "or", "not", "near"})
 # bm25 column weights for title, summary, text, author (the FTS5 table's column order).
 SQLITE_WEIGHTS = "10.0, 3.0, 1.0, 2.0"
@@ -220,7 +214,9 @@ def _filters(publisher, section, since, until) -> QuerySet | None:
         if isinstance(publisher, int) or hasattr(publisher, "pk"):
             conditions &= Q(publisher=publisher)
         else:
-            conditions &= Q(publisher__slug=str(publisher))
+            # By id, so that the conditions stay on the article table (no join in the search).
+            found = Publisher.objects.filter(slug=str(publisher)).values_list("id", flat=True)
+            conditions &= Q(publisher_id=found.first() or 0)
     if section:
         conditions &= Q(section__iexact=getattr(section, "name", section))
     if since:
@@ -246,20 +242,22 @@ def _moment(value: date | datetime) -> datetime:
     return value
 
 
-def _subquery(filtered: QuerySet | None, column: str) -> tuple[str, tuple]:
+def _conditions(filtered: QuerySet | None) -> tuple[str, tuple]:
+    """The filters as SQL on the ``articles_article`` table, to AND into a search query."""
     if filtered is None:
         return "", ()
-    sql, params = filtered.query.sql_with_params()
-    return f" AND {column} IN ({sql})", tuple(params)
+    compiler = filtered.query.get_compiler(connection=connection)
+    sql, params = compiler.compile(filtered.query.where)
+    return f" AND ({sql})", tuple(params)
 
 
 def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
             ) -> tuple[list[tuple[int, float]], int]:
-    where, params = _subquery(filtered, "a.id")
-    ordering = ("a.published_at DESC, a.id DESC" if order == "newest"
-                else "score ASC, a.published_at DESC")
-    base = (" FROM articles_article_fts JOIN articles_article a"
-            " ON a.id = articles_article_fts.rowid"
+    where, params = _conditions(filtered)
+    ordering = ("articles_article.published_at DESC, articles_article.id DESC"
+                if order == "newest" else "score ASC, articles_article.published_at DESC")
+    base = (" FROM articles_article_fts JOIN articles_article"
+            " ON articles_article.id = articles_article_fts.rowid"
             " WHERE articles_article_fts MATCH %s" + where)
     match = parsed.fts5()
     try:
@@ -267,7 +265,8 @@ def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
             cursor.execute(f"SELECT count(*){base}", (match, *params))
             total = cursor.fetchone()[0]
             cursor.execute(
-                f"SELECT a.id, bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score{base}"
+                "SELECT articles_article.id,"
+                f" bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score{base}"
                 f" ORDER BY {ordering} LIMIT %s OFFSET %s", (match, *params, limit, offset))
             rows = cursor.fetchall()
     except DatabaseError:
@@ -280,17 +279,18 @@ def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
 
 def _postgres(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
               ) -> tuple[list[tuple[int, float]], int]:
-    where, params = _subquery(filtered, "a.id")
-    ordering = ("a.published_at DESC, a.id DESC" if order == "newest"
-                else "score DESC, a.published_at DESC")
-    base = (" FROM articles_article a, websearch_to_tsquery('english'::regconfig, %s) query"
-            f" WHERE {POSTGRES_VECTOR} @@ query" + where)
+    where, params = _conditions(filtered)
+    ordering = ("articles_article.published_at DESC, articles_article.id DESC"
+                if order == "newest" else "score DESC, articles_article.published_at DESC")
+    base = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
+            " WHERE articles_article.search_vector @@ query" + where)
     text = parsed.websearch()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*){base}", (text, *params))
         total = cursor.fetchone()[0]
         cursor.execute(
-            f"SELECT a.id, ts_rank({POSTGRES_VECTOR}, query) AS score{base}"
+            f"SELECT articles_article.id, ts_rank(articles_article.search_vector, query) AS score"
+            f"{base}"
             f" ORDER BY {ordering} LIMIT %s OFFSET %s", (text, *params, limit, offset))
         rows = cursor.fetchall()
     return [(pk, float(score)) for pk, score in rows], total
@@ -311,27 +311,47 @@ def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int,
 
 
 def ensure_index(using_connection=None) -> bool:
-    """Re-create SQLite's search table and triggers if they are missing, and rebuild the index.
+    """Put the search index back if part of it is missing; returns whether it had to.
 
-    A table rebuild by a later schema migration drops the triggers with the old table; this puts
-    them back. Returns whether anything had to be repaired. Does nothing on other engines.
+    On SQLite a table rebuild by a later schema migration drops the triggers with the old table;
+    on PostgreSQL a database migrated by an early version lacks the stored vector. Both are
+    re-created here (and the index refilled); called after every ``migrate``.
     """
     conn = using_connection or connection
-    if conn.vendor != "sqlite":
-        return False
     from importlib import import_module
 
     migration = import_module("broadsheet.articles.migrations.0002_search_index")
     with conn.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                       " AND name = 'articles_article'")
-        if not cursor.fetchone()[0]:
+        if conn.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                           " AND name = 'articles_article'")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                           " AND name LIKE 'articles_article_fts_%'")
+            if cursor.fetchone()[0] == 3:
+                return False
+            statements = migration.SQLITE_FORWARD
+        elif conn.vendor == "postgresql":
+            cursor.execute("SELECT to_regclass('articles_article') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = 'articles_article'"
+                " AND column_name = 'search_vector'),"
+                " EXISTS (SELECT 1 FROM pg_trigger"
+                " WHERE tgname = 'articles_article_search_vector')")
+            has_column, has_trigger = cursor.fetchone()
+            if has_column and has_trigger:
+                return False
+            # Only the missing parts: changing the table itself is refused while the current
+            # transaction has deferred constraint checks pending.
+            statements = (migration.POSTGRES_TRIGGER if has_column
+                          else migration.POSTGRES_FORWARD)
+        else:
             return False
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-                       " AND name LIKE 'articles_article_fts_%'")
-        if cursor.fetchone()[0] == 3:
-            return False
-        for statement in migration.SQLITE_FORWARD:
+        for statement in statements:
             cursor.execute(statement)
     log.warning("search index repaired and rebuilt")
     return True
