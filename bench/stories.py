@@ -1,0 +1,335 @@
+"""Story clustering quality and speed.
+
+Quality protocol (issue 4): item-averaged BCubed F1 and pair-counting F1, compared at equal corpus
+size: the mean over 10 random samples of 307 stories (about 921 articles). The dev stories are split
+once, at random, into a tuning half and a report half; every threshold is chosen on samples of the
+tuning half (seeds 100-119) and reported on samples of the report half (seeds 0-9), so tuning and
+report never share a story. The whole dev set (8,591 articles) is reported too.
+
+Each sample is fed as a stream: shuffled by its seed, dated articles sorted into the dated slots
+(``stream_order``). The clusterer sees outlet, date, title, text and url, never ``id`` or ``story``.
+
+    .venv/bin/python bench/stories.py                 # report: engine and baselines
+    .venv/bin/python bench/stories.py --tune          # grid search on the tuning samples
+    .venv/bin/python bench/stories.py --speed         # throughput at 100,000 active articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from broadsheet.stories.cluster import (
+    ClusterConfig,
+    StoryClusterer,
+    StoryDoc,
+    _timestamp,
+    stream_order,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories" / "dev.jsonl"
+SAMPLE_STORIES = 307
+REPORT_SEEDS = range(10)
+TUNE_SEEDS = range(100, 120)
+REFINE_EVERY = 250  # a periodic refine over the articles of the last two periods
+REFINE_AT_END = 10**9  # a single refine over the whole window once the stream has been read
+# Without refine the best online threshold on the tuning samples is lower (more eager joins).
+ONLINE_ONLY = ClusterConfig(threshold=0.07)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load(path: Path = DATA) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def split_pools(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """(report stories, tuning stories): a fixed random halving of the gold stories."""
+    stories = sorted({r["story"] for r in rows})
+    random.Random(20260101).shuffle(stories)
+    half = len(stories) // 2
+    return sorted(stories[:half]), sorted(stories[half:])
+
+
+def sample(rows: list[dict], pool: list[str], seed: int, n: int = SAMPLE_STORIES) -> list[dict]:
+    """The articles of ``n`` random stories of ``pool``, in stream order."""
+    rng = random.Random(seed)
+    chosen = set(rng.sample(pool, n))
+    items = [r for r in rows if r["story"] in chosen]
+    rng.shuffle(items)
+    order = stream_order([_timestamp(r["date"]) for r in items])
+    return [items[i] for i in order]
+
+
+def as_doc(r: dict) -> StoryDoc:
+    # Only the fields an ingested article would have: never ``id`` semantics or ``story``.
+    return StoryDoc(id=r["id"], outlet=r["outlet"], published_at=r["date"], title=r["title"],
+                    text=r["text"], url=r["url"])
+
+
+# ------------------------------------------------------------------------ metrics
+
+
+def bcubed(gold: list[str], pred: list[str]) -> tuple[float, float, float]:
+    """Item-averaged BCubed precision, recall, F1."""
+    both = Counter(zip(gold, pred, strict=True))
+    g, p = Counter(gold), Counter(pred)
+    prec = sum(both[(a, b)] / p[b] for a, b in zip(gold, pred, strict=True)) / len(gold)
+    rec = sum(both[(a, b)] / g[a] for a, b in zip(gold, pred, strict=True)) / len(gold)
+    return prec, rec, 2 * prec * rec / (prec + rec)
+
+
+def pair_f1(gold: list[str], pred: list[str]) -> tuple[float, float, float]:
+    """Pair-counting precision, recall, F1."""
+    def pairs(c: Counter) -> int:
+        return sum(n * (n - 1) // 2 for n in c.values())
+    tp = pairs(Counter(zip(gold, pred, strict=True)))
+    pp, gp = pairs(Counter(pred)), pairs(Counter(gold))
+    prec = tp / pp if pp else 1.0
+    rec = tp / gp if gp else 1.0
+    return prec, rec, (2 * prec * rec / (prec + rec)) if prec + rec else 0.0
+
+
+# ---------------------------------------------------------------------- clusterers
+
+
+def run_engine(items: list[dict], config: ClusterConfig, refine_every: int = 0,
+               seed_idf: list[dict] | None = None) -> list[str]:
+    """Stream ``items`` through the engine; with ``refine_every``, refine periodically.
+
+    A refine call looks at the articles that arrived since the one before it, twice over (the
+    window of a periodic task that runs every ``refine_every`` articles), and once more at
+    the end of the stream.
+    """
+    engine = StoryClusterer(config)
+    if seed_idf:
+        engine.seed_frequencies((r["title"], r["text"]) for r in seed_idf)
+    pred = []
+    renamed: dict[str, str] = {}
+    for n, r in enumerate(items, 1):
+        pred.append(engine.assign(as_doc(r)))
+        if refine_every and n % refine_every == 0:
+            renamed.update(engine.refine(recent=2 * refine_every))
+    if refine_every:
+        renamed.update(engine.refine(recent=2 * refine_every))
+
+    def final(sid: str) -> str:
+        while sid in renamed:
+            sid = renamed[sid]
+        return sid
+
+    return [final(s) for s in pred]
+
+
+def _tfidf(items: list[dict]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f"{r['title'] or ''}. {r['text'] or ''}" for r in items]
+    return TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+
+
+def run_single_pass(items: list[dict], threshold: float) -> list[str]:
+    """Baseline: TF-IDF single-pass online clustering against cluster centroids."""
+    x = _tfidf(items).toarray()
+    sums = np.zeros_like(x)  # row k: sum of cluster k's vectors
+    norms = np.zeros(len(x))
+    n = 0
+    labels = []
+    for v in x:
+        if n:
+            sims = sums[:n] @ v / norms[:n]
+            k = int(sims.argmax())
+            if sims[k] >= threshold:
+                sums[k] += v
+                norms[k] = np.linalg.norm(sums[k])
+                labels.append(str(k))
+                continue
+        sums[n] = v
+        norms[n] = np.linalg.norm(v) or 1.0
+        labels.append(str(n))
+        n += 1
+    return labels
+
+
+def run_average_link(items: list[dict], threshold: float) -> list[str]:
+    """Baseline: TF-IDF average-link agglomerative clustering (offline)."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    x = _tfidf(items).toarray()
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                    distance_threshold=1 - threshold)
+    return [str(v) for v in model.fit_predict(x)]
+
+
+# ---------------------------------------------------------------------- evaluation
+
+
+def evaluate(samples: list[list[dict]], fn) -> dict[str, float]:
+    b, p = [], []
+    for items in samples:
+        pred = fn(items)
+        gold = [r["story"] for r in items]
+        b.append(bcubed(gold, pred))
+        p.append(pair_f1(gold, pred))
+    f1 = [x[2] for x in b]
+    return {
+        "bcubed_p": statistics.mean(x[0] for x in b),
+        "bcubed_r": statistics.mean(x[1] for x in b),
+        "bcubed_f1": statistics.mean(f1),
+        "bcubed_f1_std": statistics.stdev(f1) if len(f1) > 1 else 0.0,
+        "pair_f1": statistics.mean(x[2] for x in p),
+    }
+
+
+def best_threshold(samples, make_fn, grid) -> tuple[float, float]:
+    scored = [(evaluate(samples, make_fn(t))["bcubed_f1"], t) for t in grid]
+    f1, t = max(scored)
+    return t, f1
+
+
+def fmt(name: str, m: dict[str, float]) -> str:
+    return (f"| {name} | {m['bcubed_f1']:.4f} ± {m['bcubed_f1_std']:.4f} | {m['bcubed_p']:.4f} | "
+            f"{m['bcubed_r']:.4f} | {m['pair_f1']:.4f} |")
+
+
+# ------------------------------------------------------------------------- tuning
+
+GRID = {
+    "threshold": [0.10, 0.12, 0.14],
+    "merge_threshold": [-0.06, -0.05, -0.04],
+}
+
+
+def tune(rows, tune_pool, base: ClusterConfig, grid: dict = GRID) -> ClusterConfig:
+    samples = [sample(rows, tune_pool, s) for s in TUNE_SEEDS]
+    keys = list(grid)
+    results = []
+    for values in itertools.product(*(grid[k] for k in keys)):
+        cfg = replace(base, **dict(zip(keys, values, strict=True)))
+        m = evaluate(samples, lambda items, cfg=cfg: run_engine(items, cfg, REFINE_AT_END))
+        results.append((m["bcubed_f1"], values))
+        print(f"{m['bcubed_f1']:.4f} {dict(zip(keys, values, strict=True))}", flush=True)
+    results.sort(reverse=True)
+    best = dict(zip(keys, results[0][1], strict=True))
+    print("best on tuning samples:", f"{results[0][0]:.4f}", best)
+    return replace(base, **best)
+
+
+# -------------------------------------------------------------------------- speed
+
+
+def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> None:
+    """Assign a synthetic stream once the active window holds ``active`` articles.
+
+    The dev texts are replicated with fresh ids and dates spread over the window (so that every
+    replica is in the window), and a few words of each replica are altered so that copies are
+    not identical. The clock moves forward throughout, so articles also expire as in real life.
+    """
+    rng = random.Random(7)
+    window_days = 7.0
+    total = active + measured
+    per_second = total / (window_days * 86400)
+
+    def stream():
+        k = 0
+        while True:
+            for r in rows:
+                words = (r["text"] or "").split()
+                if len(words) > 8:
+                    for _ in range(3):
+                        words[rng.randrange(len(words))] = f"w{rng.randrange(100000)}"
+                t = 1_700_000_000 + k / per_second
+                yield StoryDoc(id=f"x{k}", outlet=r["outlet"], title=r["title"],
+                               text=" ".join(words),
+                               published_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
+                                                          time.gmtime(t)))
+                k += 1
+
+    docs = list(itertools.islice(stream(), total))
+    engine = StoryClusterer(ClusterConfig(window_days=window_days))
+    t0 = time.perf_counter()
+    for d in docs[:active]:
+        engine.assign(d)
+    t1 = time.perf_counter()
+    print(f"warm-up: {active} articles in {t1 - t0:.1f}s ({active / (t1 - t0):.0f}/s)")
+    print(f"active articles before measuring: {engine.active_articles}")
+    t1 = time.perf_counter()
+    for d in docs[active:]:
+        engine.assign(d)
+    t2 = time.perf_counter()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"measured: {measured} articles in {t2 - t1:.1f}s = {measured / (t2 - t1):.0f} "
+          f"articles/s with {engine.active_articles} active articles; peak RSS {rss:.0f} MB")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--tune", action="store_true", help="grid-search the engine on tuning samples")
+    ap.add_argument("--speed", action="store_true", help="throughput at 100k active articles")
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--no-whole", action="store_true", help="skip the whole-dev figure")
+    args = ap.parse_args(argv)
+    rows = load()
+    if args.speed:
+        speed(rows)
+        return 0
+    report_pool, tune_pool = split_pools(rows)
+    config = ClusterConfig()
+    if args.tune:
+        config = tune(rows, tune_pool, config)
+    report = [sample(rows, report_pool, s) for s in REPORT_SEEDS]
+    tuning = [sample(rows, tune_pool, s) for s in TUNE_SEEDS]
+    n_articles = statistics.mean(len(s) for s in report)
+    print(f"{len(report)} report samples of {SAMPLE_STORIES} stories "
+          f"(mean {n_articles:.0f} articles); thresholds from {len(tuning)} tuning samples\n")
+    print("| method | BCubed F1 (mean ± std) | BCubed P | BCubed R | pair F1 |")
+    print("| --- | --- | --- | --- | --- |")
+    t0 = time.perf_counter()
+    m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_AT_END))
+    elapsed = time.perf_counter() - t0
+    print(fmt("engine: online + one refine at the end", m), flush=True)
+    m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_EVERY))
+    print(fmt(f"engine: online + refine every {REFINE_EVERY} articles", m), flush=True)
+    m = evaluate(report, lambda items: run_engine(items, ONLINE_ONLY))
+    print(fmt(f"engine: online only (threshold {ONLINE_ONLY.threshold})", m), flush=True)
+    if not args.no_baselines:
+        grid = [round(x, 2) for x in np.arange(0.10, 0.65, 0.05)]
+        t, _ = best_threshold(tuning, lambda t: lambda items: run_single_pass(items, t), grid)
+        m = evaluate(report, lambda items: run_single_pass(items, t))
+        print(fmt(f"TF-IDF single-pass (threshold {t})", m), flush=True)
+        t, _ = best_threshold(tuning, lambda t: lambda items: run_average_link(items, t), grid)
+        m = evaluate(report, lambda items: run_average_link(items, t))
+        print(fmt(f"TF-IDF average-link (threshold {t})", m), flush=True)
+    print(f"\nengine time: {elapsed / len(report):.2f}s per sample", flush=True)
+    if not args.no_whole:
+        items = list(rows)
+        random.Random(0).shuffle(items)
+        items = [items[i] for i in stream_order([_timestamp(r["date"]) for r in items])]
+        gold = [r["story"] for r in items]
+        pred = run_engine(items, config, refine_every=REFINE_EVERY)
+        b, p = bcubed(gold, pred), pair_f1(gold, pred)
+        print(f"whole dev ({len(items)} articles, {len(set(gold))} stories, refine every "
+              f"{REFINE_EVERY}): engine BCubed F1 "
+              f"{b[2]:.4f} (P {b[0]:.4f}, R {b[1]:.4f}), pair F1 {p[2]:.4f}, "
+              f"{len(set(pred))} predicted stories")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,760 @@
+"""Story clustering: every new article joins an existing story or starts a new one.
+
+The engine is pure Python (numpy for the hot loop), holds no database handle and is fed one
+article at a time, so a backfill and a live stream cluster the same way:
+
+1. The article becomes a weighted feature vector (``features.py``): sublinear tf times an idf
+   learned incrementally from every article seen, headline words, names and numbers as extra
+   features, pruned to its strongest ``max_features`` and L2-normalised.
+2. Candidates come from an inverted index over the *active window* only (articles published
+   within ``window_days`` of the newest publication time seen, plus the ``max_undated`` most
+   recent undated ones). Only the query's most specific features are looked up and very common
+   ones are skipped, so the work per article is bounded by the posting caps, not by the store.
+3. Each candidate story is scored by a blend of the similarity to its centroid and to its
+   closest member, each corrected for local density (``2 cos - r_a - r_b``, r = mean similarity
+   to an article's nearest neighbours): on a crowded topic everything looks alike, and only
+   what stands out from the crowd is the same story. Soft penalties follow for an outlet the
+   story already has (outlets rarely report one event twice) and for a gap in publication time.
+4. The best story at or above ``threshold`` wins; otherwise the article starts a new story.
+5. ``refine`` (periodic, off the hot path) merges recent stories by average link once more of
+   their coverage, and better density estimates, have arrived. It never splits.
+
+Undated articles are compared with everything active (no time penalty) and do not move the
+clock; they leave the window by count (``max_undated``), oldest first.
+
+State to persist: the idf table (``document_frequencies`` / ``load_frequencies``) and each active
+article's story id. ``add(doc, story_id)`` re-inserts a known article without deciding
+anything, so a worker rebuilds the engine from the database at start-up (see ``snapshot``).
+Story assignment must run in one process per partition (the engine is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import json
+import math
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import numpy as np
+
+from broadsheet.stories.features import extract_features
+
+DAY = 86400.0
+
+
+@dataclass
+class StoryDoc:
+    """One article as the clusterer sees it. Every field but ``id`` may be None."""
+
+    id: str
+    outlet: str | None = None
+    published_at: datetime | date | None = None
+    title: str | None = None
+    text: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class ClusterConfig:
+    """Tuning knobs. Defaults were chosen on held-out dev samples (see bench/stories.py)."""
+
+    window_days: float = 7.0  # active window, in the articles' own publication times
+    max_undated: int = 20_000  # undated articles kept as candidates (newest first)
+    threshold: float = 0.14  # minimum (density-corrected) score to join a story
+    centroid_weight: float = 0.5  # score = w * cos(centroid) + (1 - w) * cos(best member)
+    same_outlet_penalty: float = 0.05  # soft prior: one outlet rarely reports one event twice
+    time_penalty: float = 0.10  # subtracted in full at a gap of one window, pro rata below
+    title_weight: float = 0.5  # namespace weights of the feature vector
+    name_weight: float = 0.5
+    number_weight: float = 1.0
+    word_weight: float = 1.0
+    max_features: int = 80  # strongest features kept per article
+    query_terms: int = 16  # features looked up in the inverted index
+    posting_cap: int = 20_000  # skip features that are in more active articles than this
+    max_candidates: int = 30  # articles scored exactly
+    member_scan: int = 32  # stories up to this size are scored member by member
+    density_k: int = 3  # neighbours that measure how crowded an article's topic is
+    density_weight: float = 1.0  # 0 = plain cosine, 1 = full density correction
+    merge_threshold: float = -0.06  # ``refine``: mean corrected similarity to merge two stories
+    idf_prior_docs: int = 100  # pseudo-documents that keep a cold start's idf from overreacting
+
+
+@dataclass
+class _Story:
+    id: str
+    members: list[int] = field(default_factory=list)  # active articles' slots
+    centroid: dict[int, float] = field(default_factory=dict)  # sum of active members' vectors
+    norm2: float = 0.0  # squared norm of the centroid
+    size: int = 0  # articles ever assigned
+    outlets: Counter[str] = field(default_factory=Counter)
+    first: float | None = None
+    last: float | None = None
+
+
+def _timestamp(value: datetime | date | str | None) -> float | None:
+    """Seconds since the epoch (UTC) of a publication time or date; None when unknown."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    return datetime.combine(value, time(12), tzinfo=UTC).timestamp()
+
+
+class StoryClusterer:
+    """Online story assignment over a bounded active window."""
+
+    def __init__(
+        self,
+        config: ClusterConfig | None = None,
+        new_story_id: Callable[[], str] | None = None,
+    ) -> None:
+        self.config = config or ClusterConfig()
+        # The database side passes its own factory (a new Story row's key); the default numbers
+        # stories s1, s2, ... and skips ids it already holds, e.g. after ``add``.
+        counter = itertools.count(1)
+        self._new_story_id = new_story_id or (lambda: f"s{next(counter)}")
+        self._vocab: dict[str, int] = {}
+        self._df: list[int] = []
+        self._n_docs = 0
+        self.clock: float | None = None  # newest publication time seen
+        # Per-article slots. Retired slots are reclaimed by ``_compact``.
+        self._ids: list[str] = []
+        self._fids: list[np.ndarray] = []
+        self._ws: list[np.ndarray] = []
+        self._near: list[list[float]] = []  # each article's closest similarities (ascending)
+        self._outlets: list[str | None] = []
+        self._story_of: list[int] = []
+        self._times = np.empty(1024, dtype=np.float64)
+        self._alive = np.zeros(1024, dtype=bool)
+        self._slot_of: dict[str, int] = {}
+        self._stories: list[_Story] = []
+        self._story_index: dict[str, int] = {}
+        self._alias: dict[str, str] = {}  # story ids absorbed by ``refine`` -> survivor
+        self._postings: dict[int, tuple[array, array]] = {}
+        self._live_postings = 0
+        self._dead_postings = 0
+        self._dated_heap: list[tuple[float, int]] = []
+        self._undated: deque[int] = deque()
+        self._scratch = np.zeros(1024, dtype=np.float32)  # dense query, zero between calls
+        self._ns_weight = {
+            "w": self.config.word_weight,
+            "t": self.config.title_weight,
+            "e": self.config.name_weight,
+            "n": self.config.number_weight,
+        }
+
+    # ----------------------------------------------------------------- public API
+
+    def assign(self, doc: StoryDoc) -> str:
+        """Put ``doc`` in its story (an existing one or a new one) and return the story id."""
+        ts = _timestamp(doc.published_at)
+        fids, ws = self._vectorise(doc)
+        self._advance(ts)
+        scores, slots, dots = self._story_scores(fids, ws, ts, doc.outlet)
+        best = max(scores, key=scores.__getitem__) if scores else None
+        if best is None or scores[best] < self.config.threshold:
+            sid = self._new_story_id()
+            while sid in self._story_index or sid in self._alias:
+                sid = self._new_story_id()
+        else:
+            sid = self._stories[best].id
+        self._insert(doc, fids, ws, ts, sid)
+        self._update_density(slots, dots)
+        return sid
+
+    def score(self, doc: StoryDoc) -> list[tuple[str, float]]:
+        """Candidate stories for ``doc`` with their scores, best first (nothing is changed)."""
+        ts = _timestamp(doc.published_at)
+        fids, ws = self._vectorise(doc, learn=False)
+        scores = self._story_scores(fids, ws, ts, doc.outlet)[0]
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        return [(self._stories[k].id, s) for k, s in ranked]
+
+    def add(self, doc: StoryDoc, story_id: str) -> None:
+        """Insert an article whose story is already known (rebuilding the state after a restart)."""
+        ts = _timestamp(doc.published_at)
+        fids, ws = self._vectorise(doc)
+        self._advance(ts)
+        self._insert(doc, fids, ws, ts, story_id)
+
+    def story_of(self, article_id: str) -> str | None:
+        """Story id of an article still in the active window."""
+        i = self._slot_of.get(article_id)
+        return None if i is None else self._stories[self._story_of[i]].id
+
+    def seed_frequencies(self, docs: Iterable[tuple[str | None, str | None]]) -> None:
+        """Learn document frequencies from (title, text) pairs without clustering them.
+
+        A fresh engine knows no idf; seeding it from recent articles (or loading the persisted
+        table) makes its first assignments as good as the later ones.
+        """
+        for title, text in docs:
+            self._learn(extract_features(title, text))
+
+    @property
+    def document_frequencies(self) -> tuple[int, dict[str, int]]:
+        """(number of documents, feature -> document frequency): the idf table to persist."""
+        return self._n_docs, {f: self._df[i] for f, i in self._vocab.items()}
+
+    def load_frequencies(self, n_docs: int, frequencies: dict[str, int]) -> None:
+        """Add a persisted idf table to what is already known."""
+        self._n_docs += n_docs
+        for f, n in frequencies.items():
+            self._df[self._fid(f)] += n
+
+    @property
+    def active_articles(self) -> int:
+        return len(self._slot_of)
+
+    def active_stories(self) -> Iterator[tuple[str, list[str], dict[str, float]]]:
+        """(story id, active article ids, centroid as feature -> weight) of every live story."""
+        names = {i: f for f, i in self._vocab.items()}
+        for s in self._stories:
+            if s.members:
+                yield (s.id, [self._ids[i] for i in s.members],
+                       {names[f]: w for f, w in s.centroid.items()})
+
+    def snapshot(self) -> dict:
+        """A JSON-serialisable state: the idf table, the clock, the active articles' stories.
+
+        Texts are not included (the database has them): to rebuild, create an engine,
+        ``load_frequencies`` and ``add`` each active article with its story, oldest first.
+        """
+        n, df = self.document_frequencies
+        active = [{"id": a, "story": self._stories[self._story_of[i]].id}
+                  for a, i in self._slot_of.items()]
+        return {"n_docs": n, "df": df, "clock": self.clock, "active": active}
+
+    def refine(self, recent: int | None = None) -> dict[str, str]:
+        """Merge stories that belong together now that more of their coverage has arrived.
+
+        The periodic counterpart of ``assign``: it looks at the ``recent`` newest active
+        articles (all when None), finds each one's nearest active neighbours through the same
+        inverted index, corrects the similarities for local density with what is known *now*
+        (later articles included), and merges stories by average link while the mean
+        similarity between two stories stays above ``merge_threshold``. It never splits, so a
+        story id, once shown, only ever gains articles. Cost: one index lookup per recent
+        article plus a heap over the edges found.
+
+        Returns {absorbed story id: surviving story id}; the survivor is the older story.
+        """
+        cfg = self.config
+        live = [i for i in self._slot_of.values()]
+        live.sort()
+        seeds = live if recent is None else live[-recent:]
+        if not seeds:
+            return {}
+        edges: dict[tuple[int, int], float] = {}
+        near: dict[int, list[float]] = {}
+        for i in seeds:
+            others, dots = self._neighbours(i)
+            near[i] = heapq.nlargest(cfg.density_k, dots) if cfg.density_k else []
+            for j, d in zip(others, dots, strict=True):
+                edges[(i, j) if i < j else (j, i)] = d
+        dk = cfg.density_k
+
+        def density(i: int) -> float:
+            got = near.get(i)
+            if got is None:
+                got = near[i] = heapq.nlargest(dk, self._neighbours(i)[1]) if dk else []
+            return sum(got) / dk if dk else 0.0
+
+        # Story-level sums: sum of cosines over known pairs, sizes, sum of densities.
+        story_of = self._story_of
+        link: dict[int, dict[int, float]] = {}
+        for (i, j), d in edges.items():
+            a, b = story_of[i], story_of[j]
+            if a == b:
+                continue
+            link.setdefault(a, {})
+            link.setdefault(b, {})
+            link[a][b] = link[a].get(b, 0.0) + d
+            link[b][a] = link[b].get(a, 0.0) + d
+        size = {k: len(self._stories[k].members) for k in link}
+        rsum = {k: sum(density(i) for i in self._stories[k].members) for k in link}
+        outlets = {k: set(self._stories[k].outlets) for k in link}
+        dw = cfg.density_weight
+
+        def avg(a: int, b: int) -> float:
+            n = size[a] * size[b]
+            value = link[a][b] / n - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
+            if outlets[a] & outlets[b]:
+                value -= cfg.same_outlet_penalty
+            return value
+
+        heap = [(-avg(a, b), a, b) for a in link for b in link[a] if a < b]
+        heapq.heapify(heap)
+        merged_into: dict[int, int] = {}
+        while heap:
+            neg, a, b = heapq.heappop(heap)
+            if -neg < cfg.merge_threshold:
+                break
+            if a in merged_into or b in merged_into or b not in link.get(a, {}):
+                continue
+            if abs(-neg - avg(a, b)) > 1e-9:
+                continue  # stale entry
+            keep, gone = (a, b) if self._older(a, b) else (b, a)
+            merged_into[gone] = keep
+            for c, v in link.pop(gone).items():
+                link[c].pop(gone, None)
+                if c != keep:
+                    link[keep][c] = link[keep].get(c, 0.0) + v
+                    link[c][keep] = link[keep][c]
+            link[keep].pop(gone, None)
+            size[keep] += size.pop(gone)
+            rsum[keep] += rsum.pop(gone)
+            outlets[keep] |= outlets.pop(gone)
+            for c in link[keep]:
+                heapq.heappush(heap, (-avg(keep, c), min(keep, c), max(keep, c)))
+        renamed = {}
+        for gone in merged_into:
+            keep = gone
+            while keep in merged_into:
+                keep = merged_into[keep]
+            renamed[self._stories[gone].id] = self._stories[keep].id
+            self._merge_story(gone, keep)
+        return renamed
+
+    def _older(self, a: int, b: int) -> bool:
+        """True when story ``a`` started before story ``b`` (its id is the one to keep)."""
+        sa, sb = self._stories[a], self._stories[b]
+        return min(sa.members) < min(sb.members)
+
+    def _merge_story(self, gone: int, keep: int) -> None:
+        src, dst = self._stories[gone], self._stories[keep]
+        for i in src.members:
+            self._story_of[i] = keep
+            for f, w in zip(self._fids[i].tolist(), self._ws[i].tolist(), strict=True):
+                dst.centroid[f] = dst.centroid.get(f, 0.0) + w
+        dst.members.extend(src.members)
+        dst.members.sort()
+        dst.norm2 = sum(v * v for v in dst.centroid.values())
+        dst.size += src.size
+        dst.outlets.update(src.outlets)
+        for t in (src.first, src.last):
+            if t is not None:
+                dst.first = t if dst.first is None else min(dst.first, t)
+                dst.last = t if dst.last is None else max(dst.last, t)
+        src.members = []
+        src.centroid = {}
+        src.norm2 = 0.0
+        src.outlets = Counter()
+        self._story_index.pop(src.id, None)
+        self._alias[src.id] = dst.id  # later articles filed under the absorbed id join the survivor
+
+    def _neighbours(self, i: int) -> tuple[list[int], list[float]]:
+        """An active article's nearest active articles (slots) and their cosines."""
+        fids, ws = self._fids[i], self._ws[i]
+        t = self._times[i]
+        cands = [j for j in self._candidates(fids, ws, None if np.isnan(t) else float(t)).tolist()
+                 if j != i]
+        if not cands:
+            return [], []
+        if len(self._scratch) < len(self._df):
+            self._scratch = np.zeros(2 * len(self._df), dtype=np.float32)
+        scratch = self._scratch
+        scratch[fids] = ws
+        lens = np.fromiter((len(self._fids[j]) for j in cands), dtype=np.int64, count=len(cands))
+        prod = scratch[np.concatenate([self._fids[j] for j in cands])] * np.concatenate(
+            [self._ws[j] for j in cands])
+        scratch[fids] = 0.0
+        ends = np.cumsum(lens)
+        sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))
+        return cands, (sums[ends] - sums[ends - lens]).tolist()
+
+    # ------------------------------------------------------------------ internals
+
+    def _fid(self, feature: str) -> int:
+        fid = self._vocab.get(feature)
+        if fid is None:
+            fid = self._vocab[feature] = len(self._df)
+            self._df.append(0)
+        return fid
+
+    def _learn(self, counts: Counter[str]) -> None:
+        self._n_docs += 1
+        df = self._df
+        for f in counts:
+            df[self._fid(f)] += 1
+
+    def _vectorise(self, doc: StoryDoc, *, learn: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(feature ids, weights): sublinear tf-idf, namespace-weighted, pruned, unit length."""
+        counts = extract_features(doc.title, doc.text)
+        if learn:
+            self._learn(counts)
+        cfg = self.config
+        n = self._n_docs + cfg.idf_prior_docs
+        df = self._df
+        vocab = self._vocab
+        ns = self._ns_weight
+        log = math.log
+        weights: list[tuple[float, int]] = []
+        for name, c in counts.items():
+            fid = vocab.get(name)
+            if fid is None:
+                continue
+            w = ns[name[0]] * (1.0 + log(c)) * (log((n + 1) / (df[fid] + 1)) + 1.0)
+            if w > 0:
+                weights.append((w, fid))
+        if len(weights) > cfg.max_features:
+            weights = heapq.nlargest(cfg.max_features, weights)
+        if not weights:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        ws = np.array([w for w, _ in weights], dtype=np.float32)
+        ws /= np.sqrt(np.dot(ws, ws))
+        return np.array([f for _, f in weights], dtype=np.int32), ws
+
+    def _advance(self, ts: float | None) -> None:
+        """Move the clock to ``ts`` and retire what fell out of the window."""
+        if ts is not None and (self.clock is None or ts > self.clock):
+            self.clock = ts
+        if self.clock is not None:
+            horizon = self.clock - self.config.window_days * DAY
+            heap = self._dated_heap
+            while heap and heap[0][0] < horizon:
+                _, i = heapq.heappop(heap)
+                self._retire(i)
+        while len(self._undated) > self.config.max_undated:
+            self._retire(self._undated.popleft())
+
+    def _retire(self, i: int) -> None:
+        if not self._alive[i]:
+            return
+        self._alive[i] = False
+        del self._slot_of[self._ids[i]]
+        story = self._stories[self._story_of[i]]
+        story.members.remove(i)
+        outlet = self._outlets[i]
+        if outlet:
+            story.outlets[outlet] -= 1
+            if story.outlets[outlet] <= 0:
+                del story.outlets[outlet]
+        fids, ws = self._fids[i], self._ws[i]
+        if not story.members:
+            story.centroid = {}
+            story.norm2 = 0.0
+            self._story_index.pop(story.id, None)
+        else:
+            c = story.centroid
+            for f, w in zip(fids.tolist(), ws.tolist(), strict=True):
+                v = c[f] - w
+                if abs(v) < 1e-7:
+                    del c[f]
+                else:
+                    c[f] = v
+            story.norm2 = sum(v * v for v in c.values())
+        self._live_postings -= len(fids)
+        self._dead_postings += len(fids)
+        if self._dead_postings > max(self._live_postings, 100_000):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Reclaim retired slots and stories: renumber the live ones, rebuild the postings."""
+        n = len(self._ids)
+        live = np.flatnonzero(self._alive[:n])
+        new_slot = np.full(n, -1, dtype=np.int64)
+        new_slot[live] = np.arange(len(live))
+        keep_stories = [k for k, s in enumerate(self._stories) if s.members]
+        new_story = {k: j for j, k in enumerate(keep_stories)}
+        self._stories = [self._stories[k] for k in keep_stories]
+        self._story_index = {s.id: j for j, s in enumerate(self._stories)}
+        self._alias = {a: b for a, b in self._alias.items() if b in self._story_index}
+        for s in self._stories:
+            s.members = [int(new_slot[i]) for i in s.members]
+        pick = live.tolist()
+        self._ids = [self._ids[i] for i in pick]
+        self._fids = [self._fids[i] for i in pick]
+        self._ws = [self._ws[i] for i in pick]
+        self._near = [self._near[i] for i in pick]
+        self._outlets = [self._outlets[i] for i in pick]
+        self._story_of = [new_story[self._story_of[i]] for i in pick]
+        size = max(1024, 2 * len(pick))
+        times = np.empty(size, dtype=np.float64)
+        times[: len(pick)] = self._times[live]
+        self._times = times
+        self._alive = np.zeros(size, dtype=bool)
+        self._alive[: len(pick)] = True
+        self._slot_of = {a: j for j, a in enumerate(self._ids)}
+        self._dated_heap = [(t, int(new_slot[i])) for t, i in self._dated_heap
+                            if new_slot[i] >= 0]
+        heapq.heapify(self._dated_heap)
+        self._undated = deque(int(new_slot[i]) for i in self._undated if new_slot[i] >= 0)
+        postings = {}
+        for f, (seqs, ws) in self._postings.items():
+            s = new_slot[np.frombuffer(seqs, dtype=np.int32)]
+            keep = s >= 0
+            if keep.any():
+                postings[f] = (
+                    array("i", s[keep].astype(np.int32).tobytes()),
+                    array("f", np.frombuffer(ws, dtype=np.float32)[keep].tobytes()),
+                )
+        self._postings = postings
+        self._dead_postings = 0
+
+    def _insert(self, doc: StoryDoc, fids: np.ndarray, ws: np.ndarray, ts: float | None,
+                sid: str) -> None:
+        while sid in self._alias:
+            sid = self._alias[sid]
+        old = self._slot_of.get(doc.id)
+        if old is not None:
+            self._retire(old)  # the same article again: its newest version wins
+        i = len(self._ids)
+        if i >= len(self._times):
+            self._times = np.resize(self._times, 2 * i)
+            alive = np.zeros(2 * i, dtype=bool)
+            alive[:i] = self._alive[:i]
+            self._alive = alive
+        self._ids.append(doc.id)
+        self._fids.append(fids)
+        self._ws.append(ws)
+        self._near.append([])
+        self._outlets.append(doc.outlet or None)
+        self._times[i] = np.nan if ts is None else ts
+        self._alive[i] = True
+        self._slot_of[doc.id] = i
+        k = self._story_index.get(sid)
+        if k is None:
+            k = self._story_index[sid] = len(self._stories)
+            self._stories.append(_Story(sid))
+        self._story_of.append(k)
+        story = self._stories[k]
+        c = story.centroid
+        dot = 0.0
+        fl, wl = fids.tolist(), ws.tolist()
+        for f, w in zip(fl, wl, strict=True):
+            prev = c.get(f, 0.0)
+            dot += prev * w
+            c[f] = prev + w
+        story.norm2 += 2 * dot + sum(w * w for w in wl)
+        story.members.append(i)
+        story.size += 1
+        if doc.outlet:
+            story.outlets[doc.outlet] += 1
+        if ts is not None:
+            story.first = ts if story.first is None else min(story.first, ts)
+            story.last = ts if story.last is None else max(story.last, ts)
+            heapq.heappush(self._dated_heap, (ts, i))
+        else:
+            self._undated.append(i)
+        postings = self._postings
+        for f, w in zip(fl, wl, strict=True):
+            p = postings.get(f)
+            if p is None:
+                p = postings[f] = (array("i"), array("f"))
+            p[0].append(i)
+            p[1].append(w)
+        self._live_postings += len(fl)
+        if ts is not None:
+            # A dated article may itself be older than the window (an out-of-order backfill).
+            self._advance(None)
+
+    def _candidates(self, fids: np.ndarray, ws: np.ndarray, ts: float | None) -> np.ndarray:
+        """Slots of the active articles that best share the query's most specific features."""
+        cfg = self.config
+        postings = self._postings
+        terms = []
+        for f, w in zip(fids.tolist(), ws.tolist(), strict=True):
+            p = postings.get(f)
+            if p is not None and len(p[0]) <= cfg.posting_cap:
+                terms.append((w, f))
+        if not terms:
+            return np.empty(0, dtype=np.int64)
+        if len(terms) > cfg.query_terms:
+            terms = heapq.nlargest(cfg.query_terms, terms)
+        seqs = np.concatenate([np.frombuffer(postings[f][0], dtype=np.int32) for _, f in terms])
+        acc = np.concatenate(
+            [np.frombuffer(postings[f][1], dtype=np.float32) * w for w, f in terms]
+        )
+        uniq, inv = np.unique(seqs, return_inverse=True)
+        score = np.bincount(inv, weights=acc)
+        ok = self._alive[uniq]
+        if ts is not None:
+            t = self._times[uniq]
+            ok &= np.isnan(t) | (np.abs(t - ts) <= cfg.window_days * DAY)
+        uniq, score = uniq[ok], score[ok]
+        if len(uniq) > cfg.max_candidates:
+            top = np.argpartition(-score, cfg.max_candidates)[: cfg.max_candidates]
+            uniq = uniq[top]
+        return uniq
+
+    def _density(self, near: list[float]) -> float:
+        """Mean similarity to the closest ``density_k`` neighbours (missing ones count as 0)."""
+        return sum(near) / self.config.density_k
+
+    def _update_density(self, slots: list[int], dots: list[float]) -> None:
+        """Let the articles just compared with the newcomer record it as a close neighbour."""
+        k = self.config.density_k
+        if not k or not slots:
+            return
+        new = len(self._ids) - 1
+        near_new = heapq.nlargest(k, dots)
+        near_new.reverse()
+        self._near[new] = near_new
+        alive = self._alive
+        for i, d in zip(slots, dots, strict=True):
+            if not alive[i] or i == new:
+                continue
+            near = self._near[i]
+            if len(near) < k:
+                bisect.insort(near, d)
+            elif d > near[0]:
+                near[0] = d
+                near.sort()
+
+    def _story_scores(
+        self, fids: np.ndarray, ws: np.ndarray, ts: float | None, outlet: str | None
+    ) -> tuple[dict[int, float], list[int], list[float]]:
+        """Score of every candidate story, and the articles compared with their similarities.
+
+        A story's score blends the similarity to its centroid and to its closest member. Each
+        similarity is corrected for local density (``2 cos - r_query - r_other``, where r is
+        an article's mean similarity to its nearest neighbours): an article on a crowded topic
+        is close to many others, and only the ones standing out from that crowd are its story.
+        Soft penalties follow for a repeated outlet and for a gap in publication time.
+        """
+        cfg = self.config
+        cands = self._candidates(fids, ws, ts)
+        if not len(cands):
+            return {}, [], []
+        if len(self._scratch) < len(self._df):
+            self._scratch = np.zeros(2 * len(self._df), dtype=np.float32)
+        scratch = self._scratch
+        scratch[fids] = ws
+        # Small stories: score every member, and the centroid is their sum. Large stories:
+        # score only the retrieved members, and look the centroid up feature by feature.
+        story_of = self._story_of
+        big = cfg.member_scan
+        slots: list[int] = []
+        spans: dict[int, tuple[int, int]] = {}
+        for i in cands.tolist():
+            k = story_of[i]
+            if k in spans:
+                if len(self._stories[k].members) > big:
+                    slots.append(i)
+                    spans[k] = (spans[k][0], len(slots))
+                continue
+            members = self._stories[k].members
+            start = len(slots)
+            slots.extend(members if len(members) <= big else [i])
+            spans[k] = (start, len(slots))
+        arrays_f = [self._fids[i] for i in slots]
+        arrays_w = [self._ws[i] for i in slots]
+        lens = np.fromiter((len(a) for a in arrays_f), dtype=np.int64, count=len(slots))
+        prod = scratch[np.concatenate(arrays_f)] * np.concatenate(arrays_w)
+        ends = np.cumsum(lens)
+        sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))
+        dots = (sums[ends] - sums[ends - lens]).tolist()
+        scratch[fids] = 0.0
+        dk = cfg.density_k
+        if dk:
+            r_query = sum(heapq.nlargest(dk, dots)) / dk
+            r = [sum(self._near[i]) / dk for i in slots]
+        else:
+            r_query = 0.0
+            r = [0.0] * len(slots)
+        qf, qw = fids.tolist(), ws.tolist()
+        cw = cfg.centroid_weight
+        dw = cfg.density_weight
+        window = cfg.window_days * DAY
+        scores: dict[int, float] = {}
+        for k, (a, b) in spans.items():
+            story = self._stories[k]
+            member = max(2 * dots[j] - dw * (r_query + r[j]) for j in range(a, b))
+            r_story = sum(r[a:b]) / (b - a)
+            if story.norm2 <= 0:
+                centroid = member
+            else:
+                if len(story.members) <= big:
+                    cos = sum(dots[a:b])
+                else:
+                    c = story.centroid
+                    cos = sum(w * c.get(f, 0.0) for f, w in zip(qf, qw, strict=True))
+                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (r_query + r_story)
+            score = 0.5 * (cw * centroid + (1 - cw) * member)
+            if outlet and outlet in story.outlets:
+                score -= cfg.same_outlet_penalty
+            if ts is not None and story.first is not None and story.last is not None:
+                gap = max(story.first - ts, ts - story.last, 0.0)
+                score -= cfg.time_penalty * min(gap / window, 1.0)
+            scores[k] = score
+        return scores, slots, dots
+
+
+def stream_order(dates: list[float | None]) -> list[int]:
+    """Processing order for a batch: dated articles in time order, undated ones where they are.
+
+    Undated articles keep their positions; the dated ones are sorted among the dated positions,
+    so a backfill reads as the live stream would have.
+    """
+    slots = [i for i, d in enumerate(dates) if d is not None]
+    by_time = sorted(slots, key=lambda i: dates[i])  # type: ignore[arg-type, return-value]
+    order = list(range(len(dates)))
+    for slot, i in zip(slots, by_time, strict=True):
+        order[slot] = i
+    return order
+
+
+def _doc_from_row(row: dict) -> StoryDoc:
+    return StoryDoc(
+        id=str(row["id"]),
+        outlet=row.get("outlet") or None,
+        published_at=row.get("date") or row.get("published_at") or None,
+        title=row.get("title"),
+        text=row.get("text"),
+        url=row.get("url"),
+    )
+
+
+def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
+                 refine_every: int = 250) -> dict[str, str]:
+    """Cluster a batch as a stream would be (see ``stream_order``): article id -> story id.
+
+    As in the live system, ``refine`` runs every ``refine_every`` articles over the articles
+    of the last two periods, and once more at the end (0 turns it off).
+    """
+    engine = StoryClusterer(config)
+    order = stream_order([_timestamp(d.published_at) for d in docs])
+    assigned: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for n, i in enumerate(order, 1):
+        assigned[docs[i].id] = engine.assign(docs[i])
+        if refine_every and n % refine_every == 0:
+            renamed.update(engine.refine(recent=2 * refine_every))
+    if refine_every:
+        renamed.update(engine.refine(recent=2 * refine_every))
+
+    def final(sid: str) -> str:
+        while sid in renamed:
+            sid = renamed[sid]
+        return sid
+
+    return {a: final(s) for a, s in assigned.items()}
+
+
+def cluster_jsonl(in_path: str | Path, out_path: str | Path,
+                  config: ClusterConfig | None = None) -> int:
+    """Read ``{"id","outlet","date","title","text","url"}`` lines, write ``{"id","story"}`` lines.
+
+    Output follows input order. Returns the number of articles written.
+    """
+    with open(in_path, encoding="utf-8") as f:
+        docs = [_doc_from_row(json.loads(line)) for line in f if line.strip()]
+    stories = cluster_docs(docs, config)
+    with open(out_path, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({"id": d.id, "story": stories[d.id]}) + "\n")
+    return len(docs)

@@ -1,0 +1,210 @@
+"""Story clustering and syndicated-copy detection on small invented articles."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, cluster_jsonl
+from broadsheet.stories.dedupe import NearDuplicateIndex
+from broadsheet.stories.features import extract_features
+
+T0 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+
+BRIDGE = [
+    ("Harbour bridge in Port Elsmere closes after cracks found in main span",
+     "Engineers closed the Port Elsmere harbour bridge on Tuesday after inspectors found cracks "
+     "in the main steel span. Mayor Ilona Varga said the crossing would stay shut for weeks."),
+    ("Cracked span shuts Port Elsmere's harbour crossing for weeks",
+     "The harbour bridge in Port Elsmere was shut on Tuesday when cracks were found in its main "
+     "span, Mayor Ilona Varga told reporters; engineers expect repairs to take weeks."),
+    ("Commuters face long detours as Elsmere bridge stays closed",
+     "Drivers in Port Elsmere faced long detours on Wednesday after the harbour bridge was "
+     "closed because of cracks in the main span. Mayor Ilona Varga asked for patience."),
+]
+ORCHESTRA = [
+    ("Valdoria national orchestra names Teodor Brenn as new conductor",
+     "The Valdoria National Orchestra appointed Teodor Brenn as its principal conductor on "
+     "Monday, ending a two-year search. Brenn, 41, will lead his first concert in September."),
+    ("Teodor Brenn to lead Valdoria's national orchestra",
+     "Conductor Teodor Brenn, 41, has been named principal conductor of the Valdoria National "
+     "Orchestra after a two-year search, and will open the season in September."),
+]
+VACCINE = [
+    ("Health agency approves new measles vaccine for infants",
+     "The national health agency on Thursday approved a new measles vaccine for infants after "
+     "trials in 12,000 children showed strong protection and few side effects."),
+    ("Regulator clears infant measles shot after large trial",
+     "Regulators cleared a new measles vaccine for babies on Thursday, citing a trial of 12,000 "
+     "children that found strong protection and mild side effects."),
+]
+
+
+def doc(i: str, title: str, text: str, when: datetime | None = T0, outlet: str | None = None
+        ) -> StoryDoc:
+    return StoryDoc(id=i, outlet=outlet, published_at=when, title=title, text=text)
+
+
+def feed(engine: StoryClusterer, groups: dict[str, list[tuple[str, str]]],
+         when: datetime | None = T0) -> dict[str, str]:
+    """Interleave the groups' articles (as a stream would) and return article id -> story."""
+    out = {}
+    longest = max(len(g) for g in groups.values())
+    for k in range(longest):
+        for name, arts in groups.items():
+            if k < len(arts):
+                title, text = arts[k]
+                out[f"{name}{k}"] = engine.assign(
+                    doc(f"{name}{k}", title, text, when, outlet=f"outlet-{k}"))
+    return out
+
+
+def test_paraphrased_headlines_join_their_story_and_stay_apart_from_others() -> None:
+    got = feed(StoryClusterer(), {"bridge": BRIDGE, "orch": ORCHESTRA, "vacc": VACCINE})
+    assert got["bridge0"] == got["bridge1"] == got["bridge2"]
+    assert got["orch0"] == got["orch1"]
+    assert got["vacc0"] == got["vacc1"]
+    assert len({got["bridge0"], got["orch0"], got["vacc0"]}) == 3
+
+
+def test_an_unrelated_article_starts_a_new_story() -> None:
+    engine = StoryClusterer()
+    first = engine.assign(doc("a", *BRIDGE[0]))
+    other = engine.assign(doc("b", *ORCHESTRA[0]))
+    assert other != first
+    assert engine.story_of("a") == first
+
+
+def test_articles_outside_the_active_window_start_a_new_story() -> None:
+    engine = StoryClusterer(ClusterConfig(window_days=7))
+    first = engine.assign(doc("a", *BRIDGE[0], when=T0))
+    later = engine.assign(doc("b", *BRIDGE[1], when=T0 + timedelta(days=10)))
+    assert later != first
+    assert engine.story_of("a") is None  # retired from the window
+    assert engine.active_articles == 1
+
+
+def test_a_backfill_clusters_by_publication_time_not_arrival_time() -> None:
+    engine = StoryClusterer(ClusterConfig(window_days=7))
+    # Ingested a month apart, published a day apart: still one story.
+    a = engine.assign(doc("a", *BRIDGE[0], when=T0 - timedelta(days=30)))
+    b = engine.assign(doc("b", *BRIDGE[1], when=T0 - timedelta(days=29)))
+    assert a == b
+
+
+def test_undated_articles_cluster_with_each_other_and_with_dated_ones() -> None:
+    engine = StoryClusterer()
+    a = engine.assign(doc("a", *BRIDGE[0], when=None))
+    b = engine.assign(doc("b", *BRIDGE[1], when=T0))
+    c = engine.assign(doc("c", *BRIDGE[2], when=None))
+    d = engine.assign(doc("d", *ORCHESTRA[0], when=None))
+    assert a == b == c
+    assert d != a
+
+
+def test_empty_and_missing_fields_are_accepted() -> None:
+    engine = StoryClusterer()
+    s1 = engine.assign(StoryDoc(id="x"))
+    s2 = engine.assign(StoryDoc(id="y", title="", text=None))
+    assert s1 != s2  # nothing to compare: each is its own story
+    assert engine.assign(doc("z", *VACCINE[0], when=None))
+
+
+def test_refine_merges_a_story_that_online_assignment_split() -> None:
+    # A strict online threshold splits the story; refine joins it with later knowledge.
+    engine = StoryClusterer(ClusterConfig(threshold=0.9, merge_threshold=0.0))
+    got = feed(engine, {"bridge": BRIDGE, "orch": ORCHESTRA})
+    assert len(set(got.values())) > 2
+    renamed = engine.refine()
+
+    def final(s: str) -> str:
+        while s in renamed:
+            s = renamed[s]
+        return s
+
+    stories = {k: final(v) for k, v in got.items()}
+    assert stories["bridge0"] == stories["bridge1"] == stories["bridge2"]
+    assert stories["orch0"] == stories["orch1"]
+    assert stories["bridge0"] != stories["orch0"]
+    # The survivor is the older story, and new articles filed under an absorbed id follow it.
+    assert stories["bridge0"] == got["bridge0"]
+    gone = next(iter(renamed))
+    engine.add(doc("late", *BRIDGE[0]), gone)
+    assert engine.story_of("late") == renamed[gone]
+
+
+def test_state_rebuilds_from_the_active_articles_and_the_idf_table() -> None:
+    engine = StoryClusterer()
+    got = feed(engine, {"bridge": BRIDGE, "orch": ORCHESTRA})
+    snap = json.loads(json.dumps(engine.snapshot()))
+    texts = {f"bridge{k}": a for k, a in enumerate(BRIDGE)}
+    texts.update({f"orch{k}": a for k, a in enumerate(ORCHESTRA)})
+
+    rebuilt = StoryClusterer()
+    rebuilt.load_frequencies(snap["n_docs"], snap["df"])
+    for row in snap["active"]:
+        rebuilt.add(doc(row["id"], *texts[row["id"]]), row["story"])
+    assert {a: rebuilt.story_of(a) for a in got} == got
+    assert rebuilt.assign(doc("new", *VACCINE[0])) not in set(got.values())
+
+
+def test_features_keep_names_and_numbers() -> None:
+    f = extract_features("Ilona Varga closes bridge", "The U.S. agency tested 12,000 kids.")
+    assert f["e:ilona_varga"] == 1 and f["e:varga"] == 1
+    assert f["n:12000"] == 1
+    assert f["e:us"] == 1
+    assert "w:the" not in f
+
+
+WIRE = (
+    "Officials in the coastal province of Merrow ordered the evacuation of four villages on "
+    "Sunday as the river Tal rose above its banks after three days of heavy rain. Emergency "
+    "crews moved about 2,300 residents to schools and sports halls in the provincial capital, "
+    "and the regional governor said the army would help reinforce levees overnight. "
+    "Forecasters expect the rain to ease by Tuesday, but warned that water levels downstream "
+    "could keep rising for another two days as the flood wave moves toward the sea."
+)
+
+
+def test_near_duplicate_index_finds_a_syndicated_copy() -> None:
+    index = NearDuplicateIndex()
+    assert index.add("wire", WIRE, T0)
+    assert index.add("unrelated", " ".join(b for _, b in BRIDGE + ORCHESTRA), T0)
+    copy = ("By Staff Reporter | Updated 3 hours ago\n\n" + WIRE
+            + "\n\nRead more: sign up for our morning newsletter.")
+    assert index.find_original(copy) == "wire"
+    own_report = (
+        "Thousands of people left their homes in Merrow province on Sunday as the Tal river "
+        "flooded after days of rain; the governor asked the army to help shore up levees, and "
+        "forecasters said the water could keep rising downstream until the middle of the week."
+    )
+    assert index.find_original(own_report) is None
+    assert index.find_original(BRIDGE[0][1]) is None  # too short to call a copy
+
+
+def test_near_duplicate_index_points_at_the_earliest_original() -> None:
+    index = NearDuplicateIndex()
+    index.add("late-copy", WIRE + " Reporting by staff.", T0 + timedelta(hours=2))
+    index.add("original", WIRE, T0)
+    assert index.find_original(WIRE) == "original"
+    index.remove("original")
+    assert index.find_original(WIRE) == "late-copy"
+
+
+def test_cluster_jsonl_round_trip(tmp_path) -> None:
+    rows = []
+    for k, (title, text) in enumerate(BRIDGE):
+        rows.append({"id": f"b{k}", "outlet": f"o{k}", "date": "2030-03-04", "title": title,
+                     "text": text, "url": f"https://example.org/b{k}"})
+    for k, (title, text) in enumerate(ORCHESTRA):
+        rows.append({"id": f"o{k}", "outlet": None, "date": None, "title": title, "text": text,
+                     "url": None})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert cluster_jsonl(src, out) == len(rows)
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    story = {g["id"]: g["story"] for g in got}
+    assert story["b0"] == story["b1"] == story["b2"]
+    assert story["o0"] == story["o1"] != story["b0"]
