@@ -2,8 +2,9 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  // Print view: offer the print dialog once the page is ready.
-  if (document.body && document.body.classList.contains("print-view")) {
-    window.addEventListener("load", function () { window.print(); }, { once: true });
-  }
+  // The print view's "Print" button opens the browser's print dialog (hidden without JavaScript).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();
