@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from shared_data import REPO, shared_data
 
 from broadsheet.ingest.extract import Extracted, ExtractionError, decode_html, extract
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
-REPO = Path(__file__).resolve().parent.parent
-BENCHMARK_DATA = REPO.parent / "shared" / "data" / "extraction"
+BENCHMARK_DATA = shared_data("extraction")
 
 # Strings that only the page's furniture carries: none may reach the article text.
 CHROME = [
