@@ -200,11 +200,12 @@ class Pipeline:
     """
 
     def __init__(self, policy: FetchPolicy | None = None, workers: int = 0,
-                 batch_size: int = 500, chunk_size: int = 64) -> None:
+                 batch_size: int = 500, chunk_size: int = 64, cluster: bool = True) -> None:
         self.policy = policy or FetchPolicy.from_settings()
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
         self.chunk_size = chunk_size
+        self.cluster = cluster
         self._runner: asyncio.Runner | None = None
         self._fetcher: Fetcher | None = None
         self._pool: Executor | None = None
@@ -234,7 +235,18 @@ class Pipeline:
         for start in range(0, len(jobs), self.batch_size):
             batch = jobs[start:start + self.batch_size]
             summary.reports.extend(self.run_batch(batch, progress))
+        if self.cluster and (summary.total("new") or summary.total("updated")):
+            self.cluster_and_rank()
         return summary
+
+    @staticmethod
+    def cluster_and_rank() -> None:
+        """The last stages: new articles join their stories, then Top stories are ranked anew."""
+        from broadsheet.stories.assign import assign_pending
+        from broadsheet.stories.ranking import rank_stories
+
+        if assign_pending():
+            rank_stories()
 
     def run_batch(self, batch: list[SourceJob], progress: ProgressCallback | None = None,
                   ) -> list[SourceReport]:

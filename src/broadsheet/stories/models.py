@@ -20,6 +20,9 @@ class Story(models.Model):
     score = models.FloatField(default=0.0, db_index=True, help_text="Top-stories rank")
     scored_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+",
+                                    help_text="The story this one was merged into")
 
     class Meta:
         ordering = ["-last_published_at"]

@@ -1,0 +1,242 @@
+"""The cluster stage: every stored article joins a story, and syndicated copies find their original.
+
+The clustering engine (``cluster.StoryClusterer``) and the near-duplicate index
+(``dedupe.NearDuplicateIndex``) live in memory, one pair per language partition, in the process that
+assigns stories. They are built from the database on first use (the active window's articles with
+their stories, oldest first) and caught up on every run with what other processes assigned since.
+A lock per partition, held in Huey's storage (SQLite on one machine, Redis on many), lets only one
+process assign a partition at a time, so concurrent workers never split a story.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from broadsheet.articles.models import Article
+
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc
+from .dedupe import NearDuplicateIndex
+from .models import Story
+
+log = logging.getLogger("broadsheet.stories")
+
+CHUNK = 500
+DUPLICATE_WINDOW = timedelta(days=3)  # copies appear within hours of their original
+SYNC_MARGIN = timedelta(minutes=5)  # tolerance for clocks that differ between machines
+HEADLINE_SAMPLE = 50
+
+
+def partition_of(language: str) -> str:
+    """Articles are assigned per primary language: "en-GB" and "EN" share a partition."""
+    return (language or "").split("-")[0].split("_")[0].lower()[:8]
+
+
+def _in_partition(partition: str) -> Q:
+    if not partition:
+        return Q(language="")
+    return Q(language__iexact=partition) | Q(language__istartswith=f"{partition}-") | \
+        Q(language__istartswith=f"{partition}_")
+
+
+def _doc(article: Article) -> StoryDoc:
+    return StoryDoc(id=str(article.pk), outlet=article.publisher.name,
+                    published_at=article.published_at, title=article.title, text=article.text,
+                    url=article.canonical_url)
+
+
+@dataclass
+class Partition:
+    """One language's engine, index and how far they have caught up with the database."""
+
+    name: str
+    clusterer: StoryClusterer
+    copies: NearDuplicateIndex
+    synced_to: datetime | None = None
+    created: list[int] = field(default_factory=list)  # stories created by the running chunk
+
+    @classmethod
+    def build(cls, name: str, config: ClusterConfig | None = None) -> Partition:
+        partition: Partition
+        clusterer = StoryClusterer(config, new_story_id=lambda: partition._new_story())
+        partition = cls(name, clusterer, NearDuplicateIndex())
+        newest = (Article.objects.filter(_in_partition(name), story__isnull=False)
+                  .order_by("-published_at").values_list("published_at", flat=True).first())
+        if newest is not None:
+            window = timedelta(days=partition.clusterer.config.window_days)
+            partition._load(Article.objects.filter(
+                _in_partition(name), story__isnull=False, published_at__gte=newest - window))
+        return partition
+
+    def _new_story(self) -> str:
+        now = timezone.now()
+        story = Story.objects.create(language=self.name, first_published_at=now,
+                                     last_published_at=now)
+        self.created.append(story.pk)
+        return str(story.pk)
+
+    def _load(self, queryset) -> int:
+        """Insert already-assigned articles into the engine and the index, oldest first."""
+        loaded = 0
+        copies_from = None
+        for article in (queryset.select_related("publisher")
+                        .order_by("published_at", "id").iterator(2000)):
+            if self.clusterer.story_of(str(article.pk)) is not None:
+                continue
+            self.clusterer.add(_doc(article), str(article.story_id))
+            copies_from = copies_from or article.published_at - DUPLICATE_WINDOW
+            if article.duplicate_of_id is None and article.published_at >= copies_from:
+                self.copies.add(str(article.pk), article.text, article.published_at)
+            if article.story_assigned_at and (self.synced_to is None
+                                              or article.story_assigned_at > self.synced_to):
+                self.synced_to = article.story_assigned_at
+            loaded += 1
+        return loaded
+
+    def catch_up(self) -> int:
+        """Learn what other processes assigned in this partition since we last looked."""
+        if self.synced_to is None:
+            return 0
+        return self._load(Article.objects.filter(
+            _in_partition(self.name), story__isnull=False,
+            story_assigned_at__gte=self.synced_to - SYNC_MARGIN))
+
+    def assign(self, articles: list[Article]) -> list[tuple[int, int, int | None]]:
+        """(article id, story id, original id or None) for each article, in order."""
+        results = []
+        for article in articles:
+            doc = _doc(article)
+            original = self.copies.find_original(article.text)
+            story = self.clusterer.story_of(original) if original else None
+            if story is not None:
+                self.clusterer.add(doc, story)  # a copy belongs to its original's story
+            else:
+                original = None
+                story = self.clusterer.assign(doc)
+                self.copies.add(doc.id, article.text, article.published_at)
+            results.append((article.pk, int(story), int(original) if original else None))
+        return results
+
+
+class StaleEngine(Exception):
+    """The in-memory engine refers to stories the database no longer has."""
+
+
+_partitions: dict[str, Partition] = {}
+
+
+def assign_pending(languages: Iterable[str] | None = None) -> int:
+    """Assign every article without a story; returns how many were assigned here.
+
+    A partition that another process is assigning right now is skipped: that process picks up
+    these articles too, and the periodic task catches any it just missed.
+    """
+    from huey.contrib.djhuey import HUEY
+    from huey.exceptions import TaskLockedException
+
+    if languages is None:
+        languages = (Article.objects.filter(story__isnull=True)
+                     .values_list("language", flat=True).distinct())
+    assigned = 0
+    for name in sorted({partition_of(language) for language in languages}):
+        try:
+            with HUEY.lock_task(f"stories-assign-{name}"):
+                assigned += _assign_partition(name)
+        except TaskLockedException:
+            log.info("stories for %r are being assigned elsewhere", name or "undetermined")
+    return assigned
+
+
+def _assign_partition(name: str) -> int:
+    partition = _partitions.get(name)
+    if partition is None:
+        partition = _partitions[name] = Partition.build(name)
+    else:
+        partition.catch_up()
+    assigned = 0
+    while True:
+        pending = list(Article.objects.filter(_in_partition(name), story__isnull=True)
+                       .select_related("publisher").order_by("published_at", "id")[:CHUNK])
+        if not pending:
+            return assigned
+        try:
+            with transaction.atomic():
+                partition.created = []
+                results = partition.assign(pending)
+                stories = {story for _, story, _ in results}
+                if len(Story.objects.filter(pk__in=stories)) != len(stories):
+                    raise StaleEngine(f"stories of partition {name!r} were removed meanwhile")
+                now = timezone.now()
+                _save_assignments(results, now)
+                refresh_stories(stories)
+            partition.synced_to = now
+        except StaleEngine:
+            # Someone deleted stories the engine still knew: start again from the database.
+            log.warning("rebuilding the story engine for %r", name or "undetermined")
+            partition = _partitions[name] = Partition.build(name)
+            continue
+        except Exception:
+            # The engine has moved on without the database: rebuild it from the database next time.
+            _partitions.pop(name, None)
+            raise
+        assigned += len(results)
+
+
+def _save_assignments(results: list[tuple[int, int, int | None]], now: datetime) -> None:
+    table = connection.ops.quote_name(Article._meta.db_table)
+    columns = [connection.ops.quote_name(Article._meta.get_field(name).column)
+               for name in ("story", "duplicate_of", "story_assigned_at")]
+    assigned_at = Article._meta.get_field("story_assigned_at").get_db_prep_save(now, connection)
+    sql = (f"UPDATE {table} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s "
+           f"WHERE {connection.ops.quote_name('id')} = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(story, original, assigned_at, article)
+                                 for article, story, original in results])
+
+
+def refresh_stories(story_ids: Iterable[int]) -> None:
+    """Recompute each story's headline, times, counts, outlets and section from its articles."""
+    for story in Story.objects.filter(pk__in=list(story_ids)):
+        articles = list(story.articles.select_related("publisher")
+                        .order_by("published_at", "id")
+                        .only("title", "section", "published_at", "publisher__name",
+                              "publisher__weight", "duplicate_of_id"))
+        if not articles:
+            continue  # merged away, or its articles were deleted; kept for its address
+        originals = [a for a in articles if a.duplicate_of_id is None] or articles
+        story.headline = representative_headline(originals)
+        story.first_published_at = articles[0].published_at
+        story.last_published_at = articles[-1].published_at
+        story.first_publisher_id = articles[0].publisher_id
+        story.article_count = len(articles)
+        story.publisher_count = len({a.publisher_id for a in articles})
+        sections = Counter(a.section for a in articles if a.section)
+        story.section = sections.most_common(1)[0][0] if sections else ""
+        story.save()
+
+
+def representative_headline(articles: list[Article]) -> str:
+    """The headline that shares the most words with the story's other headlines."""
+    sample = articles[:HEADLINE_SAMPLE]
+    if len(sample) <= 2:
+        return sample[0].title
+    words = [set(a.title.lower().split()) for a in sample]
+    frequency = Counter(word for title in words for word in title)
+
+    def centrality(index: int) -> float:
+        title = words[index]
+        return sum(frequency[w] - 1 for w in title) / (len(title) or 1)
+
+    return sample[max(range(len(sample)), key=centrality)].title
+
+
+def forget_engines() -> None:
+    """Drop the in-memory engines (tests, and after merging stories in the database)."""
+    _partitions.clear()
