@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--jsonl", action="store_true", required=True,
                          help='read {"id","url","html"} lines, write extracted lines')
 
+    stories = sub.add_parser("stories", help="story clustering")
+    stories_sub = stories.add_subparsers(dest="stories_command", required=True)
+    cluster = stories_sub.add_parser(
+        "cluster", help="group articles given as JSON lines into stories, offline")
+    cluster.add_argument("--input", type=Path, required=True,
+                         help='lines {"id", "outlet", "date", "title", "text", "url"}')
+    cluster.add_argument("--output", type=Path, required=True, help='lines {"id", "story"}')
+
     demo = sub.add_parser("demo", help="serve a sample publisher network, ingest it, serve the app")
     _add_web_options(demo)
     demo.add_argument("--network-port", type=int, default=8089,
@@ -319,6 +327,23 @@ def extract(args: argparse.Namespace) -> int:
     from broadsheet.ingest.offline import extract_lines
 
     extract_lines(sys.stdin, sys.stdout)
+    return 0
+
+
+@command("stories")
+def stories(args: argparse.Namespace) -> int:
+    """The same algorithm the pipeline runs online, on a file."""
+    from broadsheet.stories.cluster import cluster_jsonl
+
+    try:
+        count = cluster_jsonl(args.input, args.output)
+    except OSError as error:
+        print(f"broadsheet: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, TypeError) as error:
+        print(f"broadsheet: {args.input} is not the expected JSON lines: {error}", file=sys.stderr)
+        return 1
+    print(f"Clustered {count} articles into {args.output}", file=sys.stderr)
     return 0
 
 
