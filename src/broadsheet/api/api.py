@@ -30,6 +30,7 @@ from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
 from broadsheet.sources.models import Publisher
+from broadsheet.stories.queries import attach_carriers, fold_search_results, originals_only
 
 from . import present, schemas
 from .auth import ReaderAuth, issue_token
@@ -83,26 +84,11 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 # --- shared -----------------------------------------------------------------------------------
 
 def _publisher_ref(publisher: Publisher) -> dict:
-    return {"id": publisher.pk, "slug": publisher.slug, "name": publisher.name}
+    return present.publisher_ref(publisher)
 
 
 def _article_summary(user, article: Article) -> tuple[dict, present.Shown]:
-    body = present.shown(user, article)
-    return {
-        "id": article.pk,
-        "title": article.title,
-        "url": present.article_url(article),
-        "source_url": article.canonical_url,
-        "author": article.author,
-        "publisher": _publisher_ref(article.publisher),
-        "section": article.section,
-        "published_at": article.published_at,
-        "language": article.language,
-        "image_url": article.image_url,
-        "reading_minutes": present.reading_minutes(article),
-        "summary": present.summary(article, body),
-        "full": body.full,
-    }, body
+    return present.article_summary(user, article)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -156,6 +142,10 @@ articles_router = Router(tags=["articles"])
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
     articles = _filtered(filters.publisher, filters.section, filters.since).order_by(
         "-published_at", "-id")
+    if not filters.publisher:
+        # Syndicated copies are listed once, as their original (with also_in); a publisher's
+        # own list keeps its copies, each with duplicate_of pointing at the original.
+        articles = articles.filter(originals_only())
     if filters.q:
         for word in filters.q.split()[:10]:
             articles = articles.filter(Q(title__icontains=word) | Q(summary__icontains=word))
@@ -165,6 +155,7 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
     limit = filters.limit
     page = list(articles[:limit + 1])
     more, page = len(page) > limit, page[:limit]
+    attach_carriers(page)
     next_cursor = _encode_cursor(page[-1]) if more and page else None
     next_url = None
     if next_cursor:
@@ -182,6 +173,7 @@ def get_article(request: HttpRequest, article_id: int) -> dict:
     article = Article.objects.select_related("publisher").filter(pk=article_id).first()
     if article is None:
         raise HttpError(404, f"No article with id {article_id}.")
+    attach_carriers([article])
     data, body = _article_summary(request.auth, article)
     data.update(word_count=article.word_count, html=body.html, text=body.text,
                 signup_url=body.signup_url)
@@ -252,6 +244,9 @@ def _run_search(request: HttpRequest, params: schemas.SearchParams,
     found = search(params.q, publisher=publisher, section=section, since=_aware(params.since),
                    until=_aware(params.until), page=params.page, per_page=params.per_page,
                    user=request.auth)
+    if publisher is None:
+        found.results = fold_search_results(found.results)  # copies once, as their original
+    attach_carriers(r.article for r in found.results)
     items = []
     for result in found.results:
         data, body = _article_summary(request.auth, result.article)

@@ -103,6 +103,39 @@ def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
     return cut + "…"
 
 
+def publisher_ref(publisher) -> dict:
+    return {"id": publisher.pk, "slug": publisher.slug, "name": publisher.name}
+
+
+def article_summary(user, article: Article) -> tuple[dict, Shown]:
+    """An article as lists show it (no body), with what ``user`` may see of it.
+
+    ``also_in`` lists the outlets that carried a syndicated copy, when the caller looked them
+    up (``broadsheet.stories.queries.attach_carriers``); otherwise it is empty.
+    """
+    body = shown(user, article)
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": article_url(article),
+        "source_url": article.canonical_url,
+        "author": article.author,
+        "publisher": publisher_ref(article.publisher),
+        "section": article.section,
+        "published_at": article.published_at,
+        "language": article.language,
+        "image_url": article.image_url,
+        "reading_minutes": reading_minutes(article),
+        "summary": summary(article, body),
+        "full": body.full,
+        "story_id": article.story_id,
+        "duplicate_of": article.duplicate_of_id,
+        "also_in": [{"article_id": copy.pk, "url": article_url(copy),
+                     "publisher": publisher_ref(copy.publisher)}
+                    for copy in getattr(article, "also_in", None) or []],
+    }, body
+
+
 def section_names(slug_or_name: str) -> list[str]:
     """The names an article's ``section`` may carry for a section given by slug or name."""
     found = Section.objects.filter(slug=slug_or_name).values_list("name", flat=True).first()

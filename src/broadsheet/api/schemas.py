@@ -41,6 +41,12 @@ class Section(Schema):
     feed_url: str
 
 
+class Carrier(Schema):
+    article_id: int = Field(description="The copy's id")
+    url: str = Field(description="The copy's page on this site")
+    publisher: PublisherRef
+
+
 class ArticleSummary(Schema):
     id: int
     title: str
@@ -56,6 +62,12 @@ class ArticleSummary(Schema):
     summary: str = Field(description="A short standfirst; never more than the teaser "
                                      "for readers without full access")
     full: bool = Field(description="Whether this reader may read the whole article")
+    story_id: int | None = Field(None, description="The story this article belongs to "
+                                                   "(/api/v1/stories/{story_id})")
+    duplicate_of: int | None = Field(None, description="For a syndicated copy: the id of the "
+                                                       "original it repeats")
+    also_in: list[Carrier] = Field(default_factory=list, description=(
+        "Outlets that carried a syndicated copy of this article (lists show the original once)"))
 
 
 class ArticleDetail(ArticleSummary):
@@ -144,3 +156,29 @@ class SearchParams(Schema):
     until: datetime | None = Field(None, description="Published before (ISO 8601)")
     page: int = Field(1, ge=1, le=1000)
     per_page: int = Field(20, ge=1, le=100)
+
+
+class StoryArticle(ArticleSummary):
+    copies: list[ArticleSummary] = Field(default_factory=list, description=(
+        "Syndicated copies of this article, folded under it"))
+
+
+class StoryOut(Schema):
+    id: int
+    headline: str = Field(description="The representative headline")
+    section: str
+    language: str
+    url: str = Field(description="The story's full-coverage page on this site")
+    first_published_at: datetime = Field(description="When it was first reported")
+    last_published_at: datetime = Field(description="Its latest article")
+    first_publisher: PublisherRef | None = Field(description="Who reported it first")
+    article_count: int
+    publisher_count: int
+    score: float = Field(description="Top-stories rank: coverage × freshness × growth")
+    outlets: list[PublisherRef] = Field(description="Every outlet, in order of first article")
+    lead: ArticleSummary | None = Field(description="The article that stands for the story")
+
+
+class StoryDetail(StoryOut):
+    articles: list[StoryArticle] = Field(description=(
+        "Every original article, oldest first, each with its syndicated copies"))

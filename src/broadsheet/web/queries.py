@@ -1,7 +1,10 @@
 """What the pages list: the home page's boxes, section and publisher listings, a reader's follows.
 
-Until the stories and curation work ranks Top stories, Our Picks and For you, each box is filled
-from the latest articles so that no box is ever empty.
+Top stories come from the story ranking; until a story has a score, the box is filled from the
+latest articles so that it is never empty. Syndicated copies are shown once: lists take
+``listed()`` (originals only) and name the outlets that carried a copy on the original's card.
+Only a publication's own page lists its copies, marked "Syndicated from …". On the home page no
+story appears twice, whichever box it would fall in.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from broadsheet.articles.models import Article
 from broadsheet.articles.search import search
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow
+from broadsheet.stories import queries as stories
 
 from .caching import generation
 
@@ -32,8 +36,25 @@ def cards() -> QuerySet[Article]:
             .order_by("-published_at", "-id"))
 
 
+def listed() -> QuerySet[Article]:
+    """Cards for lists: originals only; a copy's original stands for it."""
+    return cards().filter(stories.originals_only())
+
+
 def in_section(section: Section | str) -> QuerySet[Article]:
-    return cards().filter(section__iexact=getattr(section, "name", section))
+    return listed().filter(section__iexact=getattr(section, "name", section))
+
+
+def once(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """``queryset`` without the copies whose original it lists too (a reader's own mix)."""
+    return queryset.exclude(duplicate_of__in=queryset.values("pk"))
+
+
+def of_publisher(publisher) -> QuerySet[Article]:
+    """A publication's own articles, its syndicated copies included (with their original)."""
+    deferred = [f"duplicate_of__{name}" for name in CARD_DEFERRED]
+    return (cards().filter(publisher=publisher)
+            .select_related("duplicate_of", "duplicate_of__publisher").defer(*deferred))
 
 
 def section_slugs() -> dict[str, str]:
@@ -46,9 +67,14 @@ def section_slugs() -> dict[str, str]:
     return slugs
 
 
+def home_top_stories(limit: int = 6) -> list[Article]:
+    """Ranked Top stories (one card per story), or the latest articles when none is ranked."""
+    return stories.top_entries(limit=limit) or top_stories(limit=limit)
+
+
 def top_stories(limit: int = 6, pool: int = 80) -> list[Article]:
     """The latest articles, one per publisher first so that no single outlet fills the box."""
-    latest = list(cards()[:pool])
+    latest = list(listed()[:pool])
     chosen: list[Article] = []
     publishers: set[int] = set()
     for article in latest:
@@ -65,15 +91,22 @@ def top_stories(limit: int = 6, pool: int = 80) -> list[Article]:
     return chosen
 
 
-def our_picks(exclude: set[int], limit: int = 4) -> list[Article]:
-    """Recent long reads (the editors' picks take this place once curation lands)."""
+def our_picks(exclude: set[int], limit: int = 4,
+              shown_stories: set[int] | None = None) -> list[Article]:
+    """Recent long reads (the editors' picks take this place once curation lands).
+
+    ``shown_stories``: stories already on the page; none of their articles is picked, and the
+    picked articles' stories are added to it.
+    """
+    shown_stories = set() if shown_stories is None else shown_stories
     recent = timezone.now() - timedelta(days=14)
-    picks = list(cards().filter(word_count__gte=LONG_READ_WORDS, published_at__gte=recent)
-                 .exclude(pk__in=exclude)[:limit])
+    picks = stories.take_distinct(
+        listed().filter(word_count__gte=LONG_READ_WORDS, published_at__gte=recent)
+        .exclude(pk__in=exclude), limit, shown_stories)
     if len(picks) < limit:
-        longest = (cards().exclude(pk__in=exclude | {a.pk for a in picks})
-                   .order_by("-word_count", "-published_at")[:limit - len(picks)])
-        picks.extend(longest)
+        longest = (listed().exclude(pk__in=exclude | {a.pk for a in picks})
+                   .order_by("-word_count", "-published_at"))
+        picks.extend(stories.take_distinct(longest, limit - len(picks), shown_stories))
     return picks
 
 
@@ -97,17 +130,25 @@ def follows_filter(user) -> Q | None:
     return condition
 
 
-def for_you(user, exclude: set[int], limit: int = 6) -> tuple[list[Article], bool]:
-    """The latest from what the reader follows, else the latest; says which it was."""
+def for_you(user, exclude: set[int], limit: int = 6, shown_stories: set[int] | None = None,
+            top_stories_ids: set[int] | None = None) -> tuple[list[Article], bool]:
+    """The latest from what the reader follows, else the latest; says which it was.
+
+    ``shown_stories`` as in ``our_picks``. When everything is shown above already, the box
+    repeats articles rather than stay empty, but never one of ``top_stories_ids``' stories.
+    """
+    shown_stories = set() if shown_stories is None else shown_stories
     if getattr(user, "is_authenticated", False):
         condition = follows_filter(user)
         if condition is not None:
-            followed = (list(cards().filter(condition).exclude(pk__in=exclude)[:limit])
-                        or list(cards().filter(condition)[:limit]))
+            mine = once(cards().filter(condition))
+            followed = (stories.take_distinct(mine.exclude(pk__in=exclude), limit, shown_stories)
+                        or list(mine.exclude(story_id__in=top_stories_ids or set())[:limit]))
             if followed:
                 return followed, True
     # On a small site everything may be shown above already; repeating beats an empty box.
-    return (list(cards().exclude(pk__in=exclude)[:limit]) or list(cards()[:limit])), False
+    return (stories.take_distinct(listed().exclude(pk__in=exclude), limit, shown_stories)
+            or list(listed().exclude(story_id__in=top_stories_ids or set())[:limit])), False
 
 
 @dataclass
@@ -116,13 +157,21 @@ class SectionBlock:
     articles: list[Article]
 
 
-def section_blocks(exclude: set[int], per_section: int = 5) -> list[SectionBlock]:
-    """Each navigation section's latest articles; sections with none are left out."""
+def section_blocks(exclude: set[int], per_section: int = 5,
+                   shown_stories: set[int] | None = None,
+                   top_stories_ids: set[int] | None = None) -> list[SectionBlock]:
+    """Each navigation section's latest articles; sections with none are left out.
+
+    ``shown_stories`` and ``top_stories_ids`` as in ``for_you``.
+    """
+    shown_stories = set() if shown_stories is None else shown_stories
     blocks = []
     for section in Section.objects.filter(in_navigation=True):
-        articles = list(in_section(section).exclude(pk__in=exclude)[:per_section])
+        articles = stories.take_distinct(in_section(section).exclude(pk__in=exclude),
+                                         per_section, shown_stories)
         if not articles:
-            articles = list(in_section(section)[:per_section])
+            articles = list(in_section(section).exclude(
+                story_id__in=top_stories_ids or set())[:per_section])
         if articles:
             blocks.append(SectionBlock(section, articles))
     return blocks

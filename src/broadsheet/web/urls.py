@@ -9,6 +9,7 @@ urlpatterns = [
     path("article/<int:pk>/<slug:slug>/", views.article, name="article"),
     path("section/<slug:slug>/", views.section, name="section"),
     path("publication/<slug:slug>/", views.publication, name="publication"),
+    path("story/<int:pk>/", views.story, name="story"),
     path("search", views.search_page, name="search"),
     path("saved/", views.saved, name="saved"),
     path("history/", views.history, name="history"),

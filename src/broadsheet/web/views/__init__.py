@@ -4,6 +4,7 @@ from .article import article, article_print
 from .listings import home, publication, section
 from .reader import follow_toggle, following, history, save_toggle, saved
 from .search import search_page
+from .story import story
 
 __all__ = ["article", "article_print", "follow_toggle", "following", "history", "home",
-           "publication", "save_toggle", "saved", "search_page", "section"]
+           "publication", "save_toggle", "saved", "search_page", "section", "story"]

@@ -9,8 +9,8 @@ from django.utils import timezone
 from broadsheet.articles.models import Article
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import visible_body
+from broadsheet.stories import queries as stories
 
-from .. import queries
 from ..caching import visitor_cache
 from ..links import article_path, article_slug
 from .common import signin_url, signup_url
@@ -19,14 +19,27 @@ RELATED_COUNT = 5
 
 
 def _article(pk: int) -> Article:
-    return get_object_or_404(Article.objects.select_related("publisher"), pk=pk)
+    return get_object_or_404(Article.objects.select_related("publisher", "story"), pk=pk)
 
 
-def _related(article: Article) -> list[Article]:
-    """Latest from the same section (the story's other coverage takes this place later)."""
-    nearby = queries.in_section(article.section) if article.section else queries.cards().filter(
-        publisher_id=article.publisher_id)
-    return list(nearby.exclude(pk=article.pk)[:RELATED_COUNT])
+def _related(article: Article) -> tuple[list[Article], list[Article]]:
+    """The same story from other outlets, then other recent stories in the section."""
+    same = stories.same_story(article, RELATED_COUNT)
+    others = stories.related_stories(article, RELATED_COUNT)
+    stories.attach_carriers([*same, *others])
+    return same, others
+
+
+def _coverage_context(article: Article) -> dict:
+    """Where else this reporting appears: its original, its copies, the story's full coverage."""
+    stories.attach_originals([article])
+    stories.attach_carriers([article])
+    story = article.story
+    return {
+        "original": article.original,
+        "carriers": article.also_in,
+        "story": story if story is not None and story.publisher_count > 1 else None,
+    }
 
 
 def _record_reading(user, article: Article, full: bool) -> None:
@@ -58,7 +71,8 @@ def article(request, pk: int, slug: str):
     if slug != article_slug(current):
         return redirect(article_path(current), permanent=True)
     context = _context(request, current)
-    context["related"] = _related(current)
+    context["same_story"], context["related"] = _related(current)
+    context.update(_coverage_context(current))
     user = request.user
     if user.is_authenticated:
         _record_reading(user, current, context["body"].full)

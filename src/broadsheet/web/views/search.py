@@ -6,9 +6,10 @@ from datetime import date
 
 from django.shortcuts import render
 
-from broadsheet.articles.search import MAX_QUERY_CHARS, search
+from broadsheet.articles.search import MAX_QUERY_CHARS, highlight, search
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
+from broadsheet.stories.queries import attach_carriers, fold_search_results
 
 from ..caching import mark_private
 
@@ -42,6 +43,14 @@ def search_page(request):
                          section=section or (section_slug or None),
                          since=since, until=until, page=_page_number(params.get("page")),
                          user=request.user)
+        # A syndicated copy is shown once, as its original, which names who carried it;
+        # a search of one publication lists its own copies, as its page does.
+        if not publication:
+            results.results = fold_search_results(results.results)
+        for result in results.results:
+            if getattr(result, "replaced_copy", False):
+                result.title_html = highlight(result.article.title, results.query)
+        attach_carriers(r.article for r in results.results)
     response = render(request, "web/search.html", {
         "query": query, "results": results,
         "publication": publication, "section_slug": section_slug,

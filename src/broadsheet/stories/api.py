@@ -1,0 +1,92 @@
+"""The stories part of the JSON API, mounted at /api/v1/stories: Top stories and one story.
+
+Articles appear as summaries whose standfirst passes the paywall like every other API answer;
+whole bodies are read one article at a time from /api/v1/articles/{id}.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.urls import reverse
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from broadsheet.api import present, schemas
+from broadsheet.api.auth import ReaderAuth
+from broadsheet.articles.models import Article
+
+from . import queries
+from .models import Story
+from .ranking import top_stories
+
+router = Router(tags=["stories"])
+reader_or_visitor = ReaderAuth(optional=True)
+MAX_TOP = 50
+
+
+def _story(user, story: Story, articles: list[Article]) -> dict:
+    outlets: dict[int, dict] = {}
+    for article in sorted(articles, key=lambda a: (a.published_at, a.pk)):
+        outlets.setdefault(article.publisher_id, present.publisher_ref(article.publisher))
+    lead = queries.representative(articles)
+    return {
+        "id": story.pk, "headline": story.headline or (lead.title if lead else ""),
+        "section": story.section, "language": story.language,
+        "url": present.site_url(reverse("story", args=[story.pk])),
+        "first_published_at": story.first_published_at,
+        "last_published_at": story.last_published_at,
+        "first_publisher": (present.publisher_ref(story.first_publisher)
+                            if story.first_publisher else None),
+        "article_count": story.article_count, "publisher_count": story.publisher_count,
+        "score": story.score, "outlets": list(outlets.values()),
+        "lead": present.article_summary(user, lead)[0] if lead else None,
+    }
+
+
+def _articles_of(story_ids: list[int]) -> dict[int, list[Article]]:
+    """Every article of these stories (no bodies beyond what a summary needs), one query."""
+    found: dict[int, list[Article]] = {}
+    rows = (Article.objects.filter(story_id__in=story_ids).select_related("publisher")
+            .order_by("published_at", "id"))
+    for article in rows:
+        found.setdefault(article.story_id, []).append(article)
+    return found
+
+
+@router.get("/top", response=list[schemas.StoryOut], auth=reader_or_visitor,
+            summary="Top stories now: ranked by coverage, freshness and growth")
+def top(request: HttpRequest,
+        limit: int = Query(10, ge=1, le=MAX_TOP, description="How many stories"),
+        per_section: int = Query(3, ge=1, le=MAX_TOP,
+                                 description="At most this many from one section")) -> list[dict]:
+    stories = top_stories(limit=limit, per_section=per_section)
+    articles = _articles_of([s.pk for s in stories])
+    return [_story(request.auth, story, articles.get(story.pk, [])) for story in stories]
+
+
+@router.get("/{int:story_id}", response={200: schemas.StoryDetail, 404: schemas.Error},
+            auth=reader_or_visitor, summary="One story: every outlet's article, copies folded")
+def get_story(request: HttpRequest, story_id: int):
+    story, merged = queries.resolve_story(story_id)
+    if story is None:
+        raise HttpError(404, f"No story with id {story_id}.")
+    if merged:  # merged into another story: its survivor answers from now on
+        return HttpResponsePermanentRedirect(
+            reverse("api:get_story", kwargs={"story_id": story.pk}))
+    articles = _articles_of([story.pk]).get(story.pk, [])
+    data = _story(request.auth, story, articles)
+    by_id = {a.pk: a for a in articles}
+    entries: dict[int, dict] = {}
+    for article in articles:  # originals first (oldest first), then copies under them
+        if article.duplicate_of_id not in by_id:
+            entries[article.pk] = {**present.article_summary(request.auth, article)[0],
+                                   "copies": []}
+    for article in articles:
+        if article.duplicate_of_id in by_id:
+            summary = present.article_summary(request.auth, article)[0]
+            if article.duplicate_of_id in entries:
+                entries[article.duplicate_of_id]["copies"].append(summary)
+            else:  # a copy of a copy: listed on its own rather than lost
+                entries[article.pk] = {**summary, "copies": []}
+    data["articles"] = list(entries.values())
+    return data

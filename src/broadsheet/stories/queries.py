@@ -1,0 +1,288 @@
+"""What readers see of stories: full coverage, Top stories, related stories, copies shown once.
+
+A syndicated copy (``Article.duplicate_of`` set) is the same piece of reporting as its original,
+so lists show the original only and name the outlets that carried it ("Also in: …"). Each helper
+here costs a fixed number of queries however many articles it handles, so pages that use them
+stay free of one-query-per-card patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+
+from broadsheet.articles.models import Article
+from broadsheet.sources.models import Publisher
+
+from .models import Story
+from .ranking import top_stories as ranked_stories
+
+# Card fields only: the body is never needed to list an article.
+BODY_FIELDS = ("html", "text", "content_hash", "guid")
+MAX_MERGE_HOPS = 20
+MAX_COVERAGE_ARTICLES = 300
+RELATED_WINDOW = timedelta(days=7)
+
+
+def originals_only() -> Q:
+    """The condition that keeps syndicated copies out of a list (their original stands for them)."""
+    return Q(duplicate_of__isnull=True)
+
+
+def _card_fields(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    deferred = [name for name in BODY_FIELDS if name in {f.name for f in Article._meta.fields}]
+    return queryset.select_related("publisher").defer(*deferred)
+
+
+# --- copies ---------------------------------------------------------------------------------------
+
+def attach_carriers(articles: Iterable[Article]) -> None:
+    """Set ``article.also_in`` on each article: its syndicated copies, earliest first.
+
+    One query for all the articles; each copy keeps its publisher, so a card can link both the
+    outlet and the copy.
+    """
+    articles = [a for a in articles if a is not None]
+    by_id = {a.pk: a for a in articles}
+    for article in articles:
+        article.also_in = []
+    if not by_id:
+        return
+    copies = (Article.objects.filter(duplicate_of_id__in=list(by_id))
+              .select_related("publisher")
+              .only("id", "title", "published_at", "duplicate_of_id",
+                    "publisher__name", "publisher__slug")
+              .order_by("published_at", "id"))
+    for copy in copies:
+        by_id[copy.duplicate_of_id].also_in.append(copy)
+
+
+def attach_originals(articles: Iterable[Article]) -> None:
+    """Set ``article.original`` on each copy in ``articles`` (None for originals); one query."""
+    articles = list(articles)
+    wanted = {a.duplicate_of_id for a in articles if a.duplicate_of_id}
+    found = {}
+    if wanted:
+        found = (Article.objects.select_related("publisher")
+                 .only("id", "title", "published_at", "publisher__name", "publisher__slug")
+                 .in_bulk(list(wanted)))
+    for article in articles:
+        article.original = found.get(article.duplicate_of_id) if article.duplicate_of_id else None
+
+
+def fold_search_results(results: list) -> list:
+    """Search results with every copy replaced by its original, each original listed once.
+
+    ``results`` are objects with an ``article`` attribute (search results); a copy's original
+    takes its place, where the copy was ranked, unless the original is already listed. The
+    snippet stays: a copy's text is its original's. Returns the kept results, in order.
+    """
+    wanted = {r.article.duplicate_of_id for r in results if r.article.duplicate_of_id}
+    originals = (Article.objects.select_related("publisher").in_bulk(list(wanted))
+                 if wanted else {})
+    kept, seen = [], set()
+    for result in results:
+        article = originals.get(result.article.duplicate_of_id, result.article) \
+            if result.article.duplicate_of_id else result.article
+        if article.pk in seen:
+            continue
+        seen.add(article.pk)
+        if article is not result.article:
+            result.article = article
+            result.replaced_copy = True
+        kept.append(result)
+    return kept
+
+
+# --- stories --------------------------------------------------------------------------------------
+
+def resolve_story(pk: int) -> tuple[Story | None, bool]:
+    """The story with ``pk``, following merges to the survivor; (story, whether it was merged)."""
+    story = Story.objects.select_related("first_publisher").filter(pk=pk).first()
+    merged = False
+    seen = set()
+    while story is not None and story.merged_into_id and story.pk not in seen:
+        if len(seen) >= MAX_MERGE_HOPS:
+            break
+        seen.add(story.pk)
+        survivor = (Story.objects.select_related("first_publisher")
+                    .filter(pk=story.merged_into_id).first())
+        if survivor is None:
+            break  # the survivor is gone: this story keeps its own address
+        story, merged = survivor, True
+    return story, merged
+
+
+def representative(articles: list[Article]) -> Article | None:
+    """The article that stands for a story: an original from the most-weighted outlet, earliest."""
+    originals = [a for a in articles if not a.duplicate_of_id] or articles
+    if not originals:
+        return None
+    return min(originals, key=lambda a: (-(a.publisher.weight or 0.0), a.published_at, a.pk))
+
+
+@dataclass
+class Entry:
+    """One piece of reporting in a story: an original and the copies folded under it."""
+
+    article: Article
+    copies: list[Article] = field(default_factory=list)
+
+
+@dataclass
+class OutletGroup:
+    """One outlet's coverage of a story, in time order."""
+
+    publisher: Publisher
+    entries: list[Entry]
+
+    @property
+    def first_at(self) -> datetime:
+        return self.entries[0].article.published_at
+
+
+@dataclass
+class Coverage:
+    """A story's full coverage as the story page shows it."""
+
+    story: Story
+    groups: list[OutletGroup]
+    first: Article | None  # the earliest article: "first reported by"
+    outlets: list[Publisher]  # every outlet, originals and carriers, in order of first article
+    sections: list[str]
+    article_count: int
+    truncated: bool  # more articles than one page shows
+
+
+def coverage(story: Story, limit: int = MAX_COVERAGE_ARTICLES) -> Coverage:
+    """Every outlet's article in ``story``, grouped by outlet, copies folded under originals.
+
+    Outlets are ordered by when they first reported it; articles within an outlet by time.
+    One query (the articles with their publishers); bodies are loaded because the page shows
+    them, through the paywall.
+    """
+    rows = list(story.articles.select_related("publisher")
+                .order_by("published_at", "id")[:limit + 1])
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    by_id = {a.pk: a for a in rows}
+    entries: dict[int, Entry] = {}
+    for article in rows:  # originals (and copies whose original is not here) first
+        if article.duplicate_of_id not in by_id:
+            entries[article.pk] = Entry(article)
+    for article in rows:
+        if article.duplicate_of_id in by_id:
+            if article.duplicate_of_id in entries:
+                entries[article.duplicate_of_id].copies.append(article)
+            else:  # a copy of a copy: it stands on its own rather than vanish
+                entries[article.pk] = Entry(article)
+    entries = dict(sorted(entries.items(),
+                          key=lambda item: (item[1].article.published_at, item[0])))
+    groups: dict[int, OutletGroup] = {}
+    for entry in entries.values():  # in time order of the originals
+        publisher = entry.article.publisher
+        group = groups.setdefault(publisher.pk, OutletGroup(publisher, []))
+        group.entries.append(entry)
+    outlets: dict[int, Publisher] = {}
+    for article in rows:
+        outlets.setdefault(article.publisher_id, article.publisher)
+    sections: dict[str, str] = {}
+    for article in rows:
+        if article.section:
+            sections.setdefault(article.section.lower(), article.section)
+    return Coverage(story=story, groups=sorted(groups.values(), key=lambda g: g.first_at),
+                    first=rows[0] if rows else None, outlets=list(outlets.values()),
+                    sections=list(sections.values()), article_count=len(rows),
+                    truncated=truncated)
+
+
+def top_entries(limit: int = 6, per_section: int = 3) -> list[Article]:
+    """Top stories as cards: each ranked story's representative article, best first.
+
+    Each returned article carries ``article.coverage`` (its Story) for the "N outlets" link.
+    Empty when no story has a score yet (the caller shows its stand-in). Two queries.
+    """
+    stories = ranked_stories(limit=limit, per_section=per_section)
+    if not stories:
+        return []
+    by_story: dict[int, list[Article]] = {}
+    articles = _card_fields(Article.objects.filter(story__in=[s.pk for s in stories])
+                            .filter(originals_only()))
+    for article in articles:
+        by_story.setdefault(article.story_id, []).append(article)
+    chosen = []
+    for story in stories:
+        lead = representative(by_story.get(story.pk, []))
+        if lead is not None:
+            lead.coverage = story
+            chosen.append(lead)
+    return chosen
+
+
+def same_story(article: Article, limit: int = 5) -> list[Article]:
+    """The same story from other outlets: originals only, never this article or its copies."""
+    if not article.story_id:
+        return []
+    others = (_card_fields(Article.objects.filter(story_id=article.story_id))
+              .filter(originals_only()).exclude(pk=article.pk)
+              .order_by("published_at", "id"))
+    if article.duplicate_of_id:
+        others = others.exclude(pk=article.duplicate_of_id)  # named above the body already
+    chosen: list[Article] = []
+    outlets = {article.publisher_id}
+    pool = list(others[:limit * 4])
+    for candidate in pool:  # every other outlet first, then more from the same outlets
+        if candidate.publisher_id not in outlets:
+            chosen.append(candidate)
+            outlets.add(candidate.publisher_id)
+    chosen += [a for a in pool if a not in chosen]
+    return chosen[:limit]
+
+
+def related_stories(article: Article, limit: int = 5) -> list[Article]:
+    """Other recent stories in the same section: one article per story, latest first.
+
+    Articles not yet in a story count as their own story, so a site whose stories are still
+    being assigned shows the section's latest instead.
+    """
+    nearby = _card_fields(Article.objects.filter(originals_only())).exclude(pk=article.pk)
+    if article.section:
+        nearby = nearby.filter(section__iexact=article.section)
+    else:
+        nearby = nearby.filter(publisher_id=article.publisher_id)
+    if article.story_id:
+        nearby = nearby.exclude(story_id=article.story_id)
+    since = article.published_at - RELATED_WINDOW
+    chosen = _one_per_story(nearby.filter(published_at__gte=since)
+                            .order_by("-published_at", "-id")[:limit * 4], limit, set())
+    if len(chosen) < limit:  # a quiet section: older stories rather than an empty box
+        older = nearby.exclude(pk__in=[a.pk for a in chosen]).order_by("-published_at", "-id")
+        chosen += _one_per_story(older[:limit * 4], limit - len(chosen),
+                                 {a.story_id for a in chosen if a.story_id})
+    return chosen
+
+
+def _one_per_story(candidates: Iterable[Article], limit: int, stories: set[int]) -> list[Article]:
+    chosen = []
+    for candidate in candidates:
+        if candidate.story_id and candidate.story_id in stories:
+            continue
+        if candidate.story_id:
+            stories.add(candidate.story_id)
+        chosen.append(candidate)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def take_distinct(queryset: QuerySet[Article], limit: int, stories: set[int],
+                  pool: int = 4) -> list[Article]:
+    """Up to ``limit`` articles from ``queryset``, none from a story in ``stories``.
+
+    ``stories`` grows with the stories taken, so that boxes filled one after another never show
+    one story twice. One query (``limit * pool`` rows at most).
+    """
+    return _one_per_story(queryset[:limit * pool], limit, stories)
