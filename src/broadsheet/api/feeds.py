@@ -4,6 +4,9 @@ Public feeds are read by anyone and cached by anyone, so they always carry the t
 sees (whoever fetches them, signed in or not) and a link to the article's page on this site.
 A member's private feed address carries a secret; the paywall policy is asked on every request,
 so when a membership ends the same address drops to teasers.
+
+A syndicated copy appears once, as its original, whose item names the outlets that carried it;
+a publication's own feed keeps its copies (they are its articles).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.utils.html import format_html
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
+from broadsheet.stories.queries import attach_carriers, originals_only
 
 from . import present
 from .auth import user_for_token
@@ -83,8 +87,9 @@ class ArticleFeed(Feed):
         raise NotImplementedError
 
     def items(self, channel: Channel) -> list[Item]:
-        articles = channel.articles.select_related("publisher").order_by(
-            "-published_at", "-id")[:FEED_ITEMS]
+        articles = list(channel.articles.select_related("publisher").order_by(
+            "-published_at", "-id")[:FEED_ITEMS])
+        attach_carriers(articles)
         return [Item(a, present.shown(channel.user, a)) for a in articles]
 
     def item_title(self, item: Item) -> str:
@@ -99,12 +104,13 @@ class ArticleFeed(Feed):
     item_guid_is_permalink = True
 
     def item_description(self, item: Item) -> str:
+        carriers = _carriers_html(item.article)
         if item.shown.full:
-            return item.shown.html + format_html(
+            return item.shown.html + carriers + format_html(
                 '<p><a href="{}">Read on Broadsheet</a> · <a href="{}">{}</a></p>',
                 present.article_url(item.article), item.article.canonical_url,
                 item.article.publisher.name)
-        return item.shown.html + present.teaser_footer_html(item.article)
+        return item.shown.html + carriers + present.teaser_footer_html(item.article)
 
     def item_author_name(self, item: Item) -> str | None:
         return item.article.author or item.article.publisher.name
@@ -119,10 +125,20 @@ class ArticleFeed(Feed):
         return [item.article.section] if item.article.section else []
 
 
+def _carriers_html(article: Article) -> str:
+    """"Also in: B, C" for an original whose copies other outlets carried; "" otherwise."""
+    copies = getattr(article, "also_in", None) or []
+    if not copies:
+        return ""
+    links = [format_html('<a href="{}">{}</a>', present.article_url(c), c.publisher.name)
+             for c in copies]
+    return format_html("<p>Also in: {}</p>", format_html(", ".join(["{}"] * len(links)), *links))
+
+
 def _latest(user) -> Channel:
     return Channel(user, "Broadsheet: latest", present.site_url("/"),
                    "The latest articles from every publication on Broadsheet.",
-                   Article.objects.all())
+                   Article.objects.filter(originals_only()))
 
 
 class LatestFeed(ArticleFeed):
@@ -141,7 +157,8 @@ class SectionFeed(ArticleFeed):
                        present.site_url(present._reverse("section", f"/section/{slug}/",
                                                          slug=slug)),
                        f"The latest {section.name} articles on Broadsheet.",
-                       Article.objects.filter(section__iexact=section.name))
+                       Article.objects.filter(originals_only(),
+                                              section__iexact=section.name))
 
 
 class PublicationFeed(ArticleFeed):

@@ -194,12 +194,21 @@ def _label_name(label: str) -> str:
     return section.name if section else label
 
 
+def _once(articles: QuerySet[Article], user) -> QuerySet[Article]:
+    """Without the syndicated copies whose original the reader gets from another subscription.
+
+    A copy stays when its original's outlet is not subscribed: then it is the reader's only
+    way to the story. A single feed's stream keeps its copies (they are that outlet's items).
+    """
+    return articles.exclude(duplicate_of__publisher__in=subscribed_publishers(user))
+
+
 def stream_articles(user, stream_id: str) -> QuerySet[Article]:
     """The articles in a stream, for this reader."""
     stream = _normalise_stream(stream_id)
     articles = Article.objects.all()
     if stream == READING_LIST:
-        return articles.filter(publisher__in=subscribed_publishers(user))
+        return _once(articles.filter(publisher__in=subscribed_publishers(user)), user)
     if stream == STARRED:
         return articles.filter(Exists(SavedArticle.objects.filter(user=user,
                                                                   article=OuterRef("pk"))))
@@ -211,8 +220,8 @@ def stream_articles(user, stream_id: str) -> QuerySet[Article]:
         return articles.filter(publisher=publisher) if publisher else articles.none()
     if stream.startswith(LABEL_PREFIX):
         name = _label_name(stream[len(LABEL_PREFIX):])
-        return articles.filter(publisher__in=subscribed_publishers(user),
-                               section__iexact=name)
+        return _once(articles.filter(publisher__in=subscribed_publishers(user),
+                                     section__iexact=name), user)
     raise BadRequest(f"Unknown stream {stream_id[:100]!r}")
 
 
@@ -434,7 +443,7 @@ def tag_list(request: HttpRequest, user) -> HttpResponse:
 
 @reader_view(("GET", "HEAD"))
 def unread_count(request: HttpRequest, user) -> HttpResponse:
-    unread = (Article.objects.filter(publisher__in=subscribed_publishers(user))
+    unread = (_once(Article.objects.filter(publisher__in=subscribed_publishers(user)), user)
               .exclude(Exists(ReadingHistory.objects.filter(user=user, article=OuterRef("pk")))))
     counts = []
     total, newest_overall = 0, None
