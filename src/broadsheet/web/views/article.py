@@ -52,6 +52,13 @@ def _record_reading(user, article: Article, full: bool) -> None:
                                              defaults={"read_at": now, "full": full})
 
 
+def _is_reading(request) -> bool:
+    """A reader opening the page, not the service worker keeping an offline copy (it sends
+    ``X-Broadsheet-Offline-Copy: 1``) nor a HEAD request: only readings go into the history."""
+    return (request.method != "HEAD"
+            and request.headers.get("X-Broadsheet-Offline-Copy", "") != "1")
+
+
 def _context(request, article: Article) -> dict:
     path = article_path(article)
     body = visible_body(request.user, article)
@@ -75,7 +82,8 @@ def article(request, pk: int, slug: str):
     context.update(_coverage_context(current))
     user = request.user
     if user.is_authenticated:
-        _record_reading(user, current, context["body"].full)
+        if _is_reading(request):
+            _record_reading(user, current, context["body"].full)
         context["saved"] = SavedArticle.objects.filter(user=user, article=current).exists()
         context["following"] = Follow.objects.filter(
             user=user, kind=Follow.Kind.PUBLISHER, publisher_id=current.publisher_id).exists()
