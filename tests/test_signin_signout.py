@@ -182,11 +182,38 @@ def test_cookies_are_secure_over_https(secure_cookie_middleware, reader):
     assert page.cookies["csrftoken"]["secure"] is True
 
 
-def test_cookies_over_https_behind_a_proxy_are_secure(secure_cookie_middleware, reader):
+def test_cookies_over_https_behind_a_proxy_are_secure(secure_cookie_middleware, reader,
+                                                     settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_PROXY=1
     response = Client().post(reverse("signin"), {"email": "reader@example.org",
                                                  "password": PASSWORD},
                              HTTP_X_FORWARDED_PROTO="https")
     assert response.cookies["sessionid"]["secure"] is True
+
+
+def test_forwarded_proto_is_ignored_unless_behind_a_proxy(secure_cookie_middleware, reader,
+                                                          settings):
+    assert not settings.BEHIND_PROXY
+    assert getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is None
+    response = Client().post(reverse("signin"), {"email": "reader@example.org",
+                                                 "password": PASSWORD},
+                             HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 302
+    assert not response.cookies["sessionid"]["secure"]
+
+
+def test_behind_proxy_setting_trusts_forwarded_proto(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.SECURE_PROXY_SSL_HEADER)")
+    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "broadsheet.config.settings",
+               "BROADSHEET_HOME": str(tmp_path), "BROADSHEET_BEHIND_PROXY": "1"}
+    shown = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
+                           text=True, check=True).stdout
+    assert "HTTP_X_FORWARDED_PROTO" in shown
 
 
 def test_cookies_over_plain_http_stay_usable(secure_cookie_middleware, reader):

@@ -53,8 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Database to use; empty means SQLite at $BROADSHEET_HOME/broadsheet.sqlite3. "
             "Accepts sqlite:///PATH and postgres://USER:PASS@HOST:PORT/NAME."),
     Setting("REDIS_URL", str, "",
-            "Redis for Huey's queue and the cache; empty means Huey's SQLite storage and a local "
-            "memory cache."),
+            "Redis for Huey's queue and the cache; empty means Huey's SQLite storage and a cache "
+            "in files under $BROADSHEET_HOME/cache, shared by the processes of one machine."),
     Setting("BROADSHEET_SECRET_KEY", str, "",
             "Django secret key; empty means one generated once and kept in $BROADSHEET_HOME."),
     Setting("BROADSHEET_DEBUG", _bool, "0", "Django debug mode. Never on in production."),
@@ -62,6 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated host names the web server answers to."),
     Setting("BROADSHEET_CSRF_TRUSTED_ORIGINS", _list, "",
             "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
+    Setting("BROADSHEET_BEHIND_PROXY", _bool, "0",
+            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto: requests it marks "
+            "https count as secure (secure cookies). Leave 0 when clients reach Broadsheet "
+            "directly, or they could claim https themselves."),
     Setting("BROADSHEET_TIME_ZONE", str, "UTC",
             "Default time zone for showing times; times are always stored in UTC."),
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",

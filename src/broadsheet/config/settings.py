@@ -112,7 +112,10 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a reverse proxy that sets it (and strips a client's own).
+BEHIND_PROXY = env("BROADSHEET_BEHIND_PROXY")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -121,7 +124,11 @@ if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "broadsheet", "url": REDIS_URL,
             "immediate": False}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files under $BROADSHEET_HOME: every process on the machine (web workers, the Huey worker)
+    # sees the same cached pages and the same page generation.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(HOME / "cache"),
+                          "OPTIONS": {"MAX_ENTRIES": 3000}}}
     HUEY = {"huey_class": "huey.SqliteHuey", "name": "broadsheet",
             "filename": str(HOME / "huey.sqlite3"), "immediate": False}
 HUEY["consumer"] = {"workers": env("BROADSHEET_WORKERS"), "worker_type": "thread"}
@@ -171,7 +178,7 @@ if _smtp:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
      EMAIL_USE_SSL) = _smtp
-    EMAIL_TIMEOUT = 20
+    EMAIL_TIMEOUT = 10  # seconds; the welcome email is sent in the background
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = HOME / "mail"
