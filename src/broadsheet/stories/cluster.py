@@ -77,12 +77,13 @@ class ClusterConfig:
     word_weight: float = 1.0
     max_features: int = 80  # strongest features kept per article
     query_terms: int = 16  # features looked up in the inverted index
-    posting_cap: int = 20_000  # skip features that are in more active articles than this
+    posting_cap: int = 2_000  # skip features found in more active articles than this
     max_candidates: int = 30  # articles scored exactly
     member_scan: int = 32  # stories up to this size are scored member by member
     density_k: int = 3  # neighbours that measure how crowded an article's topic is
     density_weight: float = 1.0  # 0 = plain cosine, 1 = full density correction
     merge_threshold: float = -0.06  # ``refine``: mean corrected similarity to merge two stories
+    merge_min_cosine: float = 0.10  # ``refine``: and at least this mean plain cosine
     idf_prior_docs: int = 100  # pseudo-documents that keep a cold start's idf from overreacting
 
 
@@ -291,17 +292,21 @@ class StoryClusterer:
 
         def avg(a: int, b: int) -> float:
             n = size[a] * size[b]
-            value = link[a][b] / n - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
+            cos = link[a][b] / n
+            if cos < cfg.merge_min_cosine:
+                return -math.inf  # where neighbourhoods are sparse, density says nothing
+            value = cos - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
             if outlets[a] & outlets[b]:
                 value -= cfg.same_outlet_penalty
             return value
 
-        heap = [(-avg(a, b), a, b) for a in link for b in link[a] if a < b]
+        heap = [(-v, a, b) for a in link for b in link[a] if a < b
+                if (v := avg(a, b)) > -math.inf]
         heapq.heapify(heap)
         merged_into: dict[int, int] = {}
         while heap:
             neg, a, b = heapq.heappop(heap)
-            if -neg < cfg.merge_threshold:
+            if -neg < cfg.merge_threshold or neg == math.inf:
                 break
             if a in merged_into or b in merged_into or b not in link.get(a, {}):
                 continue
@@ -319,7 +324,9 @@ class StoryClusterer:
             rsum[keep] += rsum.pop(gone)
             outlets[keep] |= outlets.pop(gone)
             for c in link[keep]:
-                heapq.heappush(heap, (-avg(keep, c), min(keep, c), max(keep, c)))
+                v = avg(keep, c)
+                if v > -math.inf:
+                    heapq.heappush(heap, (-v, min(keep, c), max(keep, c)))
         renamed = {}
         for gone in merged_into:
             keep = gone
@@ -410,8 +417,8 @@ class StoryClusterer:
             w = ns[name[0]] * (1.0 + log(c)) * (log((n + 1) / (df[fid] + 1)) + 1.0)
             if w > 0:
                 weights.append((w, fid))
-        if len(weights) > cfg.max_features:
-            weights = heapq.nlargest(cfg.max_features, weights)
+        # Strongest first: the index lookup then takes the first specific features it meets.
+        weights = heapq.nlargest(cfg.max_features, weights)
         if not weights:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         ws = np.array([w for w, _ in weights], dtype=np.float32)
@@ -566,15 +573,16 @@ class StoryClusterer:
         """Slots of the active articles that best share the query's most specific features."""
         cfg = self.config
         postings = self._postings
+        cap = cfg.posting_cap
         terms = []
-        for f, w in zip(fids.tolist(), ws.tolist(), strict=True):
+        for f, w in zip(fids.tolist(), ws.tolist(), strict=True):  # strongest first
             p = postings.get(f)
-            if p is not None and len(p[0]) <= cfg.posting_cap:
+            if p is not None and len(p[0]) <= cap:
                 terms.append((w, f))
+                if len(terms) == cfg.query_terms:
+                    break
         if not terms:
             return np.empty(0, dtype=np.int64)
-        if len(terms) > cfg.query_terms:
-            terms = heapq.nlargest(cfg.query_terms, terms)
         seqs = np.concatenate([np.frombuffer(postings[f][0], dtype=np.int32) for _, f in terms])
         acc = np.concatenate(
             [np.frombuffer(postings[f][1], dtype=np.float32) * w for w, f in terms]
@@ -660,30 +668,39 @@ class StoryClusterer:
         dots = (sums[ends] - sums[ends - lens]).tolist()
         scratch[fids] = 0.0
         dk = cfg.density_k
+        near = self._near
         if dk:
             r_query = sum(heapq.nlargest(dk, dots)) / dk
-            r = [sum(self._near[i]) / dk for i in slots]
+            r = np.fromiter((sum(near[i]) for i in slots), dtype=np.float64,
+                            count=len(slots)) / dk
         else:
             r_query = 0.0
-            r = [0.0] * len(slots)
+            r = np.zeros(len(slots))
+        dw = cfg.density_weight
+        dots_np = np.asarray(dots)
+        adjusted = 2 * dots_np - dw * (r_query + r)
+        starts = np.fromiter((a for a, _ in spans.values()), dtype=np.int64, count=len(spans))
+        counts = np.fromiter((b - a for a, b in spans.values()), dtype=np.int64,
+                             count=len(spans))
+        member_best = np.maximum.reduceat(adjusted, starts).tolist()
+        dot_sum = np.add.reduceat(dots_np, starts).tolist()
+        r_mean = (np.add.reduceat(r, starts) / counts).tolist()
         qf, qw = fids.tolist(), ws.tolist()
         cw = cfg.centroid_weight
-        dw = cfg.density_weight
         window = cfg.window_days * DAY
         scores: dict[int, float] = {}
-        for k, (a, b) in spans.items():
+        for n, k in enumerate(spans):
             story = self._stories[k]
-            member = max(2 * dots[j] - dw * (r_query + r[j]) for j in range(a, b))
-            r_story = sum(r[a:b]) / (b - a)
+            member = member_best[n]
             if story.norm2 <= 0:
                 centroid = member
             else:
                 if len(story.members) <= big:
-                    cos = sum(dots[a:b])
+                    cos = dot_sum[n]
                 else:
                     c = story.centroid
                     cos = sum(w * c.get(f, 0.0) for f, w in zip(qf, qw, strict=True))
-                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (r_query + r_story)
+                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (r_query + r_mean[n])
             score = 0.5 * (cw * centroid + (1 - cw) * member)
             if outlet and outlet in story.outlets:
                 score -= cfg.same_outlet_penalty
@@ -720,11 +737,11 @@ def _doc_from_row(row: dict) -> StoryDoc:
 
 
 def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
-                 refine_every: int = 250) -> dict[str, str]:
+                 refine_every: int = 0) -> dict[str, str]:
     """Cluster a batch as a stream would be (see ``stream_order``): article id -> story id.
 
-    As in the live system, ``refine`` runs every ``refine_every`` articles over the articles
-    of the last two periods, and once more at the end (0 turns it off).
+    Articles are assigned online; ``refine`` then runs once over the whole window at the end
+    (and, with ``refine_every``, also every that many articles over the last two periods).
     """
     engine = StoryClusterer(config)
     order = stream_order([_timestamp(d.published_at) for d in docs])
@@ -734,8 +751,7 @@ def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
         assigned[docs[i].id] = engine.assign(docs[i])
         if refine_every and n % refine_every == 0:
             renamed.update(engine.refine(recent=2 * refine_every))
-    if refine_every:
-        renamed.update(engine.refine(recent=2 * refine_every))
+    renamed.update(engine.refine())
 
     def final(sid: str) -> str:
         while sid in renamed:
