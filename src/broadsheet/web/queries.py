@@ -178,5 +178,6 @@ def section_blocks(exclude: set[int], per_section: int = 5,
 
 
 def topic_articles(topic: str, user, limit: int = 5) -> list[Article]:
-    return [r.article for r in search(topic, order="newest", per_page=limit, user=user,
-                                        snippets=False).results]
+    """The latest on a followed topic, each syndicated copy shown as its original."""
+    found = search(topic, order="newest", per_page=limit, user=user, snippets=False).results
+    return [r.article for r in stories.fold_search_results(found)]

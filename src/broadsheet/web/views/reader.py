@@ -148,7 +148,8 @@ def following(request):
     topics = [(f.topic, queries.topic_articles(f.topic, request.user))
               for f in follows if f.kind == Follow.Kind.TOPIC and f.topic]
     condition = queries.follows_filter(request.user)
-    latest = list(queries.cards().filter(condition)[:20]) if condition is not None else []
+    latest = (list(queries.once(queries.cards().filter(condition))[:20])
+              if condition is not None else [])
     return _private(render(request, "web/following.html", {
         "publishers": publishers, "sections": sections, "topics": topics, "latest": latest,
         "topic_max": TOPIC_MAX_CHARS,
