@@ -346,17 +346,18 @@ def client_login(request: HttpRequest) -> HttpResponse:
     email = request.POST.get("Email", "").strip().lower()
     password = request.POST.get("Passwd", "")
     client = client_address(request)
-    verdict = signin_throttle.check(email, client)
-    if not verdict.allowed:
+    attempt = signin_throttle.attempt(email, client)  # booked before the password is checked
+    if not attempt.allowed:
+        verdict = attempt.verdict
         response = _text(f"Error=BadAuthentication\nInfo={verdict.message}", 429)
         response["Retry-After"] = str(verdict.retry_after)
         return response
     user = authenticate(request, username=email, password=password) if email and password \
         else None
     if user is None or not user.is_active:
-        signin_throttle.failed(email, client)
+        attempt.failed()
         return _text("Error=BadAuthentication", 401)
-    signin_throttle.succeeded(email)
+    attempt.succeeded()
     secret = issue_token(user, ApiToken.Kind.GREADER, "Google Reader app").secret
     if request.POST.get("output") == "json":
         return _json({"SID": secret, "LSID": "null", "Auth": secret})
