@@ -131,8 +131,75 @@ def test_signed_in_readers_are_sent_to_their_account(client):
     assert response.status_code == 302 and response["Location"] == reverse("account")
 
 
+@pytest.fixture
+def huey_immediate():
+    """Background tasks run at once, in this process (restored afterwards)."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = before
+
+
+@pytest.fixture
+def huey_queue():
+    """Background tasks wait in a queue in memory, as they would for `broadsheet worker`."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    before = HUEY.storage
+    HUEY.storage = MemoryStorage(HUEY.name)
+    yield HUEY
+    HUEY.storage = before
+
+
+@pytest.fixture
+def silent_mail_server(settings):
+    """A mail server that accepts the connection and then never says a word."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
+    settings.EMAIL_TIMEOUT = 3
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield listener
+    listener.close()
+
+
+def test_signing_up_does_not_wait_for_a_silent_mail_server(client, silent_mail_server,
+                                                            huey_queue):
+    import time
+
+    started = time.monotonic()
+    response = sign_up(client, email="quick@example.org")
+    took = time.monotonic() - started
+    assert response.status_code == 302
+    assert took < 2, f"sign-up waited {took:.1f}s for the mail server"
+    assert huey_queue.pending_count() == 1  # the welcome email waits for the worker
+
+
+def test_a_failed_welcome_email_is_retried_later(client, smtp_server, settings,  # noqa: F811
+                                                  huey_queue):
+    from broadsheet.readers.tasks import WELCOME_RETRIES
+
+    port = smtp_server.port
+    smtp_server.stop()  # nothing listens there any more
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    sign_up(client, email="retry@example.org")
+    task = huey_queue.dequeue()
+    huey_queue.execute(task)  # what the worker does: the send fails...
+    [again] = huey_queue.scheduled()  # ...and the email is tried again later
+    assert again.retries == WELCOME_RETRIES - 1
+
+
 def test_welcome_email_arrives_over_smtp_and_its_link_confirms_the_address(
-        client, smtp_settings, settings):  # noqa: F811
+        client, smtp_settings, settings, huey_immediate):  # noqa: F811
     settings.SITE_URL = "https://news.example.org"
     sign_up(client, email="welcome@example.org")
     [message] = smtp_settings.wait_for(1)
@@ -152,7 +219,8 @@ def test_a_forged_confirmation_link_confirms_nothing(client):
     assert User.objects.get(email="forged@example.org").email_confirmed_at is None
 
 
-def test_signing_up_works_when_the_mail_server_is_down(client, settings, smtp_server):  # noqa: F811
+def test_signing_up_works_when_the_mail_server_is_down(client, settings, smtp_server,  # noqa: F811
+                                                        huey_immediate):
     port = smtp_server.port
     smtp_server.stop()  # nothing listens there any more
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -47,10 +47,11 @@ def confirm_address(token: str) -> User | None:
     return user
 
 
-def send_welcome(user: User) -> bool:
+def send_welcome(user: User, *, raise_errors: bool = False) -> bool:
     """Welcome a new reader; returns False (and logs) when the mail server refuses.
 
-    Signing up never waits for this email or depends on it.
+    Sign-up queues this as a background task (``tasks.send_welcome_email``), which passes
+    ``raise_errors=True`` so that a failure is retried later; it never waits for it.
     """
     context = {
         "user": user,
@@ -63,6 +64,8 @@ def send_welcome(user: User) -> bool:
     try:
         send_mail(subject, body, None, [user.email])
     except OSError:  # smtplib errors are OSErrors: a mail failure must not undo the sign-up
+        if raise_errors:
+            raise
         log.warning("welcome email to user %s not sent", user.pk, exc_info=True)
         return False
     return True

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 from .models import User
+
+log = logging.getLogger("broadsheet.readers")
 
 
 # Django's validators, used when the settings name none (AUTH_PASSWORD_VALIDATORS empty).
@@ -105,10 +111,31 @@ class DeleteAccountForm(forms.Form):
 
 
 class ResetForm(PasswordResetForm):
-    """Django's reset form with our field label."""
+    """Django's reset form with our field label, and a note when the email could not go out.
+
+    Django logs a failed reset email and carries on as if it were sent; the reader is waiting
+    for it, so the view says so instead (``delivery_failed``).
+    """
 
     email = forms.EmailField(label="Email", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    delivery_failed = False
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(render_to_string(html_email_template_name, context),
+                                       "text/html")
+        try:
+            message.send()
+        except OSError:  # smtplib errors and timeouts (settings.EMAIL_TIMEOUT)
+            log.warning("password reset email to user %s not sent", context["user"].pk,
+                        exc_info=True)
+            self.delivery_failed = True
 
 
 class _ValidatedNewPassword:

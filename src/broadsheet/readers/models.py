@@ -158,3 +158,20 @@ class ReadingHistory(models.Model):
     class Meta:
         ordering = ["-read_at"]
         constraints = [models.UniqueConstraint(fields=["user", "article"], name="history_once")]
+
+
+class ThrottleAttempt(models.Model):
+    """One counted attempt (a failed sign-in, a reset email) under a throttle key.
+
+    Rows live in the database so that every web process, on one machine or many, counts the same
+    attempts; the daily task deletes old ones.
+    """
+
+    key = models.CharField(max_length=120, help_text="Throttle scope and hashed address")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

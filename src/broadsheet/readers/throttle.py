@@ -1,12 +1,15 @@
-"""Sign-in throttling: a few failed attempts per email address and per client address per window.
+"""Password-guess throttling: a few failed attempts per email address and per client address.
 
-At most 5 failures per email address and 20 per client address in 15 minutes; then "Too many
-attempts; try again in N minutes".
+At most 5 failures per email address and 20 per client address in any 15 minutes; then "Too many
+attempts; try again in N minutes". Sign-in, the Google Reader login, the password-change form and
+the delete-account form share the sign-in budget of an address.
 
-Counters live in Django's cache (local memory on one machine, Redis on many), so every web process
-shares them when Redis is configured. A window opens at the first failure and closes ``WINDOW``
-seconds later; a successful sign-in clears the address's counter (not the client's, so one account
-cannot be used to reset the budget of a client guessing others).
+Attempts are rows in the database (``ThrottleAttempt``), so every web process on every machine
+counts the same attempts, whatever the cache. ``Throttle.attempt`` books the attempt *before* the
+password is checked and then counts: the later of two concurrent attempts always sees the
+earlier one's row, so a burst of parallel guesses cannot pass the limit together. A successful
+sign-in clears the address's count (not the client's, so one account cannot be used to reset the
+budget of a client guessing others).
 """
 
 from __future__ import annotations
@@ -14,20 +17,27 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
+from .models import ThrottleAttempt
 
 MAX_FAILURES_PER_EMAIL = 5
 # Higher: a household, office or mobile carrier shares one address among many readers.
 MAX_FAILURES_PER_CLIENT = 20
 WINDOW = 15 * 60  # seconds
+# The daily task deletes attempts older than this (longer than any throttle's window).
+KEEP_ATTEMPTS = timedelta(days=1)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
-    retry_after: int = 0  # seconds until the oldest window closes
+    retry_after: int = 0  # seconds until another attempt is allowed
 
     @property
     def minutes(self) -> int:
@@ -39,8 +49,39 @@ class Verdict:
         return (f"Too many attempts; try again in {minutes} minute{'' if minutes == 1 else 's'}.")
 
 
+@dataclass
+class Attempt:
+    """An attempt booked by ``Throttle.attempt``: it counts as a failure unless it is released.
+
+    Call ``succeeded()`` when the password was right, ``release()`` when the attempt turned out
+    not to be a guess at all (an empty form), and ``failed()`` (or nothing) when it was wrong.
+    """
+
+    throttle: Throttle
+    email: str
+    verdict: Verdict
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict.allowed
+
+    def failed(self) -> None:
+        """The booked rows stay: they are the failure."""
+        self.ids = []
+
+    def release(self) -> None:
+        if self.ids:
+            ThrottleAttempt.objects.filter(pk__in=self.ids).delete()
+            self.ids = []
+
+    def succeeded(self) -> None:
+        self.release()
+        self.throttle.succeeded(self.email)
+
+
 class Throttle:
-    """Counts failures under named keys (e.g. "signin"), per email and per client address."""
+    """Counts failures under named scopes (e.g. "signin"), per email and per client address."""
 
     def __init__(self, scope: str, per_email: int = MAX_FAILURES_PER_EMAIL,
                  per_client: int = MAX_FAILURES_PER_CLIENT, window: int = WINDOW) -> None:
@@ -50,51 +91,71 @@ class Throttle:
         self.window = window
 
     def _keys(self, email: str, client: str) -> list[tuple[str, int]]:
-        """The cache keys this attempt counts under, each with its limit."""
+        """The keys this attempt counts under, each with its limit."""
         keys = []
         if email:
             digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-            keys.append((f"throttle:{self.scope}:email:{digest}", self.per_email))
+            keys.append((f"{self.scope}:email:{digest}", self.per_email))
         if client:
-            keys.append((f"throttle:{self.scope}:client:{client}", self.per_client))
+            keys.append((f"{self.scope}:client:{client[:64]}", self.per_client))
         return keys
 
+    def _times(self, key: str, now: float, exclude: list[int] | None = None) -> list[float]:
+        """Times (epoch seconds, oldest first) of the attempts under ``key`` still in the window."""
+        rows = ThrottleAttempt.objects.filter(key=key, at__gt=_moment(now - self.window))
+        if exclude:
+            rows = rows.exclude(pk__in=exclude)
+        return [moment.timestamp() for moment in rows.order_by("at").values_list("at", flat=True)]
+
+    def _wait(self, times: list[float], limit: int, now: float) -> float:
+        """Seconds until fewer than ``limit`` of ``times`` are in the window (0: allowed now)."""
+        if len(times) < limit:
+            return 0
+        return max(1.0, times[len(times) - limit] + self.window - now)
+
     def check(self, email: str, client: str, now: float | None = None) -> Verdict:
-        """Whether another attempt is allowed now."""
+        """Whether another attempt is allowed now (without booking one)."""
         now = time.time() if now is None else now
-        waits = []
-        for key, limit in self._keys(email, client):
-            record = cache.get(key)
-            if record is None:
-                continue
-            started, failures = record
-            ends = started + self.window
-            if failures >= limit and now < ends:
-                waits.append(ends - now)
-        if waits:
-            return Verdict(False, math.ceil(max(waits)))
-        return Verdict(True)
+        waits = [self._wait(self._times(key, now), limit, now)
+                 for key, limit in self._keys(email, client)]
+        wait = max(waits, default=0)
+        return Verdict(False, math.ceil(wait)) if wait else Verdict(True)
+
+    def attempt(self, email: str, client: str, now: float | None = None) -> Attempt:
+        """Book an attempt, then count: refused (and not booked) when it would pass a limit."""
+        now = time.time() if now is None else now
+        keys = self._keys(email, client)
+        ids = [ThrottleAttempt.objects.create(key=key, at=_moment(now)).pk for key, _ in keys]
+        over = any(len(self._times(key, now)) > limit for key, limit in keys)
+        if not over:
+            return Attempt(self, email, Verdict(True), ids)
+        ThrottleAttempt.objects.filter(pk__in=ids).delete()
+        waits = [self._wait(self._times(key, now, exclude=ids), limit, now)
+                 for key, limit in keys]
+        return Attempt(self, email, Verdict(False, math.ceil(max(max(waits, default=0), 1))))
 
     def failed(self, email: str, client: str, now: float | None = None) -> None:
         """Record one failed attempt (or one use, for limits on sending)."""
         now = time.time() if now is None else now
-        for key, _limit in self._keys(email, client):
-            record = cache.get(key)
-            if record is None or now >= record[0] + self.window:
-                record = (now, 0)
-            started, failures = record
-            remaining = max(1, math.ceil(started + self.window - now))
-            cache.set(key, (started, failures + 1), remaining)
+        ThrottleAttempt.objects.bulk_create(
+            ThrottleAttempt(key=key, at=_moment(now)) for key, _ in self._keys(email, client))
 
     def succeeded(self, email: str) -> None:
         """Forget the failures recorded against this address."""
         for key, _limit in self._keys(email, ""):
-            cache.delete(key)
+            ThrottleAttempt.objects.filter(key=key).delete()
 
 
 signin_throttle = Throttle("signin")
 # Password-reset emails: a few per address and client, so the form cannot be used to flood inboxes.
 reset_throttle = Throttle("reset", per_email=3, per_client=10)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete attempts too old to count; returns how many (run by the daily task)."""
+    now = now or datetime.now(tz=UTC)
+    deleted, _ = ThrottleAttempt.objects.filter(at__lt=now - KEEP_ATTEMPTS).delete()
+    return deleted
 
 
 def client_address(request) -> str:

@@ -20,6 +20,8 @@ urlpatterns = [
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
     path("delete/", views.account_delete, name="account_delete"),
+    path("apps/feed/", views.private_feed_new, name="private_feed_new"),
+    path("apps/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("membership/cancel/", views.membership_cancel, name="membership_cancel"),
     path("membership/resume/", views.membership_resume, name="membership_resume"),
     path("billing/checkout/", views.checkout, name="checkout"),

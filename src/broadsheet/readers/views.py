@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from . import billing, emails
+from . import billing, emails, tasks
 from . import membership as transitions
 from .forms import (
     ChangePasswordForm,
@@ -89,9 +89,13 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def _welcome(request: HttpRequest, user) -> HttpResponse:
-    """Sign the new reader in, send the welcome email (never blocking), go where they were."""
+    """Sign the new reader in, queue the welcome email (never waiting for the mail server), go
+    where they were."""
     login(request, user, backend=BACKEND)
-    emails.send_welcome(user)
+    try:
+        tasks.send_welcome_email(user.pk)
+    except Exception:  # a queue that is down must not spoil the sign-up; the email is optional
+        log.warning("welcome email for user %s not queued", user.pk, exc_info=True)
     days = settings.TRIAL_DAYS
     messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
                               f"day{'' if days == 1 else 's'} of full access.")
@@ -109,16 +113,18 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         email = normalise_email(request.POST.get("email", ""))
         client = client_address(request)
-        verdict = signin_throttle.check(email, client)
-        if not verdict.allowed:
-            throttled = verdict
+        attempt = signin_throttle.attempt(email, client)
+        if not attempt.allowed:
+            throttled = attempt.verdict
             form = SignInForm(request, initial={"email": request.POST.get("email", "")})
         elif form.is_valid():
-            signin_throttle.succeeded(email)
+            attempt.succeeded()
             login(request, form.user, backend=BACKEND)
             return redirect(safe_next(request))
         elif form.has_error("__all__", "invalid"):
-            signin_throttle.failed(email, client)
+            attempt.failed()
+        else:
+            attempt.release()  # an incomplete form guessed nothing
     status = 429 if throttled else 400 if form.errors else 200
     response = render(request, "readers/signin.html", {
         "form": form, "next": _next_value(request),
@@ -146,10 +152,39 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 
 # -- passwords ---------------------------------------------------------------------------------
 
+def _throttled(request: HttpRequest, template: str, context: dict, verdict) -> HttpResponse:
+    """The form again, unchecked, with "Too many attempts" (HTTP 429 with Retry-After)."""
+    response = render(request, template, {**context, "throttled": verdict.message}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password; wrong current passwords count against the sign-in throttle.
+
+    Someone holding a reader's session must not be able to guess the password here faster than
+    at the sign-in page.
+    """
+
     form_class = ChangePasswordForm
     template_name = "readers/password_change.html"
     success_url = reverse_lazy("password_change_done")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        attempt = signin_throttle.attempt(request.user.email, client_address(request))
+        if not attempt.allowed:
+            return _throttled(request, self.template_name,
+                              self.get_context_data(form=self.form_class(request.user)),
+                              attempt.verdict)
+        form = self.get_form()
+        if form.is_valid():
+            attempt.succeeded()
+            return self.form_valid(form)
+        if form.has_error("old_password", "password_incorrect"):
+            attempt.failed()
+        else:
+            attempt.release()
+        return self.form_invalid(form)
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -168,13 +203,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = normalise_email(form.cleaned_data["email"])
         client = client_address(self.request)
-        verdict = reset_throttle.check(email, client)
-        if not verdict.allowed:
-            form.add_error(None, verdict.message)
+        attempt = reset_throttle.attempt(email, client)  # counts emails sent
+        if not attempt.allowed:
+            form.add_error(None, attempt.verdict.message)
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        reset_throttle.failed(email, client)  # counts emails sent
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        if form.delivery_failed:
+            attempt.release()  # nothing was sent: trying again later is not flooding anyone
+            form.add_error(None, "We could not send the email just now: our mail server did not "
+                                 "answer. Please try again in a few minutes.")
+            return self.render_to_response(self.get_context_data(form=form), status=503)
+        return response
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -230,8 +270,46 @@ def account(request: HttpRequest) -> HttpResponse:
         "no_period_end": membership is not None and membership.current_period_end is None,
         "checkout_done": request.GET.get("checkout") == "success",
         "zone": zone,
+        "tokens": _tokens_of(user),
+        "new_feed_url": request.session.pop(NEW_FEED_URL_KEY, ""),
     }
     return render(request, "readers/account.html", context)
+
+
+# -- apps and private feeds (tokens) -----------------------------------------------------------
+
+NEW_FEED_URL_KEY = "readers:new_feed_url"
+
+
+def _tokens_of(user) -> list:
+    from broadsheet.api.models import ApiToken
+
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+@require_POST
+@login_required
+def private_feed_new(request: HttpRequest) -> HttpResponse:
+    """Make a private full-text feed address; it is shown once, on the account page."""
+    from broadsheet.api.auth import private_feed_url
+
+    # Kept in the server-side session, not a message cookie: the address is a secret.
+    request.session[NEW_FEED_URL_KEY] = private_feed_url(request.user)
+    return redirect(reverse("account") + "#apps-title")
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the reader's tokens: the app or feed reader using it is locked out."""
+    from broadsheet.api.models import ApiToken
+
+    deleted, _ = ApiToken.objects.filter(user=request.user, pk=pk).delete()
+    if deleted:
+        messages.success(request, "Revoked: that app or feed address no longer works.")
+    else:
+        messages.error(request, "There is no such app or feed address on your account.")
+    return redirect(reverse("account") + "#apps-title")
 
 
 @require_POST
@@ -361,6 +439,17 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     """Delete the account and everything it holds, after the password confirms it."""
     user = request.user
     form = DeleteAccountForm(user, request.POST or None)
+    if request.method == "POST":
+        attempt = signin_throttle.attempt(user.email, client_address(request))
+        if not attempt.allowed:
+            return _throttled(request, "readers/account_delete.html",
+                              {"form": DeleteAccountForm(user)}, attempt.verdict)
+        if form.is_valid():
+            attempt.release()
+        elif form.has_error("password", "wrong_password"):
+            attempt.failed()
+        else:
+            attempt.release()
     if request.method == "POST" and form.is_valid():
         membership = transitions.membership_of(user)
         if billing.enabled() and membership and membership.stripe_subscription_id \
