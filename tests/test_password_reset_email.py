@@ -7,10 +7,11 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from smtpfixture import smtp_server, smtp_settings  # noqa: F401 - fixtures, used by name
 
-from broadsheet.readers.models import User
+from broadsheet.readers.models import ThrottleAttempt, User
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,82 @@ def test_change_password_refuses_a_weak_one(client, reader):
 def test_change_password_needs_a_signed_in_reader(client):
     response = client.get(reverse("password_change"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("signin"))
+
+
+def test_a_reset_email_that_cannot_be_sent_says_so(client, reader, smtp_server,  # noqa: F811
+                                                   settings):
+    port = smtp_server.port
+    smtp_server.stop()  # nothing listens there any more
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    response = ask_for_reset(client)
+    assert response.status_code == 503
+    assert "We could not send the email just now" in response.content.decode()
+    # The failure does not use up the reader's three reset emails.
+    from broadsheet.readers.throttle import reset_throttle
+
+    assert reset_throttle.check("reader@example.org", "127.0.0.1").allowed
+    assert not ThrottleAttempt.objects.exists()
+
+
+def test_a_silent_mail_server_times_out_with_the_same_message(client, reader, settings):
+    import socket
+    import time
+
+    listener = socket.socket()  # accepts connections, never answers
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
+    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        started = time.monotonic()
+        response = ask_for_reset(client)
+        assert time.monotonic() - started < 5
+    finally:
+        listener.close()
+    assert response.status_code == 503
+    assert "We could not send the email just now" in response.content.decode()
+
+
+# -- wrong current passwords count like failed sign-ins ---------------------------------------
+
+def test_guessing_the_old_password_is_throttled(client, reader):
+    client.force_login(reader)
+    for _ in range(5):
+        wrong = client.post(reverse("password_change"), {
+            "old_password": "a guess", "new_password1": NEW, "new_password2": NEW})
+        assert wrong.status_code == 200
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": NEW, "new_password2": NEW})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert int(response["Retry-After"]) > 14 * 60
+    reader.refresh_from_db()
+    assert reader.check_password(OLD)
+    # The same budget as signing in: the address is locked there too.
+    signin = Client().post(reverse("signin"), {"email": "reader@example.org", "password": OLD})
+    assert signin.status_code == 429
+
+
+def test_guessing_the_password_to_delete_the_account_is_throttled(client, reader):
+    client.force_login(reader)
+    for _ in range(5):
+        assert client.post(reverse("account_delete"), {"password": "a guess"}).status_code == 400
+    response = client.post(reverse("account_delete"), {"password": OLD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert User.objects.filter(pk=reader.pk).exists()
+
+
+def test_a_right_password_clears_the_count(client, reader):
+    client.force_login(reader)
+    for _ in range(4):
+        client.post(reverse("password_change"), {
+            "old_password": "a guess", "new_password1": NEW, "new_password2": NEW})
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": NEW, "new_password2": NEW})
+    assert response.status_code == 302
+    assert not ThrottleAttempt.objects.filter(key__contains=":email:").exists()

@@ -1,0 +1,130 @@
+"""The sign-in throttle is one budget for every web process: attempts are counted in the database
+and booked before the password is checked, so neither two workers nor a parallel burst get more
+than five guesses at an address. The page cache, without Redis, is shared the same way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+
+from broadsheet.readers.models import ThrottleAttempt, User
+from broadsheet.readers.throttle import Throttle, prune, signin_throttle
+
+PASSWORD = "correct horse battery staple"
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reader(db) -> User:
+    return User.objects.create_user("reader@example.org", PASSWORD)
+
+
+def sign_in(client, password="wrong password!"):
+    return client.post(reverse("signin"), {"email": "reader@example.org", "password": password})
+
+
+def test_two_clients_share_one_budget_per_address(reader):
+    # Like two gunicorn workers: each client alone stays under the limit, together they do not.
+    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    codes = [sign_in(first if n % 2 else second).status_code for n in range(8)]
+    assert codes == [400] * 5 + [429] * 3
+    assert sign_in(first, PASSWORD).status_code == 429
+
+
+def test_a_booked_attempt_counts_before_its_password_is_checked(db):
+    throttle = Throttle("burst", per_email=5, per_client=100)
+    # Six guesses in flight at once: all booked before any finishes.
+    attempts = [throttle.attempt("a@example.org", f"10.0.0.{n}", now=1000.0) for n in range(6)]
+    assert [a.allowed for a in attempts] == [True] * 5 + [False]
+    assert attempts[-1].verdict.minutes == 15
+
+
+def test_released_and_successful_attempts_do_not_count(db):
+    throttle = Throttle("release", per_email=2, per_client=100)
+    throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).release()
+    throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).failed()
+    throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).succeeded()  # clears the address
+    assert throttle.check("a@example.org", "10.0.0.1", now=1001.0).allowed
+    assert ThrottleAttempt.objects.filter(key__startswith="release:email:").count() == 0
+    # The client's failed guess stays: a good password for one account resets only that one.
+    assert ThrottleAttempt.objects.filter(key__startswith="release:client:").count() == 1
+
+
+def test_old_attempts_are_pruned(db):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(tz=UTC)
+    ThrottleAttempt.objects.create(key="signin:client:old", at=now - timedelta(days=2))
+    ThrottleAttempt.objects.create(key="signin:client:new", at=now - timedelta(minutes=1))
+    assert prune(now) == 1
+    assert list(ThrottleAttempt.objects.values_list("key", flat=True)) == ["signin:client:new"]
+
+
+WORKER = """
+import sys, time
+import django
+django.setup()
+from broadsheet.readers.throttle import signin_throttle
+start, worker = float(sys.argv[1]), int(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.005)
+allowed = 0
+for n in range(5):
+    attempt = signin_throttle.attempt("victim@example.org", f"10.{worker}.0.{n}")
+    if attempt.allowed:
+        allowed += 1
+        attempt.failed()
+print(allowed)
+"""
+
+
+def _environ(home: Path) -> dict[str, str]:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "broadsheet.config.settings",
+            "BROADSHEET_HOME": str(home), "DATABASE_URL": f"sqlite:///{home}/shared.sqlite3",
+            "REDIS_URL": "", "PYTHONPATH": str(SRC)}
+
+
+def test_four_processes_guessing_at_once_get_five_guesses_in_all(tmp_path):
+    environ = _environ(tmp_path)
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=environ,
+                   check=True, capture_output=True)
+    start = time.time() + 3  # all four begin together, once Django is loaded in each
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start), str(n)], env=environ,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for n in range(4)]
+    allowed = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        allowed.append(int(out.strip()))
+    assert sum(allowed) == signin_throttle.per_email, allowed
+
+
+def test_without_redis_the_page_cache_is_shared_by_processes(db):
+    from broadsheet.web.caching import generation
+
+    backend = django_settings.CACHES["default"]
+    if django_settings.REDIS_URL:
+        pytest.skip("Redis is the shared cache here")
+    assert backend["BACKEND"].endswith("FileBasedCache")
+    assert Path(backend["LOCATION"]) == django_settings.HOME / "cache"
+    before = generation()
+    code = ("import django; django.setup(); from broadsheet.web.caching import bump_generation; "
+            "bump_generation()")
+    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "broadsheet.config.settings",
+               "BROADSHEET_HOME": str(django_settings.HOME), "PYTHONPATH": str(SRC)}
+    subprocess.run([sys.executable, "-c", code], env=environ, check=True, capture_output=True)
+    assert generation() > before  # an edit saved by the worker is seen by this web process
