@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -39,7 +40,28 @@ from .models import ApiToken
 reader_or_visitor = ReaderAuth(optional=True)
 reader_required = ReaderAuth()
 
-api = NinjaAPI(
+class BroadsheetAPI(NinjaAPI):
+    """Answers for a signed-in reader (full text, their tokens, their account) are never stored
+    by browsers, proxies or CDNs; visitors' teaser answers carry no such restriction."""
+
+    def create_response(self, request: HttpRequest, data, *, status: int | None = None,
+                        temporal_response: HttpResponse | None = None) -> HttpResponse:
+        response = super().create_response(request, data, status=status,
+                                           temporal_response=temporal_response)
+        if _for_a_reader(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _for_a_reader(request: HttpRequest) -> bool:
+    """A token or a session says who is asking, so the answer may hold what they alone see."""
+    for who in (getattr(request, "auth", None), getattr(request, "user", None)):
+        if who is not None and getattr(who, "is_authenticated", False):
+            return True
+    return bool(request.headers.get("Authorization"))
+
+
+api = BroadsheetAPI(
     title="Broadsheet API",
     version="1",
     description=(
