@@ -128,13 +128,26 @@ def test_cancel_keeps_reading_until_period_end_and_resume_restores():
 
 
 @pytest.mark.django_db
-def test_cancelling_a_membership_without_period_ends_it_now():
+def test_cancelling_without_a_known_period_end_keeps_reading_for_30_days():
     membership = make("granted@example.org", state=State.ACTIVE)
-    transitions.cancel(membership)
+    transitions.cancel(membership, now=NOW)
     membership.refresh_from_db()
-    assert membership.state == State.EXPIRED
-    assert not membership.has_access(timezone.now())
-    assert not transitions.can_resume(membership)
+    assert membership.state == State.CANCELLED
+    assert membership.current_period_end == NOW + 30 * DAY
+    assert membership.has_access(NOW + 29 * DAY)
+    assert not membership.has_access(NOW + 30 * DAY)
+    assert transitions.can_resume(membership, NOW + DAY)
+
+
+@pytest.mark.django_db
+def test_cancelling_without_a_period_end_during_a_trial_keeps_the_trial():
+    # Paid at checkout, but Stripe's subscription details have not arrived yet.
+    membership = make("early@example.org", state=State.ACTIVE, trial_ends_at=NOW + 5 * DAY,
+                      stripe_subscription_id="sub_1")
+    transitions.cancel(membership, now=NOW)
+    membership.refresh_from_db()
+    assert membership.state == State.CANCELLED
+    assert membership.current_period_end == NOW + 5 * DAY
 
 
 @pytest.mark.django_db
@@ -175,7 +188,7 @@ def test_grant_makes_an_active_membership_without_billing():
 # -- the daily task -----------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_daily_task_expires_ended_trials_and_cancellations_only():
+def test_daily_task_expires_ended_trials_cancellations_and_lapsed_subscriptions():
     now = timezone.now()
     ended_trial = make("a@example.org", state=State.TRIALING, trial_ends_at=now - DAY)
     trial = make("b@example.org", state=State.TRIALING, trial_ends_at=now + DAY)
@@ -183,8 +196,12 @@ def test_daily_task_expires_ended_trials_and_cancellations_only():
     cancelled = make("d@example.org", state=State.CANCELLED, current_period_end=now + DAY)
     active = make("e@example.org", state=State.ACTIVE, current_period_end=now - DAY)
     past_due = make("f@example.org", state=State.PAST_DUE)
+    # Stripe's "subscription deleted" was lost: the period ended long ago with no renewal.
+    lapsed = make("g@example.org", state=State.ACTIVE, current_period_end=now - 4 * DAY)
+    lapsed_due = make("h@example.org", state=State.PAST_DUE, current_period_end=now - 4 * DAY)
+    granted = make("i@example.org", state=State.ACTIVE)  # no end: made by an administrator
 
-    assert expire_memberships.call_local() == 2
+    assert expire_memberships.call_local() == 4
     assert expire_memberships.call_local() == 0  # twice is harmless
 
     def state(m: Membership) -> str:
@@ -195,8 +212,11 @@ def test_daily_task_expires_ended_trials_and_cancellations_only():
     assert state(ended_cancel) == State.EXPIRED
     assert state(trial) == State.TRIALING
     assert state(cancelled) == State.CANCELLED
-    assert state(active) == State.ACTIVE  # Stripe's webhooks decide when a paid one ends
+    assert state(active) == State.ACTIVE  # within the grace: Stripe may still be renewing
     assert state(past_due) == State.PAST_DUE
+    assert state(lapsed) == State.EXPIRED
+    assert state(lapsed_due) == State.EXPIRED
+    assert state(granted) == State.ACTIVE
 
 
 def test_daily_task_is_scheduled_once_a_day():

@@ -291,3 +291,44 @@ def test_without_a_webhook_secret_nothing_is_accepted(client, reader, settings):
 def test_without_billing_there_is_no_webhook(client, reader, settings):
     settings.BILLING = "none"
     assert post(client, checkout_completed(reader)).status_code == 404
+
+
+# -- payments that have not arrived yet ----------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["unpaid", ""])
+def test_checkout_without_payment_keeps_the_trial_until_the_invoice_is_paid(client, reader,
+                                                                            status):
+    response = post(client, checkout_completed(reader, payment_status=status))
+    assert response.content == b"awaiting payment"
+    membership = membership_of(reader)
+    assert membership.state == State.TRIALING
+    assert membership.stripe_subscription_id == "sub_123"  # known, for the invoice to come
+    invoice = {"id": "in_1", "object": "invoice", "customer": "cus_123", "status": "paid",
+               "parent": {"type": "subscription_details",
+                          "subscription_details": {"subscription": "sub_123"}}}
+    post(client, event("invoice.paid", invoice))
+    assert membership_of(reader).state == State.ACTIVE
+
+
+def test_an_expired_reader_waits_for_a_delayed_payment(client, reader):
+    Membership.objects.filter(user=reader).update(state=State.EXPIRED)
+    post(client, checkout_completed(reader, payment_status="unpaid"))
+    membership = membership_of(reader)
+    assert membership.state == State.EXPIRED and not membership.has_access(timezone.now())
+    succeeded = checkout_completed(reader, payment_status="paid")
+    succeeded["type"] = "checkout.session.async_payment_succeeded"
+    assert post(client, succeeded).content == b"active"
+    assert membership_of(reader).state == State.ACTIVE
+
+
+def test_a_checkout_without_payment_due_activates_at_once(client, reader):
+    post(client, checkout_completed(reader, payment_status="no_payment_required"))
+    assert membership_of(reader).state == State.ACTIVE
+
+
+def test_a_paid_invoice_for_another_subscription_activates_nothing(client, reader):
+    post(client, checkout_completed(reader, payment_status="unpaid"))
+    invoice = {"id": "in_2", "object": "invoice", "customer": "cus_123", "status": "paid",
+               "subscription": "sub_OTHER"}
+    post(client, event("invoice.paid", invoice))
+    assert membership_of(reader).state == State.TRIALING

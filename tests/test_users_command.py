@@ -32,11 +32,17 @@ def broadsheet(*argv: str) -> int:
     return commands.run(parser.parse_args(list(argv)))
 
 
-def test_create_a_reader_who_can_sign_in(client, capsys):
+def test_create_a_reader_who_can_sign_in_and_starts_the_trial(client, capsys, settings):
+    settings.TRIAL_DAYS = 9
     assert broadsheet("users", "create", "Plain@Example.org", "--password", PASSWORD) == 0
-    assert "Created plain@example.org" in capsys.readouterr().out
+    assert "Created plain@example.org (free trial)" in capsys.readouterr().out
     user = User.objects.get(email="plain@example.org")
-    assert not user.is_staff and not can_read_full(user)
+    assert not user.is_staff
+    membership = Membership.objects.get(user=user)  # like signing up: the usual free trial
+    assert membership.state == Membership.State.TRIALING
+    left = membership.trial_ends_at - timezone.now()
+    assert timedelta(days=8, hours=23) < left <= timedelta(days=9)
+    assert can_read_full(user)
     assert client.login(email="plain@example.org", password=PASSWORD)
 
 

@@ -1,6 +1,7 @@
 """`broadsheet users create EMAIL --password P [--member] [--editor]`: accounts from the shell.
 
-With BROADSHEET_BILLING=none this is how members are made (besides the admin). ``--editor`` makes
+With BROADSHEET_BILLING=none this is how members are made (besides the admin); without
+``--member`` the account starts the usual free trial, as a sign-up does. ``--editor`` makes
 a staff account in the "Editors" group, which manages sources, publishers, sections, picks and
 articles in the admin.
 """
@@ -25,7 +26,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     create.add_argument("--password", required=True,
                         help="its password (checked like a reader's own)")
     create.add_argument("--member", action="store_true",
-                        help="an active membership without billing")
+                        help="an active membership without billing (otherwise the usual "
+                             "free trial, as at sign-up)")
     create.add_argument("--editor", action="store_true",
                         help="staff in the Editors group: manages sources, publishers, sections "
                              "and articles in the admin")
@@ -70,11 +72,14 @@ def create_user(email: str, password: str, *, member: bool = False, editor: bool
         user = User.objects.create_user(address, password)
         if member:
             membership.grant(user)
+        else:
+            membership.start_trial(user)  # what signing up gives
         if editor:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
             user.groups.add(editors_group())
-    roles = [word for word, on in (("member", member), ("editor", editor)) if on]
+    roles = [word for word, on in (("member", member), ("free trial", not member),
+                                   ("editor", editor)) if on]
     print(f"Created {address}" + (f" ({', '.join(roles)})" if roles else ""), file=out)
     return 0
 

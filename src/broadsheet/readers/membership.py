@@ -29,6 +29,12 @@ from .models import Membership, User
 
 State = Membership.State
 
+# Cancelling a membership whose period end is unknown keeps access this long (about a month).
+UNKNOWN_PERIOD_GRACE = timedelta(days=30)
+# A paying membership whose period ended this long ago without word from Stripe (a lost
+# "subscription deleted" webhook) is expired by the daily task.
+LAPSED_GRACE = timedelta(days=3)
+
 
 def start_trial(user: User, now: datetime | None = None, days: int | None = None) -> Membership:
     """Start the free trial that sign-up gives: full access at once for ``TRIAL_DAYS`` days."""
@@ -62,6 +68,8 @@ def activate(membership: Membership, *, period_end: datetime | None = None,
              customer_id: str = "", subscription_id: str = "") -> Membership:
     """A paid subscription starts (or is paid again after a failure)."""
     membership.state = State.ACTIVE
+    if subscription_id and subscription_id != membership.stripe_subscription_id:
+        membership.current_period_end = None  # the old subscription's period says nothing now
     if period_end is not None:
         membership.current_period_end = period_end
     if customer_id:
@@ -94,13 +102,17 @@ def cancel(membership: Membership, *, period_end: datetime | None = None,
            now: datetime | None = None) -> Membership:
     """Cancel at the end of the paid period: reading continues until then.
 
-    A membership without a period end (made by an administrator) ends ``now``.
+    When no period end is known (a membership made by an administrator, or a Stripe member whose
+    subscription details have not arrived yet), reading continues until the end of a running
+    trial, else for ``UNKNOWN_PERIOD_GRACE``: never less than the reader may have paid for.
     """
     now = now or timezone.now()
     if period_end is not None:
         membership.current_period_end = period_end
     if membership.current_period_end is None:
-        membership.current_period_end = now
+        trial_end = membership.trial_ends_at
+        membership.current_period_end = (trial_end if trial_end is not None and trial_end > now
+                                          else now + UNKNOWN_PERIOD_GRACE)
     membership.state = State.CANCELLED if membership.current_period_end > now else State.EXPIRED
     membership.save()
     return membership
@@ -120,11 +132,19 @@ def expire(membership: Membership) -> Membership:
 
 
 def expire_due(now: datetime | None = None) -> int:
-    """Expire ended trials and cancelled memberships past their period; returns how many."""
+    """Expire ended trials, cancelled memberships past their period, and active or past-due
+    memberships more than ``LAPSED_GRACE`` past a known period end; returns how many.
+
+    The last is a backstop: Stripe renews a subscription by moving its period end, so a period
+    long over means the renewal and the "subscription deleted" event were both lost. An active
+    membership without a period end (made by an administrator) never lapses.
+    """
     now = now or timezone.now()
     ended = (Q(state=State.TRIALING) & (Q(trial_ends_at__lte=now) | Q(trial_ends_at__isnull=True))
              | Q(state=State.CANCELLED) & (Q(current_period_end__lte=now)
-                                           | Q(current_period_end__isnull=True)))
+                                           | Q(current_period_end__isnull=True))
+             | Q(state__in=[State.ACTIVE, State.PAST_DUE],
+                 current_period_end__lt=now - LAPSED_GRACE))
     return Membership.objects.filter(ended).update(state=State.EXPIRED, updated_at=now)
 
 

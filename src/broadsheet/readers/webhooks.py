@@ -1,7 +1,10 @@
 """Stripe webhook events turned into membership transitions.
 
-Handled: checkout.session.completed, customer.subscription.created/updated/deleted,
-invoice.payment_failed (and invoice.paid, which ends a past-due spell). Stripe may send an event
+Handled: checkout.session.completed (which activates only once the payment went through:
+``payment_status`` "paid" or "no_payment_required"), checkout.session.async_payment_succeeded (a
+bank debit or similar that settled later), customer.subscription.created/updated/deleted,
+invoice.payment_failed and invoice.paid (which ends a past-due spell, or activates a membership
+whose checkout was still awaiting payment). Stripe may send an event
 twice and in any order: processed event ids are remembered (``StripeEvent``), and an event older
 than the newest one already applied to a membership is skipped.
 """
@@ -21,6 +24,7 @@ log = logging.getLogger("broadsheet.readers.stripe")
 
 HANDLED = {
     "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
     "customer.subscription.created",
     "customer.subscription.updated",
     "customer.subscription.deleted",
@@ -48,7 +52,7 @@ def handle_event(event: dict) -> str:
 def _apply(event_type: str, event: dict) -> str:
     obj = event.get("data", {}).get("object", {})
     created = _time(event.get("created"))
-    if event_type == "checkout.session.completed":
+    if event_type.startswith("checkout.session."):
         membership = _find(user_id=obj.get("client_reference_id")
                            or (obj.get("metadata") or {}).get(USER_ID_METADATA),
                            customer_id=_id(obj.get("customer")))
@@ -58,8 +62,17 @@ def _apply(event_type: str, event: dict) -> str:
             return "not a subscription"
         if _stale(membership, created):
             return "stale"
-        transitions.activate(membership, customer_id=_id(obj.get("customer")),
-                             subscription_id=_id(obj.get("subscription")))
+        customer_id, subscription_id = _id(obj.get("customer")), _id(obj.get("subscription"))
+        if obj.get("payment_status") not in PAID:
+            # Not paid yet (a bank debit on its way): remember whose subscription it is, keep the
+            # state (a trial reads on; an expired reader waits) until invoice.paid or
+            # async_payment_succeeded says the money arrived.
+            _remember_ids(membership, customer_id, subscription_id)
+            membership.save()
+            _applied(membership, created)
+            return "awaiting payment"
+        transitions.activate(membership, customer_id=customer_id,
+                             subscription_id=subscription_id)
         _applied(membership, created)
         return "active"
 
@@ -101,10 +114,19 @@ def _apply(event_type: str, event: dict) -> str:
         return "another subscription"
     if event_type == "invoice.payment_failed":
         transitions.mark_past_due(membership)
-    elif membership.state == Membership.State.PAST_DUE:
+    elif membership.state == Membership.State.PAST_DUE or (
+            membership.state in AWAITING and subscription_id
+            and subscription_id == membership.stripe_subscription_id):
         transitions.activate(membership)
     _applied(membership, created)
     return membership.state
+
+
+# checkout.session.completed's payment_status values that mean the reader has paid.
+PAID = ("paid", "no_payment_required")
+# States a paid invoice for the reader's own subscription turns active (a checkout that was
+# awaiting payment).
+AWAITING = (Membership.State.TRIALING, Membership.State.EXPIRED)
 
 
 def subscription_period_end(subscription: dict) -> datetime | None:
