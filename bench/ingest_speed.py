@@ -17,6 +17,7 @@ import gzip
 import http.server
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -86,30 +87,52 @@ def trafilatura_alone(pages: list[tuple[str, str, bytes]]) -> float:
     return len(pages) / (time.perf_counter() - start)
 
 
-def broadsheet_ingest(hosts: list[Host], workers: int) -> tuple[float, int, list]:
+def broadsheet_ingest(bases: list[str], workers: int) -> tuple[float, float, int, list]:
+    """Articles per second through ingest alone, and through ingest plus the cluster stage."""
     from broadsheet.articles.models import Article
     from broadsheet.ingest.fetch import FetchPolicy
-    from broadsheet.ingest.pipeline import run_sources
+    from broadsheet.ingest.pipeline import Pipeline
     from broadsheet.sources import state
     from broadsheet.sources.models import Publisher, Source
 
-    for index, host in enumerate(hosts):
+    for index, base in enumerate(bases):
         publisher = Publisher.objects.create(name=f"Host {index}")
-        Source.objects.create(publisher=publisher, url=f"{host.base}/feed.xml")
+        Source.objects.create(publisher=publisher, url=f"{base}/feed.xml")
     jobs = state.jobs(Source.objects.order_by("id"))
     policy = FetchPolicy.from_settings(allow_private=True, host_delay=0.0, per_host=4)
     start = time.perf_counter()
-    summary = run_sources(jobs, policy=policy, workers=workers)
-    elapsed = time.perf_counter() - start
+    with Pipeline(policy, workers=workers, cluster=False) as pipeline:
+        summary = pipeline.run(jobs)
+    ingested = time.perf_counter() - start
+    Pipeline.cluster_and_rank()
+    clustered = time.perf_counter() - start
     stored = Article.objects.count()
-    return stored / elapsed, stored, summary.failed_articles
+    return stored / ingested, stored / clustered, stored, summary.failed_articles
+
+
+def serve(data: Path) -> None:
+    """The publisher hosts, in their own process: the ingest process stays single-threaded."""
+    hosts = [Host(group) for group in group_by_host(load_pages(data))]
+    print(json.dumps([host.base for host in hosts]), flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+
+
+def group_by_host(pages: list) -> list[list]:
+    by_host: dict[str, list] = defaultdict(list)
+    for page in pages:
+        by_host[urlsplit(page[1]).hostname or ""].append(page)
+    return list(by_host.values())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "extraction")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.data)
+        return 0
 
     home = tempfile.mkdtemp(prefix="broadsheet-bench-")
     os.environ.update(BROADSHEET_HOME=home, DATABASE_URL="", DJANGO_SETTINGS_MODULE=
@@ -121,18 +144,22 @@ def main() -> int:
     call_command("migrate", verbosity=0)
 
     pages = load_pages(args.data)
-    by_host: dict[str, list] = defaultdict(list)
-    for page in pages:
-        by_host[urlsplit(page[1]).hostname or ""].append(page)
-    hosts = [Host(group) for group in by_host.values()]
-
-    baseline = trafilatura_alone(pages)
-    rate, stored, failures = broadsheet_ingest(hosts, args.workers)
-    print(f"pages: {len(pages)} on {len(hosts)} hosts; cores: {os.cpu_count()}; "
+    server = subprocess.Popen([sys.executable, __file__, "--serve", "--data", str(args.data)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        bases = json.loads(server.stdout.readline())
+        baseline = trafilatura_alone(pages)
+        rate, with_stories, stored, failures = broadsheet_ingest(bases, args.workers)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    print(f"pages: {len(pages)} on {len(bases)} hosts; cores: {os.cpu_count()}; "
           f"extract workers: {args.workers}")
     print(f"trafilatura alone, one process: {baseline:.1f} pages/s")
-    print(f"broadsheet ingest, end to end:  {rate:.1f} articles/s ({stored} stored)")
-    print(f"ratio: {rate / baseline:.2f}")
+    print(f"broadsheet ingest, end to end:  {rate:.1f} articles/s ({stored} stored); "
+          f"ratio {rate / baseline:.2f}")
+    print(f"with the cluster stage too:     {with_stories:.1f} articles/s; "
+          f"ratio {with_stories / baseline:.2f}")
     for url, reason in failures:
         print(f"  not stored: {url}: {reason}")
     return 0

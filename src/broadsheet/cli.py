@@ -281,12 +281,13 @@ def run_jobs_with_progress(jobs, policy=None):
     from django.conf import settings
     from rich.progress import Progress
 
-    from broadsheet.ingest.pipeline import run_sources
+    from broadsheet.ingest.pipeline import Pipeline
 
-    with Progress(transient=True) as progress:
+    # The pipeline starts its worker processes before the progress bar starts its thread.
+    with Pipeline(policy, workers=settings.EXTRACT_WORKERS) as pipeline, \
+            Progress(transient=True) as progress:
         bar = progress.add_task("Fetching sources", total=len(jobs))
-        return run_sources(jobs, policy=policy, workers=settings.EXTRACT_WORKERS,
-                           progress=lambda n: progress.advance(bar, n))
+        return pipeline.run(jobs, progress=lambda n: progress.advance(bar, n))
 
 
 def print_summary(summary) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -211,13 +212,11 @@ class Pipeline:
         self._pool: Executor | None = None
 
     def __enter__(self) -> Pipeline:
+        if self.workers > 1:
+            self._pool = _start_pool(self.workers)
         self._runner = asyncio.Runner()
         self._fetcher = Fetcher(self.policy)
         self._runner.run(self._fetcher.__aenter__())
-        if self.workers > 1:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -441,6 +440,28 @@ class Pipeline:
                 report.failed.append((link, f"could not be stored: {error}"))
                 continue
             setattr(report, result, getattr(report, result) + 1)
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for page preparation, started now so they are ready by the first page.
+
+    Forked from a single-threaded process they inherit the imported extractor and start in
+    milliseconds; with other threads about (a worker's consumer threads), a fork server that
+    imported this module once starts them safely instead.
+    """
+    if threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool
+
+
+def _ready() -> None:
+    """Nothing: submitted once per worker so that the processes start at once."""
 
 
 def _changed_since(entry: parse_stage.Entry, fetched_at: datetime, title: str) -> bool:
