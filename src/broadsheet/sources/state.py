@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from broadsheet.db import update_rows
 from broadsheet.ingest.pipeline import SourceJob
 
 from . import schedule
@@ -80,25 +81,7 @@ def record_checks(outcomes: list[CheckOutcome], now: datetime) -> None:
                 source = sources.get(outcome.source_id)
                 if source is not None:
                     _apply(source, outcome, now, bounds)
-            _save_state(list(sources.values()))
-
-
-def _save_state(sources: list[Source]) -> None:
-    """One parameterised UPDATE per source, sent with executemany.
-
-    Django's bulk_update builds a CASE expression per field and row, which costs milliseconds
-    per source; a poll cycle of ten thousand sources that mostly answer 304 cannot afford that.
-    """
-    if not sources:
-        return
-    fields = [Source._meta.get_field(name) for name in _STATE_FIELDS]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(Source._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    rows = [[field.get_db_prep_save(getattr(source, field.attname), connection)
-             for field in fields] + [source.pk] for source in sources]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+            update_rows(Source, list(sources.values()), _STATE_FIELDS)
 
 
 _STATE_FIELDS = ["status", "next_check_at", "interval_seconds", "etag", "last_modified",

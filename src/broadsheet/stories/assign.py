@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
+from broadsheet.db import update_rows
 
 from .cluster import ClusterConfig, StoryClusterer, StoryDoc
 from .dedupe import NearDuplicateIndex
@@ -190,28 +191,29 @@ def _assign_partition(name: str) -> int:
 
 
 def _save_assignments(results: list[tuple[int, int, int | None]], now: datetime) -> None:
-    table = connection.ops.quote_name(Article._meta.db_table)
-    columns = [connection.ops.quote_name(Article._meta.get_field(name).column)
-               for name in ("story", "duplicate_of", "story_assigned_at")]
-    assigned_at = Article._meta.get_field("story_assigned_at").get_db_prep_save(now, connection)
-    sql = (f"UPDATE {table} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s "
-           f"WHERE {connection.ops.quote_name('id')} = %s")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(story, original, assigned_at, article)
-                                 for article, story, original in results])
+    rows = [Article(pk=article, story_id=story, duplicate_of_id=original, story_assigned_at=now)
+            for article, story, original in results]
+    update_rows(Article, rows, ["story", "duplicate_of", "story_assigned_at"])
 
 
 def refresh_stories(story_ids: Iterable[int]) -> None:
-    """Recompute each story's headline, times, counts, outlets and section from its articles."""
-    for story in Story.objects.filter(pk__in=list(story_ids)):
-        articles = list(story.articles.select_related("publisher")
-                        .order_by("published_at", "id")
-                        .only("title", "section", "published_at", "publisher__name",
-                              "publisher__weight", "duplicate_of_id"))
+    """Recompute each story's headline, times, counts, outlets and section from its articles.
+
+    Two queries and one bulk update, however many stories changed.
+    """
+    stories = list(Story.objects.filter(pk__in=list(story_ids)))
+    members: dict[int, list[Article]] = {}
+    for article in (Article.objects.filter(story__in=stories).order_by("published_at", "id")
+                    .only("story_id", "title", "section", "published_at", "publisher_id",
+                          "duplicate_of_id")):
+        members.setdefault(article.story_id, []).append(article)
+    changed = []
+    for story in stories:
+        articles = members.get(story.pk)
         if not articles:
             continue  # merged away, or its articles were deleted; kept for its address
         originals = [a for a in articles if a.duplicate_of_id is None] or articles
-        story.headline = representative_headline(originals)
+        story.headline = representative_headline(originals)[:1000]
         story.first_published_at = articles[0].published_at
         story.last_published_at = articles[-1].published_at
         story.first_publisher_id = articles[0].publisher_id
@@ -219,7 +221,9 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
         story.publisher_count = len({a.publisher_id for a in articles})
         sections = Counter(a.section for a in articles if a.section)
         story.section = sections.most_common(1)[0][0] if sections else ""
-        story.save()
+        changed.append(story)
+    update_rows(Story, changed, ["headline", "first_published_at", "last_published_at",
+                                 "first_publisher", "article_count", "publisher_count", "section"])
 
 
 def representative_headline(articles: list[Article]) -> str:

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
+from broadsheet.db import update_rows
 
 from .models import Story
 
@@ -53,7 +54,7 @@ def rank_stories(now: datetime | None = None) -> int:
         story.score = story_score(list(weights.get(story.pk, {}).values()),
                                   story.last_published_at, story.recent, story.older, now)
         story.scored_at = now
-    Story.objects.bulk_update(stories, ["score", "scored_at"], batch_size=500)
+    update_rows(Story, stories, ["score", "scored_at"])
     Story.objects.filter(last_published_at__lt=now - RECENT, score__gt=0).update(score=0.0)
     return len(stories)
 

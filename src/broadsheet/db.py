@@ -1,0 +1,27 @@
+"""Database helpers shared by the apps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import Model
+
+
+def update_rows(model: type[Model], rows: Sequence[Model], field_names: Sequence[str]) -> None:
+    """Write ``field_names`` of each row with one parameterised UPDATE, sent by executemany.
+
+    Django's ``bulk_update`` builds a CASE expression per field and row, which costs milliseconds
+    per row; the poll cycle and story assignment update thousands of rows at a time.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+           f"WHERE {quote(model._meta.pk.column)} = %s")
+    values = [[field.get_db_prep_save(getattr(row, field.attname), connection)
+               for field in fields] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
