@@ -12,6 +12,7 @@ Each sample is fed as a stream: shuffled by its seed, dated articles sorted into
     .venv/bin/python bench/stories.py                 # report: engine and baselines
     .venv/bin/python bench/stories.py --tune          # grid search on the tuning samples
     .venv/bin/python bench/stories.py --speed         # throughput at 100,000 active articles
+    .venv/bin/python bench/stories.py --production    # periodic refine as deployed
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ REPORT_SEEDS = range(10)
 TUNE_SEEDS = range(100, 120)
 REFINE_EVERY = 250  # a periodic refine over the articles of the last two periods
 REFINE_AT_END = 10**9  # a single refine over the whole window once the stream has been read
+PRODUCTION_RECENT = 2000  # what the periodic task refines (stories.refine.RECENT_ARTICLES)
+PRODUCTION_EVERY = (100, 250, 500)  # articles ingested between two periodic refines
 # Without refine the best online threshold on the tuning samples is lower (more eager joins).
 ONLINE_ONLY = ClusterConfig(threshold=0.07)
 
@@ -132,6 +135,47 @@ def run_engine(items: list[dict], config: ClusterConfig, refine_every: int = 0,
         return sid
 
     return [final(s) for s in pred]
+
+
+def run_production(items: list[dict], config: ClusterConfig, every: int,
+                   recent: int = PRODUCTION_RECENT) -> list[str]:
+    """Stream ``items`` as production does: assign each, ``refine(recent)`` every ``every``.
+
+    Mirrors the periodic task (``stories.tasks.refine_stories``: the newest 2,000 active
+    articles every 15 minutes): ``every`` stands for the articles ingested per period. The
+    stories are read when the stream ends, without an extra refine (any moment of a live
+    install looks like this).
+    """
+    engine = StoryClusterer(config)
+    pred = []
+    renamed: dict[str, str] = {}
+    for n, r in enumerate(items, 1):
+        pred.append(engine.assign(as_doc(r)))
+        if n % every == 0:
+            renamed.update(engine.refine(recent=recent))
+
+    def final(sid: str) -> str:
+        while sid in renamed:
+            sid = renamed[sid]
+        return sid
+
+    return [final(s) for s in pred]
+
+
+def production(rows: list[dict], config: ClusterConfig, every: tuple[int, ...]) -> None:
+    """Periodic refine as deployed, against online-only, on the report samples."""
+    report_pool, _ = split_pools(rows)
+    report = [sample(rows, report_pool, s) for s in REPORT_SEEDS]
+    print("| mode | BCubed F1 (mean ± std) | BCubed P | BCubed R | pair F1 |")
+    print("| --- | --- | --- | --- | --- |")
+    m = evaluate(report, lambda items: run_engine(items, config))
+    print(fmt(f"online only (threshold {config.threshold})", m), flush=True)
+    for n in every:
+        m = evaluate(report, lambda items, n=n: run_production(items, config, n))
+        print(fmt(f"online + refine(recent={PRODUCTION_RECENT}) every {n} articles", m),
+              flush=True)
+    m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_AT_END))
+    print(fmt("online + one refine at the end", m), flush=True)
 
 
 def _tfidf(items: list[dict]):
@@ -287,12 +331,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--tune", action="store_true", help="grid-search the engine on tuning samples")
     ap.add_argument("--speed", action="store_true", help="throughput at 100k active articles")
+    ap.add_argument("--production", action="store_true",
+                    help="periodic refine as deployed (every N articles) vs online only")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-dev figure")
     args = ap.parse_args(argv)
     rows = load()
     if args.speed:
         speed(rows)
+        return 0
+    if args.production:
+        production(rows, ClusterConfig(), PRODUCTION_EVERY)
         return 0
     report_pool, tune_pool = split_pools(rows)
     config = ClusterConfig()

@@ -67,6 +67,31 @@ def test_paraphrased_headlines_join_their_story_and_stay_apart_from_others() -> 
     assert len({got["bridge0"], got["orch0"], got["vacc0"]}) == 3
 
 
+def _letters(n: int) -> str:
+    return "".join(chr(97 + (n // 26**p) % 26) for p in range(3))
+
+
+def test_a_storys_own_members_do_not_count_as_its_crowd() -> None:
+    # Without related stories around, the closest neighbours of a story's articles are each
+    # other; a fourth article on the event must still join rather than be pushed away.
+    engine = StoryClusterer()
+    first = [engine.assign(doc(f"b{k}", *BRIDGE[k], outlet=f"o{k}")) for k in range(3)]
+    assert len(set(first)) == 1
+    late = engine.assign(doc("b3", "Port Elsmere harbour bridge cracks: repairs to take weeks",
+                             "Mayor Ilona Varga said the Port Elsmere harbour bridge, closed "
+                             "after cracks were found in its main span, will reopen in weeks.",
+                             outlet="o3"))
+    assert late == first[0]
+
+
+def test_only_the_lead_of_a_long_body_is_read() -> None:
+    body = "Veltrix picks Redwater. " + " ".join("q" + _letters(k) for k in range(500))
+    lead = extract_features(None, body, lead_words=50)
+    assert lead["e:veltrix"] == 1 and lead["w:q" + _letters(10)] == 1
+    assert "w:q" + _letters(100) not in lead
+    assert extract_features(None, body)["w:q" + _letters(100)] == 1
+
+
 def test_an_unrelated_article_starts_a_new_story() -> None:
     engine = StoryClusterer()
     first = engine.assign(doc("a", *BRIDGE[0]))

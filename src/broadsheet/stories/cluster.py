@@ -30,7 +30,6 @@ Story assignment must run in one process per partition (the engine is not thread
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import json
@@ -40,6 +39,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,7 @@ import numpy as np
 from broadsheet.stories.features import extract_features
 
 DAY = 86400.0
+_first = itemgetter(0)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class ClusterConfig:
 
     window_days: float = 7.0  # active window, in the articles' own publication times
     max_undated: int = 20_000  # undated articles kept as candidates (newest first)
-    threshold: float = 0.14  # minimum (density-corrected) score to join a story
+    threshold: float = 0.18  # minimum (density-corrected) score to join a story
     centroid_weight: float = 0.5  # score = w * cos(centroid) + (1 - w) * cos(best member)
     same_outlet_penalty: float = 0.05  # soft prior: one outlet rarely reports one event twice
     time_penalty: float = 0.10  # subtracted in full at a gap of one window, pro rata below
@@ -82,9 +83,14 @@ class ClusterConfig:
     member_scan: int = 32  # stories up to this size are scored member by member
     density_k: int = 3  # neighbours that measure how crowded an article's topic is
     density_weight: float = 1.0  # 0 = plain cosine, 1 = full density correction
+    density_memory: int = 6  # closest neighbours remembered per article (>= density_k)
+    density_outside: bool = True  # density counts only neighbours outside the scored story
     merge_threshold: float = -0.06  # ``refine``: mean corrected similarity to merge two stories
     merge_min_cosine: float = 0.10  # ``refine``: and at least this mean plain cosine
     idf_prior_docs: int = 100  # pseudo-documents that keep a cold start's idf from overreacting
+    # Body words read per article: the lead names the event, and the thresholds above were
+    # calibrated on texts of about this length (longer bodies dilute every cosine).
+    lead_words: int | None = 120
 
 
 @dataclass
@@ -97,6 +103,13 @@ class _Story:
     outlets: Counter[str] = field(default_factory=Counter)
     first: float | None = None
     last: float | None = None
+    merged_into: _Story | None = None  # set when ``refine`` folds this story into another
+
+    def current(self) -> _Story:
+        story = self
+        while story.merged_into is not None:
+            story = story.merged_into
+        return story
 
 
 def _timestamp(value: datetime | date | str | None) -> float | None:
@@ -136,7 +149,12 @@ class StoryClusterer:
         self._ids: list[str] = []
         self._fids: list[np.ndarray] = []
         self._ws: list[np.ndarray] = []
-        self._near: list[list[float]] = []  # each article's closest similarities (ascending)
+        # Each article's closest neighbours so far as [similarity, their story], ascending.
+        self._near: list[list[list]] = []
+        self._near_sum: list[float] = []  # sum of each article's density_k closest similarities
+        # Density outside its own story, per article: (story, merge epoch, value) or None.
+        self._outside: list[tuple[_Story, int, float] | None] = []
+        self._epoch = 0  # counts refines that merged stories (stale ``_outside`` entries)
         self._outlets: list[str | None] = []
         self._story_of: list[int] = []
         self._times = np.empty(1024, dtype=np.float64)
@@ -204,7 +222,7 @@ class StoryClusterer:
         table) makes its first assignments as good as the later ones.
         """
         for title, text in docs:
-            self._learn(extract_features(title, text))
+            self._learn(extract_features(title, text, self.config.lead_words))
 
     @property
     def document_frequencies(self) -> tuple[int, dict[str, int]]:
@@ -360,6 +378,8 @@ class StoryClusterer:
         src.centroid = {}
         src.norm2 = 0.0
         src.outlets = Counter()
+        src.merged_into = dst
+        self._epoch += 1
         self._story_index.pop(src.id, None)
         self._alias[src.id] = dst.id  # later articles filed under the absorbed id join the survivor
 
@@ -400,7 +420,7 @@ class StoryClusterer:
 
     def _vectorise(self, doc: StoryDoc, *, learn: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(feature ids, weights): sublinear tf-idf, namespace-weighted, pruned, unit length."""
-        counts = extract_features(doc.title, doc.text)
+        counts = extract_features(doc.title, doc.text, self.config.lead_words)
         if learn:
             self._learn(counts)
         cfg = self.config
@@ -487,6 +507,8 @@ class StoryClusterer:
         self._fids = [self._fids[i] for i in pick]
         self._ws = [self._ws[i] for i in pick]
         self._near = [self._near[i] for i in pick]
+        self._near_sum = [self._near_sum[i] for i in pick]
+        self._outside = [self._outside[i] for i in pick]
         self._outlets = [self._outlets[i] for i in pick]
         self._story_of = [new_story[self._story_of[i]] for i in pick]
         size = max(1024, 2 * len(pick))
@@ -529,6 +551,8 @@ class StoryClusterer:
         self._fids.append(fids)
         self._ws.append(ws)
         self._near.append([])
+        self._near_sum.append(0.0)
+        self._outside.append(None)
         self._outlets.append(doc.outlet or None)
         self._times[i] = np.nan if ts is None else ts
         self._alive[i] = True
@@ -599,29 +623,61 @@ class StoryClusterer:
             uniq = uniq[top]
         return uniq
 
-    def _density(self, near: list[float]) -> float:
-        """Mean similarity to the closest ``density_k`` neighbours (missing ones count as 0)."""
-        return sum(near) / self.config.density_k
-
     def _update_density(self, slots: list[int], dots: list[float]) -> None:
-        """Let the articles just compared with the newcomer record it as a close neighbour."""
+        """Let the articles just compared with the newcomer record it as a close neighbour.
+
+        Each article remembers its ``density_memory`` closest neighbours with their stories,
+        so that its density can later leave out the members of the story being scored.
+        """
         k = self.config.density_k
         if not k or not slots:
             return
+        keep = max(self.config.density_memory, k)
         new = len(self._ids) - 1
-        near_new = heapq.nlargest(k, dots)
-        near_new.reverse()
-        self._near[new] = near_new
+        stories = self._stories
+        story_of = self._story_of
+        best = heapq.nlargest(keep, zip(dots, slots, strict=True), key=lambda p: p[0])
+        best.reverse()
+        self._near[new] = [[d, stories[story_of[i]]] for d, i in best]
+        self._near_sum[new] = sum(d for d, _ in best[-k:])
+        mine = stories[story_of[new]]
         alive = self._alive
+        near_sum = self._near_sum
+        outside = self._outside
         for i, d in zip(slots, dots, strict=True):
             if not alive[i] or i == new:
                 continue
             near = self._near[i]
-            if len(near) < k:
-                bisect.insort(near, d)
-            elif d > near[0]:
-                near[0] = d
-                near.sort()
+            if len(near) < keep:
+                near.append([d, mine])
+            elif d > near[0][0]:
+                near[0] = [d, mine]
+            else:
+                continue
+            near.sort(key=_first)
+            near_sum[i] = sum(p[0] for p in near[-k:])
+            outside[i] = None
+
+    def _outside_density(self, i: int, story: _Story | None) -> float:
+        """Mean similarity of article ``i`` to its closest neighbours outside ``story``.
+
+        Members of the story being scored are not its crowd: when an article's nearest
+        neighbours are its own story (no related stories around), counting them would
+        subtract exactly the evidence that they belong together.
+        """
+        dk = self.config.density_k
+        total = 0.0
+        n = 0
+        for d, other in reversed(self._near[i]):
+            if other.merged_into is not None:
+                other = other.current()
+            if other is story:
+                continue
+            total += d
+            n += 1
+            if n == dk:
+                break
+        return total / dk
 
     def _story_scores(
         self, fids: np.ndarray, ws: np.ndarray, ts: float | None, outlet: str | None
@@ -646,19 +702,20 @@ class StoryClusterer:
         # score only the retrieved members, and look the centroid up feature by feature.
         story_of = self._story_of
         big = cfg.member_scan
-        slots: list[int] = []
-        spans: dict[int, tuple[int, int]] = {}
+        groups: dict[int, list[int]] = {}
         for i in cands.tolist():
             k = story_of[i]
-            if k in spans:
-                if len(self._stories[k].members) > big:
-                    slots.append(i)
-                    spans[k] = (spans[k][0], len(slots))
-                continue
-            members = self._stories[k].members
-            start = len(slots)
-            slots.extend(members if len(members) <= big else [i])
-            spans[k] = (start, len(slots))
+            got = groups.get(k)
+            if got is None:
+                members = self._stories[k].members
+                groups[k] = list(members) if len(members) <= big else [i]
+            elif len(self._stories[k].members) > big:
+                got.append(i)
+        slots: list[int] = []
+        spans: dict[int, tuple[int, int]] = {}
+        for k, members in groups.items():
+            spans[k] = (len(slots), len(slots) + len(members))
+            slots.extend(members)
         arrays_f = [self._fids[i] for i in slots]
         arrays_w = [self._ws[i] for i in slots]
         lens = np.fromiter((len(a) for a in arrays_f), dtype=np.int64, count=len(slots))
@@ -668,20 +725,51 @@ class StoryClusterer:
         dots = (sums[ends] - sums[ends - lens]).tolist()
         scratch[fids] = 0.0
         dk = cfg.density_k
-        near = self._near
-        if dk:
-            r_query = sum(heapq.nlargest(dk, dots)) / dk
-            r = np.fromiter((sum(near[i]) for i in slots), dtype=np.float64,
-                            count=len(slots)) / dk
-        else:
-            r_query = 0.0
-            r = np.zeros(len(slots))
-        dw = cfg.density_weight
         dots_np = np.asarray(dots)
-        adjusted = 2 * dots_np - dw * (r_query + r)
         starts = np.fromiter((a for a, _ in spans.values()), dtype=np.int64, count=len(spans))
         counts = np.fromiter((b - a for a, b in spans.values()), dtype=np.int64,
                              count=len(spans))
+        if dk:
+            near_sum = self._near_sum
+            r = np.fromiter((near_sum[i] for i in slots), dtype=np.float64,
+                            count=len(slots)) / dk
+            seg = np.repeat(np.arange(len(spans)), counts)
+            # The query's closest articles, enough of them to skip any one story's members.
+            depth = min(dk + int(counts.max()), len(dots))
+            order = np.argpartition(-dots_np, depth - 1)[:depth] if depth < len(dots) \
+                else np.arange(len(dots))
+            order = order[np.argsort(-dots_np[order], kind="stable")]
+            rq = np.full(len(spans), dots_np[order[:dk]].sum() / dk)
+        if dk and cfg.density_outside:
+            # Density of the query and of each member, leaving out the scored story itself.
+            # Only stories with a member among the query's closest, or with several members,
+            # differ from the plain densities.
+            stories = self._stories
+            outside = self._outside_density
+            cache = self._outside
+            epoch = self._epoch
+            top = order.tolist()
+            seg_l = seg.tolist()
+            for n in set(seg_l[j] for j in top[:dk]):
+                rq[n] = sum([dots[j] for j in top if seg_l[j] != n][:dk]) / dk
+            for k, (a, b) in spans.items():
+                story = stories[k]
+                if len(story.members) > 1:
+                    for j in range(a, b):
+                        i = slots[j]
+                        got = cache[i]
+                        if got is None or got[0] is not story or got[1] != epoch:
+                            got = cache[i] = (story, epoch, outside(i, story))
+                        r[j] = got[2]
+        if dk:
+            r_query = rq[seg]
+        else:
+            r_query = np.zeros(len(slots))
+            r = np.zeros(len(slots))
+            rq = np.zeros(len(spans))
+        dw = cfg.density_weight
+        adjusted = 2 * dots_np - dw * (r_query + r)
+        rq_story = rq.tolist()
         member_best = np.maximum.reduceat(adjusted, starts).tolist()
         dot_sum = np.add.reduceat(dots_np, starts).tolist()
         r_mean = (np.add.reduceat(r, starts) / counts).tolist()
@@ -700,7 +788,7 @@ class StoryClusterer:
                 else:
                     c = story.centroid
                     cos = sum(w * c.get(f, 0.0) for f, w in zip(qf, qw, strict=True))
-                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (r_query + r_mean[n])
+                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (rq_story[n] + r_mean[n])
             score = 0.5 * (cw * centroid + (1 - cw) * member)
             if outlet and outlet in story.outlets:
                 score -= cfg.same_outlet_penalty

@@ -141,11 +141,24 @@ def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
         counts.update(["t:" + w for w in words])
 
 
-def extract_features(title: str | None, text: str | None) -> Counter[str]:
-    """Raw feature counts of one article (headline and body)."""
+def lead(text: str, words: int) -> str:
+    """The first ``words`` words of a body (all of it when shorter).
+
+    News is written as an inverted pyramid: the event (who, where, how many) is in the first
+    paragraphs, while the rest is background and quotes that differ from outlet to outlet.
+    """
+    parts = text.split(None, words)
+    if len(parts) <= words:
+        return text
+    return " ".join(parts[:words])
+
+
+def extract_features(title: str | None, text: str | None,
+                     lead_words: int | None = None) -> Counter[str]:
+    """Raw feature counts of one article: headline and body (only its lead, when given)."""
     counts: Counter[str] = Counter()
     if title:
         _scan(title, counts, title=True)
     if text:
-        _scan(text, counts, title=False)
+        _scan(lead(text, lead_words) if lead_words else text, counts, title=False)
     return counts
