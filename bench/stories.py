@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from broadsheet.stories.cluster import (
+    PERIODIC_MIN_COSINE,
     ClusterConfig,
     StoryClusterer,
     StoryDoc,
@@ -138,7 +139,8 @@ def run_engine(items: list[dict], config: ClusterConfig, refine_every: int = 0,
 
 
 def run_production(items: list[dict], config: ClusterConfig, every: int,
-                   recent: int = PRODUCTION_RECENT) -> list[str]:
+                   recent: int = PRODUCTION_RECENT,
+                   min_cosine: float | None = PERIODIC_MIN_COSINE) -> list[str]:
     """Stream ``items`` as production does: assign each, ``refine(recent)`` every ``every``.
 
     Mirrors the periodic task (``stories.tasks.refine_stories``: the newest 2,000 active
@@ -152,7 +154,7 @@ def run_production(items: list[dict], config: ClusterConfig, every: int,
     for n, r in enumerate(items, 1):
         pred.append(engine.assign(as_doc(r)))
         if n % every == 0:
-            renamed.update(engine.refine(recent=recent))
+            renamed.update(engine.refine(recent=recent, min_cosine=min_cosine))
 
     def final(sid: str) -> str:
         while sid in renamed:
@@ -171,9 +173,12 @@ def production(rows: list[dict], config: ClusterConfig, every: tuple[int, ...]) 
     m = evaluate(report, lambda items: run_engine(items, config))
     print(fmt(f"online only (threshold {config.threshold})", m), flush=True)
     for n in every:
-        m = evaluate(report, lambda items, n=n: run_production(items, config, n))
-        print(fmt(f"online + refine(recent={PRODUCTION_RECENT}) every {n} articles", m),
-              flush=True)
+        for floor in (None, PERIODIC_MIN_COSINE):
+            m = evaluate(report, lambda items, n=n, f=floor: run_production(
+                items, config, n, min_cosine=f))
+            label = f"min cosine {config.merge_min_cosine if floor is None else floor}"
+            print(fmt(f"online + refine(recent={PRODUCTION_RECENT}) every {n} articles, "
+                      f"{label}", m), flush=True)
     m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_AT_END))
     print(fmt("online + one refine at the end", m), flush=True)
 

@@ -47,6 +47,8 @@ import numpy as np
 from broadsheet.stories.features import extract_features
 
 DAY = 86400.0
+# ``refine(min_cosine=...)`` for the periodic task: chosen with bench/stories.py --production.
+PERIODIC_MIN_COSINE = 0.25
 _first = itemgetter(0)
 
 
@@ -87,6 +89,7 @@ class ClusterConfig:
     density_outside: bool = True  # density counts only neighbours outside the scored story
     merge_threshold: float = -0.06  # ``refine``: mean corrected similarity to merge two stories
     merge_min_cosine: float = 0.10  # ``refine``: and at least this mean plain cosine
+    merge_settle: int = 0  # ``refine``: articles to arrive after a story's newest before a merge
     idf_prior_docs: int = 100  # pseudo-documents that keep a cold start's idf from overreacting
     # Body words read per article: the lead names the event, and the thresholds above were
     # calibrated on texts of about this length (longer bodies dilute every cosine).
@@ -104,6 +107,8 @@ class _Story:
     first: float | None = None
     last: float | None = None
     merged_into: _Story | None = None  # set when ``refine`` folds this story into another
+    # Members' densities outside this story, in ``members`` order; None when out of date.
+    outside: np.ndarray | None = None
 
     def current(self) -> _Story:
         story = self
@@ -152,9 +157,6 @@ class StoryClusterer:
         # Each article's closest neighbours so far as [similarity, their story], ascending.
         self._near: list[list[list]] = []
         self._near_sum: list[float] = []  # sum of each article's density_k closest similarities
-        # Density outside its own story, per article: (story, merge epoch, value) or None.
-        self._outside: list[tuple[_Story, int, float] | None] = []
-        self._epoch = 0  # counts refines that merged stories (stale ``_outside`` entries)
         self._outlets: list[str | None] = []
         self._story_of: list[int] = []
         self._times = np.empty(1024, dtype=np.float64)
@@ -258,7 +260,8 @@ class StoryClusterer:
                   for a, i in self._slot_of.items()]
         return {"n_docs": n, "df": df, "clock": self.clock, "active": active}
 
-    def refine(self, recent: int | None = None) -> dict[str, str]:
+    def refine(self, recent: int | None = None,
+               min_cosine: float | None = None) -> dict[str, str]:
         """Merge stories that belong together now that more of their coverage has arrived.
 
         The periodic counterpart of ``assign``: it looks at the ``recent`` newest active
@@ -269,9 +272,14 @@ class StoryClusterer:
         story id, once shown, only ever gains articles. Cost: one index lookup per recent
         article plus a heap over the edges found.
 
+        ``min_cosine`` overrides ``merge_min_cosine``: a refine that runs again and again on a
+        live stream (``PERIODIC_MIN_COSINE``) needs a stricter floor than a single refine at the
+        end of a batch, since every merge is final and early densities are underestimated.
+
         Returns {absorbed story id: surviving story id}; the survivor is the older story.
         """
         cfg = self.config
+        floor = cfg.merge_min_cosine if min_cosine is None else min_cosine
         live = [i for i in self._slot_of.values()]
         live.sort()
         seeds = live if recent is None else live[-recent:]
@@ -295,9 +303,17 @@ class StoryClusterer:
         # Story-level sums: sum of cosines over known pairs, sizes, sum of densities.
         story_of = self._story_of
         link: dict[int, dict[int, float]] = {}
+        # Stories that gained an article among the newest ``merge_settle`` arrivals wait: their
+        # neighbourhood (and so their density) is still filling in.
+        fresh_from = live[-cfg.merge_settle] if 0 < cfg.merge_settle <= len(live) else None
+        if cfg.merge_settle > len(live):
+            return {}
         for (i, j), d in edges.items():
             a, b = story_of[i], story_of[j]
             if a == b:
+                continue
+            if fresh_from is not None and (self._stories[a].members[-1] >= fresh_from
+                                           or self._stories[b].members[-1] >= fresh_from):
                 continue
             link.setdefault(a, {})
             link.setdefault(b, {})
@@ -311,7 +327,7 @@ class StoryClusterer:
         def avg(a: int, b: int) -> float:
             n = size[a] * size[b]
             cos = link[a][b] / n
-            if cos < cfg.merge_min_cosine:
+            if cos < floor:
                 return -math.inf  # where neighbourhoods are sparse, density says nothing
             value = cos - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
             if outlets[a] & outlets[b]:
@@ -352,6 +368,9 @@ class StoryClusterer:
                 keep = merged_into[keep]
             renamed[self._stories[gone].id] = self._stories[keep].id
             self._merge_story(gone, keep)
+        if renamed:
+            for story in self._stories:
+                story.outside = None  # a neighbour's story may now be the scored one
         return renamed
 
     def _older(self, a: int, b: int) -> bool:
@@ -379,7 +398,6 @@ class StoryClusterer:
         src.norm2 = 0.0
         src.outlets = Counter()
         src.merged_into = dst
-        self._epoch += 1
         self._story_index.pop(src.id, None)
         self._alias[src.id] = dst.id  # later articles filed under the absorbed id join the survivor
 
@@ -465,6 +483,7 @@ class StoryClusterer:
         del self._slot_of[self._ids[i]]
         story = self._stories[self._story_of[i]]
         story.members.remove(i)
+        story.outside = None
         outlet = self._outlets[i]
         if outlet:
             story.outlets[outlet] -= 1
@@ -508,7 +527,6 @@ class StoryClusterer:
         self._ws = [self._ws[i] for i in pick]
         self._near = [self._near[i] for i in pick]
         self._near_sum = [self._near_sum[i] for i in pick]
-        self._outside = [self._outside[i] for i in pick]
         self._outlets = [self._outlets[i] for i in pick]
         self._story_of = [new_story[self._story_of[i]] for i in pick]
         size = max(1024, 2 * len(pick))
@@ -552,7 +570,6 @@ class StoryClusterer:
         self._ws.append(ws)
         self._near.append([])
         self._near_sum.append(0.0)
-        self._outside.append(None)
         self._outlets.append(doc.outlet or None)
         self._times[i] = np.nan if ts is None else ts
         self._alive[i] = True
@@ -572,6 +589,7 @@ class StoryClusterer:
             c[f] = prev + w
         story.norm2 += 2 * dot + sum(w * w for w in wl)
         story.members.append(i)
+        story.outside = None
         story.size += 1
         if doc.outlet:
             story.outlets[doc.outlet] += 1
@@ -643,7 +661,6 @@ class StoryClusterer:
         mine = stories[story_of[new]]
         alive = self._alive
         near_sum = self._near_sum
-        outside = self._outside
         for i, d in zip(slots, dots, strict=True):
             if not alive[i] or i == new:
                 continue
@@ -656,7 +673,7 @@ class StoryClusterer:
                 continue
             near.sort(key=_first)
             near_sum[i] = sum(p[0] for p in near[-k:])
-            outside[i] = None
+            stories[story_of[i]].outside = None
 
     def _outside_density(self, i: int, story: _Story | None) -> float:
         """Mean similarity of article ``i`` to its closest neighbours outside ``story``.
@@ -708,7 +725,7 @@ class StoryClusterer:
             got = groups.get(k)
             if got is None:
                 members = self._stories[k].members
-                groups[k] = list(members) if len(members) <= big else [i]
+                groups[k] = members if len(members) <= big else [i]
             elif len(self._stories[k].members) > big:
                 got.append(i)
         slots: list[int] = []
@@ -746,21 +763,22 @@ class StoryClusterer:
             # differ from the plain densities.
             stories = self._stories
             outside = self._outside_density
-            cache = self._outside
-            epoch = self._epoch
             top = order.tolist()
             seg_l = seg.tolist()
             for n in set(seg_l[j] for j in top[:dk]):
                 rq[n] = sum([dots[j] for j in top if seg_l[j] != n][:dk]) / dk
             for k, (a, b) in spans.items():
                 story = stories[k]
-                if len(story.members) > 1:
+                n_members = len(story.members)
+                if n_members <= 1:
+                    continue
+                if n_members <= big:  # the span is the members, in order
+                    if story.outside is None:
+                        story.outside = np.array([outside(i, story) for i in story.members])
+                    r[a:b] = story.outside
+                else:
                     for j in range(a, b):
-                        i = slots[j]
-                        got = cache[i]
-                        if got is None or got[0] is not story or got[1] != epoch:
-                            got = cache[i] = (story, epoch, outside(i, story))
-                        r[j] = got[2]
+                        r[j] = outside(slots[j], story)
         if dk:
             r_query = rq[seg]
         else:

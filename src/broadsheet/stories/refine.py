@@ -13,6 +13,7 @@ from django.db import transaction
 from broadsheet.articles.models import Article
 
 from . import assign
+from .cluster import PERIODIC_MIN_COSINE
 from .models import Story
 
 log = logging.getLogger("broadsheet.stories")
@@ -33,7 +34,7 @@ def refine_recent() -> int:
                 if partition is None:
                     continue
                 partition.catch_up()
-                merges = partition.clusterer.refine(RECENT_ARTICLES)
+                merges = partition.clusterer.refine(RECENT_ARTICLES, PERIODIC_MIN_COSINE)
                 try:
                     apply_merges({int(a): int(b) for a, b in merges.items()})
                 except Exception:
