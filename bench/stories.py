@@ -49,7 +49,7 @@ REFINE_AT_END = 10**9  # a single refine over the whole window once the stream h
 PRODUCTION_RECENT = 2000  # what the periodic task refines (stories.refine.RECENT_ARTICLES)
 PRODUCTION_EVERY = (100, 250, 500)  # articles ingested between two periodic refines
 # Without refine the best online threshold on the tuning samples is lower (more eager joins).
-ONLINE_ONLY = ClusterConfig(threshold=0.07)
+ONLINE_ONLY = ClusterConfig(threshold=0.12)
 
 
 # --------------------------------------------------------------------------- data

@@ -30,6 +30,7 @@ Story assignment must run in one process per partition (the engine is not thread
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import json
@@ -665,14 +666,14 @@ class StoryClusterer:
             if not alive[i] or i == new:
                 continue
             near = self._near[i]
-            if len(near) < keep:
-                near.append([d, mine])
-            elif d > near[0][0]:
-                near[0] = [d, mine]
-            else:
-                continue
-            near.sort(key=_first)
-            near_sum[i] = sum(p[0] for p in near[-k:])
+            if len(near) >= keep:
+                if d <= near[0][0]:
+                    continue
+                del near[0]
+            at = bisect.bisect_left(near, d, key=_first)
+            near.insert(at, [d, mine])
+            if at >= len(near) - k:  # among the closest k: the plain density moved
+                near_sum[i] = sum(p[0] for p in near[-k:])
             stories[story_of[i]].outside = None
 
     def _outside_density(self, i: int, story: _Story | None) -> float:
