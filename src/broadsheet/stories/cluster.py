@@ -5,16 +5,19 @@ article at a time, so a backfill and a live stream cluster the same way:
 
 1. The article becomes a weighted feature vector (``features.py``): sublinear tf times an idf
    learned incrementally from every article seen, headline words, names and numbers as extra
-   features, pruned to its strongest ``max_features`` and L2-normalised.
+   features, pruned to its strongest ``max_features`` and L2-normalised. Only the body's lead
+   (``lead_words``) is read: it names the event, the rest differs from outlet to outlet.
 2. Candidates come from an inverted index over the *active window* only (articles published
    within ``window_days`` of the newest publication time seen, plus the ``max_undated`` most
    recent undated ones). Only the query's most specific features are looked up and very common
    ones are skipped, so the work per article is bounded by the posting caps, not by the store.
 3. Each candidate story is scored by a blend of the similarity to its centroid and to its
    closest member, each corrected for local density (``2 cos - r_a - r_b``, r = mean similarity
-   to an article's nearest neighbours): on a crowded topic everything looks alike, and only
-   what stands out from the crowd is the same story. Soft penalties follow for an outlet the
-   story already has (outlets rarely report one event twice) and for a gap in publication time.
+   to an article's nearest neighbours outside the story being scored): on a crowded topic
+   everything looks alike, and only what stands out from the crowd is the same story; a story's
+   own members are not its crowd (on a fresh install they are often all there is). Soft
+   penalties follow for an outlet the story already has (outlets rarely report one event
+   twice) and for a gap in publication time.
 4. The best story at or above ``threshold`` wins; otherwise the article starts a new story.
 5. ``refine`` (periodic, off the hot path) merges recent stories by average link once more of
    their coverage, and better density estimates, have arrived. It never splits.
