@@ -114,14 +114,16 @@ class Partition:
         results = []
         for article in articles:
             doc = _doc(article)
-            original = self.copies.find_original(article.text)
+            body = self.copies.signature(article.text)
+            original = self.copies.find_original(article.text, body) if body else None
             story = self.clusterer.story_of(original) if original else None
             if story is not None:
                 self.clusterer.add(doc, story)  # a copy belongs to its original's story
             else:
                 original = None
                 story = self.clusterer.assign(doc)
-                self.copies.add(doc.id, article.text, article.published_at)
+                if body:
+                    self.copies.add(doc.id, article.text, article.published_at, body)
             results.append((article.pk, int(story), int(original) if original else None))
         return results
 

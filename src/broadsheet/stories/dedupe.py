@@ -51,7 +51,11 @@ class NearDuplicateIndex:
     def __contains__(self, article_id: str) -> bool:
         return article_id in self._sigs
 
-    def _signature(self, text: str | None) -> MinHash | None:
+    def signature(self, text: str | None) -> MinHash | None:
+        """The body's MinHash, or None when it is too short to compare.
+
+        Pass it to ``find_original`` and ``add`` to hash a body once for both.
+        """
         if not text or len(_WORD.findall(text)) < self.min_words:
             return None
         m = MinHash(num_perm=self.num_perm)
@@ -59,11 +63,12 @@ class NearDuplicateIndex:
         return m
 
     def add(self, article_id: str, text: str | None,
-            published_at: datetime | date | str | None = None) -> bool:
+            published_at: datetime | date | str | None = None,
+            sig: MinHash | None = None) -> bool:
         """Index a body; False when it is too short to index or the id is already there."""
         if article_id in self._sigs:
             return False
-        sig = self._signature(text)
+        sig = sig or self.signature(text)
         if sig is None:
             return False
         self._lsh.insert(article_id, sig)
@@ -79,9 +84,9 @@ class NearDuplicateIndex:
             self._lsh.remove(article_id)
             self._times.pop(article_id, None)
 
-    def similar(self, text: str | None) -> list[tuple[str, float]]:
+    def similar(self, text: str | None, sig: MinHash | None = None) -> list[tuple[str, float]]:
         """Indexed near-copies of ``text`` with their estimated Jaccard, earliest first."""
-        sig = self._signature(text)
+        sig = sig or self.signature(text)
         if sig is None:
             return []
         found = []
@@ -92,7 +97,7 @@ class NearDuplicateIndex:
         found.sort(key=lambda kv: self._times[kv[0]])
         return found
 
-    def find_original(self, text: str | None) -> str | None:
+    def find_original(self, text: str | None, sig: MinHash | None = None) -> str | None:
         """The earliest published indexed article that ``text`` is a near-copy of, or None."""
-        found = self.similar(text)
+        found = self.similar(text, sig)
         return found[0][0] if found else None
