@@ -320,18 +320,28 @@ def membership_cancel(request: HttpRequest) -> HttpResponse:
     if not transitions.can_cancel(membership):
         messages.error(request, "There is no membership to cancel.")
         return redirect("account")
-    if billing.enabled() and membership.stripe_subscription_id:
-        try:
-            billing.gateway().set_cancel_at_period_end(membership.stripe_subscription_id, True)
-        except (billing.BillingError, billing.BillingUnavailable) as error:
-            messages.error(request, f"Your membership could not be cancelled: {error}. "
-                                    "Please try again later.")
-            return redirect("account")
+    if not _tell_stripe(request, membership, cancel=True):
+        return redirect("account")
     transitions.cancel(membership)
     zone = _reader_zone(request.user) or timezone.get_default_timezone()
     with timezone.override(zone):
         messages.success(request, _cancelled_message(membership))
     return redirect("account")
+
+
+def _tell_stripe(request: HttpRequest, membership, *, cancel: bool) -> bool:
+    """Set the subscription to end (or renew) at the period's end; False, with a message, if
+    Stripe could not be told. Without billing there is nothing to tell."""
+    if not (billing.enabled() and membership.stripe_subscription_id):
+        return True
+    try:
+        billing.gateway().set_cancel_at_period_end(membership.stripe_subscription_id, cancel)
+    except (billing.BillingError, billing.BillingUnavailable) as error:
+        verb = "cancelled" if cancel else "resumed"
+        messages.error(request, f"Your membership could not be {verb}: {error}. "
+                                "Please try again later.")
+        return False
+    return True
 
 
 def _cancelled_message(membership) -> str:
@@ -349,13 +359,8 @@ def membership_resume(request: HttpRequest) -> HttpResponse:
     if not transitions.can_resume(membership):
         messages.error(request, "There is no cancelled membership to resume.")
         return redirect("account")
-    if billing.enabled() and membership.stripe_subscription_id:
-        try:
-            billing.gateway().set_cancel_at_period_end(membership.stripe_subscription_id, False)
-        except (billing.BillingError, billing.BillingUnavailable) as error:
-            messages.error(request, f"Your membership could not be resumed: {error}. "
-                                    "Please try again later.")
-            return redirect("account")
+    if not _tell_stripe(request, membership, cancel=False):
+        return redirect("account")
     transitions.resume(membership)
     messages.success(request, "Welcome back: your membership will renew as before.")
     return redirect("account")
