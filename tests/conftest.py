@@ -12,3 +12,19 @@ def fresh_story_engines():
     forget_engines()
     yield
     forget_engines()
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(settings):
+    """A fast hasher keeps the suite quick; tests that check Argon2 restore the real setting."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached pages and counters never carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -24,11 +24,6 @@ State = Membership.State
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def make_reader(email="reader@example.org", **membership) -> User:
     user = User.objects.create_user(email, PASSWORD)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from pages_fixtures import make_article, make_reader
 
 from broadsheet.api.auth import issue_token
@@ -12,12 +11,6 @@ pytestmark = pytest.mark.django_db
 
 MEMBERS_ONLY = "The third paragraph is only for members"
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def directives(response) -> set[str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from pages_fixtures import make_article, make_publisher, make_reader
@@ -15,13 +13,6 @@ from pages_fixtures import make_article, make_publisher, make_reader
 from broadsheet.readers.models import Follow
 from broadsheet.web import queries
 from broadsheet.web.templatetags.broadsheet import describe_time
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def boxes(html: str) -> dict[str, str]:

@@ -19,11 +19,6 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def make(email: str, **fields) -> Membership:
     user = User.objects.create_user(email, "a long enough passphrase")

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
 from pages_fixtures import make_article, make_reader
 
 from broadsheet.readers.models import ReadingHistory
 from broadsheet.web.links import article_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_offline_copy_fetch_leaves_no_history(client, db):

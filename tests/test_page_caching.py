@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from pages_fixtures import make_article, make_reader
 
 from broadsheet.web.links import article_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def visitor_urls(article) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from smtpfixture import smtp_server, smtp_settings  # noqa: F401 - fixtures, used by name
@@ -19,17 +18,6 @@ OLD = "correct horse battery staple"
 NEW = "a brand new passphrase here"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from pages_fixtures import make_article, make_publisher, make_reader
 
@@ -13,13 +12,6 @@ from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.web.links import article_path
 from broadsheet.web.views.reader import clean_topic
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize("name", ["saved", "history", "following"])

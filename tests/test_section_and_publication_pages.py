@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from pages_fixtures import make_article, make_publisher, make_reader
 
 from broadsheet.readers.models import Follow
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_section_lists_its_articles_case_insensitively(client, db):

@@ -4,7 +4,6 @@ session cookies that are HttpOnly, SameSite and Secure over HTTPS."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -15,17 +14,6 @@ from broadsheet.readers.throttle import Throttle
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 GOOD_PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; one test below uses the configured Argon2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def sign_up(client, email="new@example.org", password=GOOD_PASSWORD, next_url=None, **extra):
     data = {"email": email, "password": password}

@@ -21,11 +21,6 @@ State = Membership.State
 _ids = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(autouse=True)
 def stripe_billing(settings):

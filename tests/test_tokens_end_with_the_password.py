@@ -22,10 +22,6 @@ OLD = "correct horse battery staple"
 NEW = "a brand new passphrase here"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def reader() -> User:

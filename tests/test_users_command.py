@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps these tests quick; Argon2 itself is checked in test_signup_trial."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def broadsheet(*argv: str) -> int:
     """Parse and run like the `broadsheet` command does."""
