@@ -15,9 +15,15 @@ def fresh_story_engines():
 
 
 @pytest.fixture(autouse=True)
-def quick_hashing(settings):
-    """A fast hasher keeps the suite quick; tests that check Argon2 restore the real setting."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def quick_hashing(request):
+    """A fast hasher keeps the suite quick; tests that check Argon2 restore the real setting.
+
+    The browser tests keep the configuration the app really runs with.
+    """
+    if "e2e" in request.node.path.parts:
+        return
+    request.getfixturevalue("settings").PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
