@@ -207,4 +207,5 @@ async function forgetReader() {
 
 self.addEventListener("message", (event) => {
   if (event.data === "forget-reader") event.waitUntil(forgetReader());
+  else if (event.data === "claim") event.waitUntil(self.clients.claim());
 });
