@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from broadsheet.stories.cluster import (
-    PERIODIC_MIN_COSINE,
     ClusterConfig,
     StoryClusterer,
     StoryDoc,
+    StoryLog,
     _timestamp,
     stream_order,
 )
@@ -121,26 +121,18 @@ def run_engine(items: list[dict], config: ClusterConfig, refine_every: int = 0,
     engine = StoryClusterer(config)
     if seed_idf:
         engine.seed_frequencies((r["title"], r["text"]) for r in seed_idf)
-    pred = []
-    renamed: dict[str, str] = {}
+    log = StoryLog()
     for n, r in enumerate(items, 1):
-        pred.append(engine.assign(as_doc(r)))
+        log.story[r["id"]] = engine.assign(as_doc(r))
         if refine_every and n % refine_every == 0:
-            renamed.update(engine.refine(recent=2 * refine_every))
+            log.apply(engine.refine(recent=2 * refine_every))
     if refine_every:
-        renamed.update(engine.refine(recent=2 * refine_every))
-
-    def final(sid: str) -> str:
-        while sid in renamed:
-            sid = renamed[sid]
-        return sid
-
-    return [final(s) for s in pred]
+        log.apply(engine.refine(recent=2 * refine_every))
+    return [log.final(r["id"]) for r in items]
 
 
 def run_production(items: list[dict], config: ClusterConfig, every: int,
-                   recent: int = PRODUCTION_RECENT,
-                   min_cosine: float | None = PERIODIC_MIN_COSINE) -> list[str]:
+                   recent: int = PRODUCTION_RECENT) -> list[str]:
     """Stream ``items`` as production does: assign each, ``refine(recent)`` every ``every``.
 
     Mirrors the periodic task (``stories.tasks.refine_stories``: the newest 2,000 active
@@ -149,19 +141,12 @@ def run_production(items: list[dict], config: ClusterConfig, every: int,
     install looks like this).
     """
     engine = StoryClusterer(config)
-    pred = []
-    renamed: dict[str, str] = {}
+    log = StoryLog()
     for n, r in enumerate(items, 1):
-        pred.append(engine.assign(as_doc(r)))
+        log.story[r["id"]] = engine.assign(as_doc(r))
         if n % every == 0:
-            renamed.update(engine.refine(recent=recent, min_cosine=min_cosine))
-
-    def final(sid: str) -> str:
-        while sid in renamed:
-            sid = renamed[sid]
-        return sid
-
-    return [final(s) for s in pred]
+            log.apply(engine.refine(recent=recent))
+    return [log.final(r["id"]) for r in items]
 
 
 def production(rows: list[dict], config: ClusterConfig, every: tuple[int, ...]) -> None:
@@ -173,12 +158,9 @@ def production(rows: list[dict], config: ClusterConfig, every: tuple[int, ...]) 
     m = evaluate(report, lambda items: run_engine(items, config))
     print(fmt(f"online only (threshold {config.threshold})", m), flush=True)
     for n in every:
-        for floor in (None, PERIODIC_MIN_COSINE):
-            m = evaluate(report, lambda items, n=n, f=floor: run_production(
-                items, config, n, min_cosine=f))
-            label = f"min cosine {config.merge_min_cosine if floor is None else floor}"
-            print(fmt(f"online + refine(recent={PRODUCTION_RECENT}) every {n} articles, "
-                      f"{label}", m), flush=True)
+        m = evaluate(report, lambda items, n=n: run_production(items, config, n))
+        print(fmt(f"online + refine(recent={PRODUCTION_RECENT}) every {n} articles", m),
+              flush=True)
     m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_AT_END))
     print(fmt("online + one refine at the end", m), flush=True)
 
@@ -324,9 +306,9 @@ def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> No
           f"articles/s with {engine.active_articles} active articles; peak RSS {rss:.0f} MB "
           f"(the synthetic stream's texts included)")
     t3 = time.perf_counter()
-    merged = engine.refine(recent=2000)
+    change = engine.refine(recent=2000)
     print(f"refine over the newest 2,000 articles: {time.perf_counter() - t3:.1f}s, "
-          f"{len(merged)} merges")
+          f"{len(change.moved)} articles moved, {len(change.absorbed)} stories absorbed")
 
 
 # --------------------------------------------------------------------------- main

@@ -14,8 +14,9 @@ from broadsheet.ingest.pipeline import run_sources
 from broadsheet.ingest.urls import normalize_url
 from broadsheet.sources import state
 from broadsheet.sources.models import Source
-from broadsheet.stories.assign import assign_pending, forget_engines
+from broadsheet.stories.assign import assign_pending, forget_engines, refresh_stories
 from broadsheet.stories.models import Story
+from broadsheet.stories.refine import refine_recent
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,29 @@ def test_assignment_is_idempotent_and_survives_a_restart(demo):
     assert late.story_id == original.story_id
     assert late.duplicate_of_id in {original.pk, original.duplicate_of_id}
     assert dict(Article.objects.exclude(pk=late.pk).values_list("id", "story_id")) == before
+
+
+def test_refine_puts_back_an_article_that_online_assignment_left_apart(demo):
+    # As if the article had started a story of its own when it arrived.
+    articles = by_canonical(demo)
+    group = max(demo.stories().values(), key=len)
+    stray = max((articles[d.url] for d in group if not d.wire), key=lambda a: a.published_at)
+    home = stray.story_id
+    apart = Story.objects.create(first_published_at=stray.published_at,
+                                 last_published_at=stray.published_at)
+    Article.objects.filter(pk=stray.pk).update(story=apart)
+    refresh_stories([home, apart.pk])
+    forget_engines()  # the worker restarts and learns the stories from the database
+    assert assign_pending([stray.language]) == 0
+
+    assert refine_recent() >= 1
+
+    stray.refresh_from_db()
+    assert stray.story_id == home
+    apart.refresh_from_db()
+    assert apart.merged_into_id == home and apart.article_count == 0
+    story = Story.objects.get(pk=home)
+    assert story.article_count == story.articles.count() == len(group)
 
 
 def test_export_carries_story_and_original(demo, capsys):

@@ -140,22 +140,48 @@ def test_refine_merges_a_story_that_online_assignment_split() -> None:
     engine = StoryClusterer(ClusterConfig(threshold=0.9, merge_threshold=0.0))
     got = feed(engine, {"bridge": BRIDGE, "orch": ORCHESTRA})
     assert len(set(got.values())) > 2
-    renamed = engine.refine()
+    change = engine.refine()
 
-    def final(s: str) -> str:
-        while s in renamed:
-            s = renamed[s]
-        return s
-
-    stories = {k: final(v) for k, v in got.items()}
+    stories = {k: engine.story_of(k) for k in got}
     assert stories["bridge0"] == stories["bridge1"] == stories["bridge2"]
     assert stories["orch0"] == stories["orch1"]
     assert stories["bridge0"] != stories["orch0"]
+    assert change.moved == {k: s for k, s in stories.items() if s != got[k]}
     # The survivor is the older story, and new articles filed under an absorbed id follow it.
     assert stories["bridge0"] == got["bridge0"]
-    gone = next(iter(renamed))
+    gone = got["bridge1"]
+    assert change.absorbed[gone] == stories["bridge0"]
     engine.add(doc("late", *BRIDGE[0]), gone)
-    assert engine.story_of("late") == renamed[gone]
+    assert engine.story_of("late") == stories["bridge0"]
+
+
+def test_refine_undoes_a_hasty_join() -> None:
+    # Two events filed as one story (as a worker restores a wrong decision from the database).
+    engine = StoryClusterer()
+    got = {}
+    for k, (title, text) in enumerate(BRIDGE + ORCHESTRA):
+        name = f"bridge{k}" if k < len(BRIDGE) else f"orch{k - len(BRIDGE)}"
+        engine.add(doc(name, title, text, outlet=f"outlet-{k}"), "s1")
+        got[name] = "s1"
+    change = engine.refine()
+
+    stories = {k: engine.story_of(k) for k in got}
+    assert stories["bridge0"] == stories["bridge1"] == stories["bridge2"]
+    assert stories["orch0"] == stories["orch1"] != stories["bridge0"]
+    # The older event keeps the story's id; the other moves to a new story.
+    assert stories["bridge0"] == got["bridge0"]
+    assert set(change.moved) == {"orch0", "orch1"} and not change.absorbed
+
+
+def test_refine_of_the_newest_articles_leaves_older_stories_whole() -> None:
+    engine = StoryClusterer()
+    older = feed(engine, {"bridge": BRIDGE})
+    for k, (title, text) in enumerate(ORCHESTRA):  # filed in the bridge story by mistake
+        engine.add(doc(f"orch{k}", title, text, T0 + timedelta(hours=2)), older["bridge0"])
+    change = engine.refine(recent=len(ORCHESTRA))
+    assert {engine.story_of(k) for k in older} == set(older.values())
+    assert engine.story_of("orch0") == engine.story_of("orch1") not in set(older.values())
+    assert set(change.moved) == {"orch0", "orch1"}
 
 
 def test_state_rebuilds_from_the_active_articles_and_the_idf_table() -> None:

@@ -19,8 +19,9 @@ article at a time, so a backfill and a live stream cluster the same way:
    penalties follow for an outlet the story already has (outlets rarely report one event
    twice) and for a gap in publication time.
 4. The best story at or above ``threshold`` wins; otherwise the article starts a new story.
-5. ``refine`` (periodic, off the hot path) merges recent stories by average link once more of
-   their coverage, and better density estimates, have arrived. It never splits.
+5. ``refine`` (periodic, off the hot path) clusters the newest articles again by average link
+   once more of their coverage, and better density estimates, have arrived: it can move an
+   article to another story, split a hasty join and merge two stories.
 
 Undated articles are compared with everything active (no time penalty) and do not move the
 clock; they leave the window by count (``max_undated``), oldest first.
@@ -51,8 +52,6 @@ import numpy as np
 from broadsheet.stories.features import extract_features
 
 DAY = 86400.0
-# ``refine(min_cosine=...)`` for the periodic task: chosen with bench/stories.py --production.
-PERIODIC_MIN_COSINE = 0.25
 _first = itemgetter(0)
 
 
@@ -78,7 +77,7 @@ class ClusterConfig:
     centroid_weight: float = 0.5  # score = w * cos(centroid) + (1 - w) * cos(best member)
     same_outlet_penalty: float = 0.05  # soft prior: one outlet rarely reports one event twice
     time_penalty: float = 0.10  # subtracted in full at a gap of one window, pro rata below
-    title_weight: float = 0.5  # namespace weights of the feature vector
+    title_weight: float = 1.0  # namespace weights of the feature vector
     name_weight: float = 0.5
     number_weight: float = 1.0
     word_weight: float = 1.0
@@ -93,7 +92,6 @@ class ClusterConfig:
     density_outside: bool = True  # density counts only neighbours outside the scored story
     merge_threshold: float = -0.06  # ``refine``: mean corrected similarity to merge two stories
     merge_min_cosine: float = 0.10  # ``refine``: and at least this mean plain cosine
-    merge_settle: int = 0  # ``refine``: articles to arrive after a story's newest before a merge
     idf_prior_docs: int = 100  # pseudo-documents that keep a cold start's idf from overreacting
     # Body words read per article: the lead names the event, and the thresholds above were
     # calibrated on texts of about this length (longer bodies dilute every cosine).
@@ -106,7 +104,6 @@ class _Story:
     members: list[int] = field(default_factory=list)  # active articles' slots
     centroid: dict[int, float] = field(default_factory=dict)  # sum of active members' vectors
     norm2: float = 0.0  # squared norm of the centroid
-    size: int = 0  # articles ever assigned
     outlets: Counter[str] = field(default_factory=Counter)
     first: float | None = None
     last: float | None = None
@@ -119,6 +116,14 @@ class _Story:
         while story.merged_into is not None:
             story = story.merged_into
         return story
+
+
+@dataclass
+class Refinement:
+    """What ``refine`` changed (story ids as the engine knows them)."""
+
+    moved: dict[str, str] = field(default_factory=dict)  # article id -> its story now
+    absorbed: dict[str, str] = field(default_factory=dict)  # emptied story -> its successor
 
 
 def _timestamp(value: datetime | date | str | None) -> float | None:
@@ -192,9 +197,7 @@ class StoryClusterer:
         scores, slots, dots = self._story_scores(fids, ws, ts, doc.outlet)
         best = max(scores, key=scores.__getitem__) if scores else None
         if best is None or scores[best] < self.config.threshold:
-            sid = self._new_story_id()
-            while sid in self._story_index or sid in self._alias:
-                sid = self._new_story_id()
+            sid = self._next_story_id()
         else:
             sid = self._stories[best].id
         self._insert(doc, fids, ws, ts, sid)
@@ -264,39 +267,36 @@ class StoryClusterer:
                   for a, i in self._slot_of.items()]
         return {"n_docs": n, "df": df, "clock": self.clock, "active": active}
 
-    def refine(self, recent: int | None = None,
-               min_cosine: float | None = None) -> dict[str, str]:
-        """Merge stories that belong together now that more of their coverage has arrived.
+    def refine(self, recent: int | None = None) -> Refinement:
+        """Cluster the newest articles again, now that more of their coverage has arrived.
 
-        The periodic counterpart of ``assign``: it looks at the ``recent`` newest active
-        articles (all when None), finds each one's nearest active neighbours through the same
-        inverted index, corrects the similarities for local density with what is known *now*
-        (later articles included), and merges stories by average link while the mean
-        similarity between two stories stays above ``merge_threshold``. It never splits, so a
-        story id, once shown, only ever gains articles. Cost: one index lookup per recent
-        article plus a heap over the edges found.
-
-        ``min_cosine`` overrides ``merge_min_cosine``: a refine that runs again and again on a
-        live stream (``PERIODIC_MIN_COSINE``) needs a stricter floor than a single refine at the
-        end of a batch, since every merge is final and early densities are underestimated.
-
-        Returns {absorbed story id: surviving story id}; the survivor is the older story.
+        The periodic counterpart of ``assign``, which decides each article once, with what had
+        arrived before it. Here the ``recent`` newest active articles (all when None) are each
+        taken out of their story; the older part of every story stays together as one unit.
+        Average-link clustering then joins articles and units again while the mean similarity
+        between two groups, corrected for density with what is known *now* (later articles
+        included), stays above ``merge_threshold`` and their mean plain cosine above
+        ``merge_min_cosine``. So a hasty join is undone, a story split online is mended, and
+        two stories found to be one are merged (the older keeps its id). Cost: one index
+        lookup per recent article plus a heap over the similarities found.
         """
         cfg = self.config
-        floor = cfg.merge_min_cosine if min_cosine is None else min_cosine
-        live = [i for i in self._slot_of.values()]
-        live.sort()
+        floor = cfg.merge_min_cosine
+        live = sorted(self._slot_of.values())
         seeds = live if recent is None else live[-recent:]
         if not seeds:
-            return {}
+            return Refinement()
+        recent_set = set(seeds)
+        dk = cfg.density_k
         edges: dict[tuple[int, int], float] = {}
         near: dict[int, list[float]] = {}
+        neighbours: dict[int, list[int]] = {}
         for i in seeds:
             others, dots = self._neighbours(i)
-            near[i] = heapq.nlargest(cfg.density_k, dots) if cfg.density_k else []
+            neighbours[i] = others
+            near[i] = heapq.nlargest(dk, dots) if dk else []
             for j, d in zip(others, dots, strict=True):
                 edges[(i, j) if i < j else (j, i)] = d
-        dk = cfg.density_k
 
         def density(i: int) -> float:
             got = near.get(i)
@@ -304,33 +304,35 @@ class StoryClusterer:
                 got = near[i] = heapq.nlargest(dk, self._neighbours(i)[1]) if dk else []
             return sum(got) / dk if dk else 0.0
 
-        # Story-level sums: sum of cosines over known pairs, sizes, sum of densities.
+        # Units: each recent article alone (its slot), and the older part of each story
+        # together (-1 - its story index).
         story_of = self._story_of
-        link: dict[int, dict[int, float]] = {}
-        # Stories that gained an article among the newest ``merge_settle`` arrivals wait: their
-        # neighbourhood (and so their density) is still filling in.
-        fresh_from = live[-cfg.merge_settle] if 0 < cfg.merge_settle <= len(live) else None
-        if cfg.merge_settle > len(live):
-            return {}
+
+        def unit_of(i: int) -> int:
+            return i if i in recent_set else -1 - story_of[i]
+
+        link: dict[int, dict[int, float]] = {i: {} for i in seeds}
         for (i, j), d in edges.items():
-            a, b = story_of[i], story_of[j]
+            a, b = unit_of(i), unit_of(j)
             if a == b:
-                continue
-            if fresh_from is not None and (self._stories[a].members[-1] >= fresh_from
-                                           or self._stories[b].members[-1] >= fresh_from):
                 continue
             link.setdefault(a, {})
             link.setdefault(b, {})
             link[a][b] = link[a].get(b, 0.0) + d
-            link[b][a] = link[b].get(a, 0.0) + d
-        size = {k: len(self._stories[k].members) for k in link}
-        rsum = {k: sum(density(i) for i in self._stories[k].members) for k in link}
-        outlets = {k: set(self._stories[k].outlets) for k in link}
+            link[b][a] = link[a][b]
+        for k in {story_of[i] for i in seeds}:  # an older part keeps its story, linked or not
+            if -1 - k not in link and any(j not in recent_set for j in self._stories[k].members):
+                link[-1 - k] = {}
+        members = {u: [u] if u >= 0 else
+                   [i for i in self._stories[-1 - u].members if i not in recent_set]
+                   for u in link}
+        size = {u: len(m) for u, m in members.items()}
+        rsum = {u: sum(density(i) for i in m) for u, m in members.items()}
+        outlets = {u: {self._outlets[i] for i in m} - {None} for u, m in members.items()}
         dw = cfg.density_weight
 
         def avg(a: int, b: int) -> float:
-            n = size[a] * size[b]
-            cos = link[a][b] / n
+            cos = link[a][b] / (size[a] * size[b])
             if cos < floor:
                 return -math.inf  # where neighbourhoods are sparse, density says nothing
             value = cos - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
@@ -341,23 +343,22 @@ class StoryClusterer:
         heap = [(-v, a, b) for a in link for b in link[a] if a < b
                 if (v := avg(a, b)) > -math.inf]
         heapq.heapify(heap)
-        merged_into: dict[int, int] = {}
+        joined: dict[int, int] = {}
         while heap:
             neg, a, b = heapq.heappop(heap)
-            if -neg < cfg.merge_threshold or neg == math.inf:
+            if -neg < cfg.merge_threshold:
                 break
-            if a in merged_into or b in merged_into or b not in link.get(a, {}):
+            if a in joined or b in joined or b not in link[a]:
                 continue
             if abs(-neg - avg(a, b)) > 1e-9:
                 continue  # stale entry
-            keep, gone = (a, b) if self._older(a, b) else (b, a)
-            merged_into[gone] = keep
+            keep, gone = a, b
+            joined[gone] = keep
             for c, v in link.pop(gone).items():
                 link[c].pop(gone, None)
                 if c != keep:
                     link[keep][c] = link[keep].get(c, 0.0) + v
                     link[c][keep] = link[keep][c]
-            link[keep].pop(gone, None)
             size[keep] += size.pop(gone)
             rsum[keep] += rsum.pop(gone)
             outlets[keep] |= outlets.pop(gone)
@@ -365,34 +366,88 @@ class StoryClusterer:
                 v = avg(keep, c)
                 if v > -math.inf:
                     heapq.heappush(heap, (-v, min(keep, c), max(keep, c)))
-        renamed = {}
-        for gone in merged_into:
-            keep = gone
-            while keep in merged_into:
-                keep = merged_into[keep]
-            renamed[self._stories[gone].id] = self._stories[keep].id
-            self._merge_story(gone, keep)
-        if renamed:
-            for story in self._stories:
-                story.outside = None  # a neighbour's story may now be the scored one
-        return renamed
+        groups: dict[int, list[int]] = {}
+        for u in members:
+            root = u
+            while root in joined:
+                root = joined[root]
+            groups.setdefault(root, []).append(u)
+        before = {i: self._stories[story_of[i]].id for u in members for i in members[u]}
+        neighbours_moved = self._regroup(list(groups.values()))
+        for i in neighbours_moved:
+            self._note_move(i, neighbours.get(i, ()))
+        for story in self._stories:
+            story.outside = None  # a neighbour's story may now be the scored one
+        moved = {self._ids[i]: sid for i, old in before.items()
+                 if (sid := self._stories[story_of[i]].id) != old}
+        absorbed = {}
+        for old in set(before.values()) - {self._stories[story_of[i]].id for i in before}:
+            survivor = old
+            while survivor in self._alias:
+                survivor = self._alias[survivor]
+            absorbed[old] = survivor
+        return Refinement(moved, absorbed)
 
-    def _older(self, a: int, b: int) -> bool:
-        """True when story ``a`` started before story ``b`` (its id is the one to keep)."""
-        sa, sb = self._stories[a], self._stories[b]
-        return min(sa.members) < min(sb.members)
+    def _regroup(self, groups: list[list[int]]) -> list[int]:
+        """Give each group of units one story; returns the recent articles that moved.
+
+        A group holding the older part of a story keeps that story (of several, the oldest,
+        which absorbs the others). A group of recent articles only keeps the story most of
+        them were in, unless another group keeps it; otherwise it starts a new story. A story
+        left without articles is absorbed by the one that took most of them.
+        """
+        stories = self._stories
+        story_of = self._story_of
+        target: list[int | None] = [None] * len(groups)
+        taken: set[int] = set()
+        absorb: list[tuple[int, int]] = []
+        votes = []
+        for g, units in enumerate(groups):
+            older = sorted((-1 - u for u in units if u < 0), key=lambda k: stories[k].members[0])
+            if older:
+                target[g] = older[0]
+                taken.update(older)
+                absorb.extend((k, older[0]) for k in older[1:])
+            else:
+                count = Counter(story_of[i] for i in units)
+                votes.extend((n, -stories[k].members[0], g, k) for k, n in count.items())
+        votes.sort(reverse=True)
+        for _, _, g, k in votes:
+            if target[g] is None and k not in taken:
+                target[g] = k
+                taken.add(k)
+        for gone, keep in absorb:
+            self._merge_story(gone, keep)
+        left: dict[int, Counter[int]] = {}
+        moved = []
+        for g, units in enumerate(groups):
+            k = target[g]
+            if k is None:
+                k = target[g] = self._open_story(self._next_story_id())
+            for i in units:
+                if i >= 0 and story_of[i] != k:
+                    left.setdefault(story_of[i], Counter())[k] += 1
+                    self._move(i, k)
+                    moved.append(i)
+        for gone, went_to in left.items():
+            if not stories[gone].members and stories[gone].merged_into is None:
+                self._merge_story(gone, went_to.most_common(1)[0][0])
+        return moved
+
+    def _note_move(self, i: int, neighbours: Iterable[int]) -> None:
+        """Tell the neighbours that remember article ``i`` which story it is in now."""
+        story = self._stories[self._story_of[i]]
+        for j in neighbours:
+            for entry in self._near[j]:
+                if entry[2] == i:
+                    entry[1] = story
 
     def _merge_story(self, gone: int, keep: int) -> None:
+        """Fold story ``gone`` into ``keep``: its articles, and its id from now on."""
         src, dst = self._stories[gone], self._stories[keep]
-        for i in src.members:
+        for i in list(src.members):
             self._story_of[i] = keep
-            for f, w in zip(self._fids[i].tolist(), self._ws[i].tolist(), strict=True):
-                dst.centroid[f] = dst.centroid.get(f, 0.0) + w
-        dst.members.extend(src.members)
-        dst.members.sort()
-        dst.norm2 = sum(v * v for v in dst.centroid.values())
-        dst.size += src.size
-        dst.outlets.update(src.outlets)
+            self._join(dst, i)
         for t in (src.first, src.last):
             if t is not None:
                 dst.first = t if dst.first is None else min(dst.first, t)
@@ -486,6 +541,41 @@ class StoryClusterer:
         self._alive[i] = False
         del self._slot_of[self._ids[i]]
         story = self._stories[self._story_of[i]]
+        self._leave(story, i)
+        if not story.members:
+            self._story_index.pop(story.id, None)
+        n = len(self._fids[i])
+        self._live_postings -= n
+        self._dead_postings += n
+        if self._dead_postings > max(self._live_postings, 100_000):
+            self._compact()
+
+    def _join(self, story: _Story, i: int) -> None:
+        """Add article ``i`` to ``story``: members, centroid, outlets and times."""
+        c = story.centroid
+        dot = 0.0
+        wl = self._ws[i].tolist()
+        for f, w in zip(self._fids[i].tolist(), wl, strict=True):
+            prev = c.get(f, 0.0)
+            dot += prev * w
+            c[f] = prev + w
+        story.norm2 += 2 * dot + sum(w * w for w in wl)
+        if story.members and story.members[-1] > i:
+            bisect.insort(story.members, i)
+        else:
+            story.members.append(i)
+        story.outside = None
+        outlet = self._outlets[i]
+        if outlet:
+            story.outlets[outlet] += 1
+        ts = self._times[i]
+        if not np.isnan(ts):
+            ts = float(ts)
+            story.first = ts if story.first is None else min(story.first, ts)
+            story.last = ts if story.last is None else max(story.last, ts)
+
+    def _leave(self, story: _Story, i: int) -> None:
+        """Take article ``i`` out of ``story`` (its first and last times stay as they were)."""
         story.members.remove(i)
         story.outside = None
         outlet = self._outlets[i]
@@ -493,24 +583,41 @@ class StoryClusterer:
             story.outlets[outlet] -= 1
             if story.outlets[outlet] <= 0:
                 del story.outlets[outlet]
-        fids, ws = self._fids[i], self._ws[i]
         if not story.members:
             story.centroid = {}
             story.norm2 = 0.0
-            self._story_index.pop(story.id, None)
-        else:
-            c = story.centroid
-            for f, w in zip(fids.tolist(), ws.tolist(), strict=True):
-                v = c[f] - w
-                if abs(v) < 1e-7:
-                    del c[f]
-                else:
-                    c[f] = v
-            story.norm2 = sum(v * v for v in c.values())
-        self._live_postings -= len(fids)
-        self._dead_postings += len(fids)
-        if self._dead_postings > max(self._live_postings, 100_000):
-            self._compact()
+            return
+        c = story.centroid
+        for f, w in zip(self._fids[i].tolist(), self._ws[i].tolist(), strict=True):
+            v = c[f] - w
+            if abs(v) < 1e-7:
+                del c[f]
+            else:
+                c[f] = v
+        story.norm2 = sum(v * v for v in c.values())
+
+    def _move(self, i: int, k: int) -> None:
+        """Move article ``i`` to story ``k``; the story it leaves keeps its dates from its rest."""
+        old = self._stories[self._story_of[i]]
+        self._leave(old, i)
+        if old.members:
+            times = self._times[old.members]
+            times = times[~np.isnan(times)]
+            old.first, old.last = (float(times.min()), float(times.max())) if len(times) \
+                else (None, None)
+        self._story_of[i] = k
+        self._join(self._stories[k], i)
+
+    def _next_story_id(self) -> str:
+        sid = self._new_story_id()
+        while sid in self._story_index or sid in self._alias:
+            sid = self._new_story_id()
+        return sid
+
+    def _open_story(self, sid: str) -> int:
+        k = self._story_index[sid] = len(self._stories)
+        self._stories.append(_Story(sid))
+        return k
 
     def _compact(self) -> None:
         """Reclaim retired slots and stories: renumber the live ones, rebuild the postings."""
@@ -530,6 +637,10 @@ class StoryClusterer:
         self._fids = [self._fids[i] for i in pick]
         self._ws = [self._ws[i] for i in pick]
         self._near = [self._near[i] for i in pick]
+        for near in self._near:
+            for entry in near:
+                if entry[2] >= 0:  # -1 once that neighbour has retired
+                    entry[2] = int(new_slot[entry[2]])
         self._near_sum = [self._near_sum[i] for i in pick]
         self._outlets = [self._outlets[i] for i in pick]
         self._story_of = [new_story[self._story_of[i]] for i in pick]
@@ -580,29 +691,14 @@ class StoryClusterer:
         self._slot_of[doc.id] = i
         k = self._story_index.get(sid)
         if k is None:
-            k = self._story_index[sid] = len(self._stories)
-            self._stories.append(_Story(sid))
+            k = self._open_story(sid)
         self._story_of.append(k)
-        story = self._stories[k]
-        c = story.centroid
-        dot = 0.0
-        fl, wl = fids.tolist(), ws.tolist()
-        for f, w in zip(fl, wl, strict=True):
-            prev = c.get(f, 0.0)
-            dot += prev * w
-            c[f] = prev + w
-        story.norm2 += 2 * dot + sum(w * w for w in wl)
-        story.members.append(i)
-        story.outside = None
-        story.size += 1
-        if doc.outlet:
-            story.outlets[doc.outlet] += 1
+        self._join(self._stories[k], i)
         if ts is not None:
-            story.first = ts if story.first is None else min(story.first, ts)
-            story.last = ts if story.last is None else max(story.last, ts)
             heapq.heappush(self._dated_heap, (ts, i))
         else:
             self._undated.append(i)
+        fl, wl = fids.tolist(), ws.tolist()
         postings = self._postings
         for f, w in zip(fl, wl, strict=True):
             p = postings.get(f)
@@ -660,7 +756,7 @@ class StoryClusterer:
         story_of = self._story_of
         best = heapq.nlargest(keep, zip(dots, slots, strict=True), key=lambda p: p[0])
         best.reverse()
-        self._near[new] = [[d, stories[story_of[i]]] for d, i in best]
+        self._near[new] = [[d, stories[story_of[i]], i] for d, i in best]
         self._near_sum[new] = sum(d for d, _ in best[-k:])
         mine = stories[story_of[new]]
         alive = self._alive
@@ -674,7 +770,7 @@ class StoryClusterer:
                     continue
                 del near[0]
             at = bisect.bisect_left(near, d, key=_first)
-            near.insert(at, [d, mine])
+            near.insert(at, [d, mine, new])
             if at >= len(near) - k:  # among the closest k: the plain density moved
                 near_sum[i] = sum(p[0] for p in near[-k:])
             stories[story_of[i]].outside = None
@@ -689,7 +785,7 @@ class StoryClusterer:
         dk = self.config.density_k
         total = 0.0
         n = 0
-        for d, other in reversed(self._near[i]):
+        for d, other, _ in reversed(self._near[i]):
             if other.merged_into is not None:
                 other = other.current()
             if other is story:
@@ -846,6 +942,24 @@ def _doc_from_row(row: dict) -> StoryDoc:
     )
 
 
+@dataclass
+class StoryLog:
+    """Each article's story in a batch run, through every assignment and refinement."""
+
+    story: dict[str, str] = field(default_factory=dict)  # article id -> story id when decided
+    absorbed: dict[str, str] = field(default_factory=dict)  # story id -> its successor
+
+    def apply(self, change: Refinement) -> None:
+        self.story.update(change.moved)
+        self.absorbed.update(change.absorbed)
+
+    def final(self, article_id: str) -> str:
+        sid = self.story[article_id]
+        while sid in self.absorbed:
+            sid = self.absorbed[sid]
+        return sid
+
+
 def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
                  refine_every: int = 0) -> dict[str, str]:
     """Cluster a batch as a stream would be (see ``stream_order``): article id -> story id.
@@ -855,20 +969,13 @@ def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
     """
     engine = StoryClusterer(config)
     order = stream_order([_timestamp(d.published_at) for d in docs])
-    assigned: dict[str, str] = {}
-    renamed: dict[str, str] = {}
+    log = StoryLog()
     for n, i in enumerate(order, 1):
-        assigned[docs[i].id] = engine.assign(docs[i])
+        log.story[docs[i].id] = engine.assign(docs[i])
         if refine_every and n % refine_every == 0:
-            renamed.update(engine.refine(recent=2 * refine_every))
-    renamed.update(engine.refine())
-
-    def final(sid: str) -> str:
-        while sid in renamed:
-            sid = renamed[sid]
-        return sid
-
-    return {a: final(s) for a, s in assigned.items()}
+            log.apply(engine.refine(recent=2 * refine_every))
+    log.apply(engine.refine())
+    return {d.id: log.final(d.id) for d in docs}
 
 
 def cluster_jsonl(in_path: str | Path, out_path: str | Path,
