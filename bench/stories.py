@@ -48,8 +48,6 @@ REFINE_EVERY = 250  # a periodic refine over the articles of the last two period
 REFINE_AT_END = 10**9  # a single refine over the whole window once the stream has been read
 PRODUCTION_RECENT = 2000  # what the periodic task refines (stories.refine.RECENT_ARTICLES)
 PRODUCTION_EVERY = (100, 250, 500)  # articles ingested between two periodic refines
-# Without refine the best online threshold on the tuning samples is lower (more eager joins).
-ONLINE_ONLY = ClusterConfig(threshold=0.12)
 
 
 # --------------------------------------------------------------------------- data
@@ -347,8 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     print(fmt("engine: online + one refine at the end", m), flush=True)
     m = evaluate(report, lambda items: run_engine(items, config, refine_every=REFINE_EVERY))
     print(fmt(f"engine: online + refine every {REFINE_EVERY} articles", m), flush=True)
-    m = evaluate(report, lambda items: run_engine(items, ONLINE_ONLY))
-    print(fmt(f"engine: online only (threshold {ONLINE_ONLY.threshold})", m), flush=True)
+    m = evaluate(report, lambda items: run_engine(items, config))
+    print(fmt(f"engine: online only (threshold {config.threshold})", m), flush=True)
     if not args.no_baselines:
         grid = [round(x, 2) for x in np.arange(0.10, 0.65, 0.05)]
         t, _ = best_threshold(tuning, lambda t: lambda items: run_single_pass(items, t), grid)

@@ -73,7 +73,7 @@ class ClusterConfig:
 
     window_days: float = 7.0  # active window, in the articles' own publication times
     max_undated: int = 20_000  # undated articles kept as candidates (newest first)
-    threshold: float = 0.18  # minimum (density-corrected) score to join a story
+    threshold: float = 0.12  # minimum (density-corrected) score to join a story
     centroid_weight: float = 0.5  # score = w * cos(centroid) + (1 - w) * cos(best member)
     same_outlet_penalty: float = 0.05  # soft prior: one outlet rarely reports one event twice
     time_penalty: float = 0.10  # subtracted in full at a gap of one window, pro rata below
@@ -299,10 +299,11 @@ class StoryClusterer:
                 edges[(i, j) if i < j else (j, i)] = d
 
         def density(i: int) -> float:
+            if not dk:
+                return 0.0
             got = near.get(i)
-            if got is None:
-                got = near[i] = heapq.nlargest(dk, self._neighbours(i)[1]) if dk else []
-            return sum(got) / dk if dk else 0.0
+            # An older article's closest neighbours were kept up to date as articles arrived.
+            return (self._near_sum[i] if got is None else sum(got)) / dk
 
         # Units: each recent article alone (its slot), and the older part of each story
         # together (-1 - its story index).
