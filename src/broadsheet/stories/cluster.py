@@ -374,8 +374,8 @@ class StoryClusterer:
                 root = joined[root]
             groups.setdefault(root, []).append(u)
         before = {i: self._stories[story_of[i]].id for u in members for i in members[u]}
-        neighbours_moved = self._regroup(list(groups.values()))
-        for i in neighbours_moved:
+        moved_slots = self._regroup(list(groups.values()))
+        for i in moved_slots:
             self._note_move(i, neighbours.get(i, ()))
         for story in self._stories:
             story.outside = None  # a neighbour's story may now be the scored one
