@@ -490,29 +490,41 @@ class StoryClusterer:
             self._df.append(0)
         return fid
 
-    def _learn(self, counts: Counter[str]) -> None:
+    def _learn(self, counts: Counter[str]) -> list[int]:
+        """Count one more document for each of its features; returns their ids in order."""
         self._n_docs += 1
+        vocab = self._vocab
         df = self._df
+        fids = []
         for f in counts:
-            df[self._fid(f)] += 1
+            fid = vocab.get(f)
+            if fid is None:
+                fid = vocab[f] = len(df)
+                df.append(1)
+            else:
+                df[fid] += 1
+            fids.append(fid)
+        return fids
 
     def _vectorise(self, doc: StoryDoc, *, learn: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(feature ids, weights): sublinear tf-idf, namespace-weighted, pruned, unit length."""
         counts = extract_features(doc.title, doc.text, self.config.lead_words)
         if learn:
-            self._learn(counts)
+            known = self._learn(counts)
+        else:
+            vocab = self._vocab
+            known = [vocab.get(name, -1) for name in counts]
         cfg = self.config
         n = self._n_docs + cfg.idf_prior_docs
         df = self._df
-        vocab = self._vocab
         ns = self._ns_weight
         log = math.log
+        top = log(n + 1) + 1.0
         weights: list[tuple[float, int]] = []
-        for name, c in counts.items():
-            fid = vocab.get(name)
-            if fid is None:
+        for (name, c), fid in zip(counts.items(), known, strict=True):
+            if fid < 0:
                 continue
-            w = ns[name[0]] * (1.0 + log(c)) * (log((n + 1) / (df[fid] + 1)) + 1.0)
+            w = ns[name[0]] * (1.0 + log(c) if c > 1 else 1.0) * (top - log(df[fid] + 1))
             if w > 0:
                 weights.append((w, fid))
         # Strongest first: the index lookup then takes the first specific features it meets.
@@ -590,9 +602,9 @@ class StoryClusterer:
             return
         c = story.centroid
         for f, w in zip(self._fids[i].tolist(), self._ws[i].tolist(), strict=True):
-            v = c[f] - w
+            v = c.get(f, 0.0) - w
             if abs(v) < 1e-7:
-                del c[f]
+                c.pop(f, None)
             else:
                 c[f] = v
         story.norm2 = sum(v * v for v in c.values())
