@@ -15,8 +15,9 @@ from broadsheet.ingest.urls import normalize_url
 from broadsheet.sources import state
 from broadsheet.sources.models import Source
 from broadsheet.stories.assign import assign_pending, forget_engines, refresh_stories
+from broadsheet.stories.cluster import Refinement
 from broadsheet.stories.models import Story
-from broadsheet.stories.refine import refine_recent
+from broadsheet.stories.refine import apply_refinement, refine_recent
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,50 @@ def test_refine_puts_back_an_article_that_online_assignment_left_apart(demo):
     assert apart.merged_into_id == home and apart.article_count == 0
     story = Story.objects.get(pk=home)
     assert story.article_count == story.articles.count() == len(group)
+
+
+def test_an_earlier_printing_that_arrives_late_becomes_the_original(demo):
+    articles = by_canonical(demo)
+    wire = sorted((articles[d.url] for d in demo.articles() if d.wire),
+                  key=lambda a: (a.published_at, a.pk))
+    original, copies = wire[0], wire[1:]
+    forget_engines()  # the backfill is read by a freshly started worker
+    earlier = Article.objects.create(
+        publisher=copies[0].publisher, url=original.url + "-backfill",
+        canonical_url=original.canonical_url + "-backfill", title="Wire: " + original.title,
+        text=original.text, language=original.language,
+        published_at=original.published_at - timedelta(hours=2))
+
+    assert assign_pending() == 1
+
+    earlier.refresh_from_db()
+    assert earlier.duplicate_of_id is None
+    assert earlier.story_id == original.story_id
+    for article in wire:
+        article.refresh_from_db()
+        assert article.duplicate_of_id == earlier.pk
+    story = Story.objects.get(pk=original.story_id)
+    assert story.first_publisher_id == earlier.publisher_id
+    assert story.first_published_at == earlier.published_at
+
+
+def test_a_syndicated_copy_moves_with_its_original(demo):
+    articles = by_canonical(demo)
+    wire = sorted((articles[d.url] for d in demo.articles() if d.wire),
+                  key=lambda a: (a.published_at, a.pk))
+    original, copies = wire[0], wire[1:]
+    home = original.story_id
+    elsewhere = Story.objects.exclude(pk=home).first()
+
+    # The engine moved only the original (it knows every article, copies included).
+    apply_refinement(Refinement(moved={str(original.pk): str(elsewhere.pk)}))
+
+    assert set(Article.objects.filter(pk__in=[a.pk for a in wire])
+               .values_list("story_id", flat=True)) == {elsewhere.pk}
+    elsewhere.refresh_from_db()
+    assert elsewhere.article_count == elsewhere.articles.count()
+    assert not Article.objects.filter(story_id=home, duplicate_of=original).exists()
+    assert len(copies) >= 1
 
 
 def test_export_carries_story_and_original(demo, capsys):

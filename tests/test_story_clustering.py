@@ -259,3 +259,16 @@ def test_cluster_jsonl_round_trip(tmp_path) -> None:
     story = {g["id"]: g["story"] for g in got}
     assert story["b0"] == story["b1"] == story["b2"]
     assert story["o0"] == story["o1"] != story["b0"]
+
+
+def test_near_duplicate_index_forgets_what_left_its_window():
+    index = NearDuplicateIndex(window_days=3)
+    wire = " ".join(f"word{i}" for i in range(60))
+    other = " ".join(f"other{i}" for i in range(60))
+    assert index.add("a", wire, "2026-11-01T08:00:00+00:00")
+    assert index.find_original(wire) == "a"
+    assert index.add("b", other, "2026-11-03T08:00:00+00:00")
+    assert "a" in index  # two days later: still a possible original
+    assert index.add("c", other + " more", "2026-11-04T09:00:00+00:00")
+    assert "a" not in index and len(index) == 2
+    assert index.find_original(wire) is None

@@ -23,7 +23,7 @@ from django.utils import timezone
 from broadsheet.articles.models import Article
 from broadsheet.db import update_rows
 
-from .cluster import ClusterConfig, StoryClusterer, StoryDoc
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
 from .dedupe import NearDuplicateIndex
 from .models import Story
 
@@ -62,12 +62,15 @@ class Partition:
     copies: NearDuplicateIndex
     synced_to: datetime | None = None
     created: list[int] = field(default_factory=list)  # stories created by the running chunk
+    # Originals found to be reprints of an earlier article in the running chunk: old -> new.
+    repointed: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, name: str, config: ClusterConfig | None = None) -> Partition:
         partition: Partition
         clusterer = StoryClusterer(config, new_story_id=lambda: partition._new_story())
-        partition = cls(name, clusterer, NearDuplicateIndex())
+        copies = NearDuplicateIndex(window_days=DUPLICATE_WINDOW.total_seconds() / 86400)
+        partition = cls(name, clusterer, copies)
         newest = (Article.objects.filter(_in_partition(name), story__isnull=False)
                   .order_by("-published_at").values_list("published_at", flat=True).first())
         if newest is not None:
@@ -84,16 +87,14 @@ class Partition:
         return str(story.pk)
 
     def _load(self, queryset) -> int:
-        """Insert already-assigned articles into the engine and the index, oldest first."""
+        """Insert already-assigned articles into the engine (originals into the index too)."""
         loaded = 0
-        copies_from = None
         for article in (queryset.select_related("publisher")
                         .order_by("published_at", "id").iterator(2000)):
             if self.clusterer.story_of(str(article.pk)) is not None:
                 continue
             self.clusterer.add(_doc(article), str(article.story_id))
-            copies_from = copies_from or article.published_at - DUPLICATE_WINDOW
-            if article.duplicate_of_id is None and article.published_at >= copies_from:
+            if article.duplicate_of_id is None:
                 self.copies.add(str(article.pk), article.text, article.published_at)
             if article.story_assigned_at and (self.synced_to is None
                                               or article.story_assigned_at > self.synced_to):
@@ -110,20 +111,30 @@ class Partition:
             story_assigned_at__gte=self.synced_to - SYNC_MARGIN))
 
     def assign(self, articles: list[Article]) -> list[tuple[int, int, int | None]]:
-        """(article id, story id, original id or None) for each article, in order."""
+        """(article id, story id, original id or None) for each article, in order.
+
+        A copy joins its original's story. An article published before the original it copies
+        (a backfill, a slow feed) joins it too, but as the original: ``repointed`` records the
+        change for the database.
+        """
         results = []
         for article in articles:
             doc = _doc(article)
             body = self.copies.signature(article.text)
             original = self.copies.find_original(article.text, body) if body else None
             story = self.clusterer.story_of(original) if original else None
-            if story is not None:
-                self.clusterer.add(doc, story)  # a copy belongs to its original's story
-            else:
+            if story is None:
                 original = None
                 story = self.clusterer.assign(doc)
                 if body:
                     self.copies.add(doc.id, article.text, article.published_at, body)
+            else:
+                self.clusterer.add(doc, story)  # a copy belongs to its original's story
+                ts = _timestamp(article.published_at)
+                if ts is not None and ts < self.copies.published(original):
+                    self.repointed[int(original)] = article.pk
+                    self.copies.add(doc.id, article.text, article.published_at, body)
+                    original = None
             results.append((article.pk, int(story), int(original) if original else None))
         return results
 
@@ -172,12 +183,14 @@ def _assign_partition(name: str) -> int:
         try:
             with transaction.atomic():
                 partition.created = []
+                partition.repointed = {}
                 results = partition.assign(pending)
                 stories = {story for _, story, _ in results}
                 if len(Story.objects.filter(pk__in=stories)) != len(stories):
                     raise StaleEngine(f"stories of partition {name!r} were removed meanwhile")
                 now = timezone.now()
                 _save_assignments(results, now)
+                _repoint_copies(partition.repointed)
                 refresh_stories(stories)
             partition.synced_to = now
         except StaleEngine:
@@ -196,6 +209,13 @@ def _save_assignments(results: list[tuple[int, int, int | None]], now: datetime)
     rows = [Article(pk=article, story_id=story, duplicate_of_id=original, story_assigned_at=now)
             for article, story, original in results]
     update_rows(Article, rows, ["story", "duplicate_of", "story_assigned_at"])
+
+
+def _repoint_copies(repointed: dict[int, int]) -> None:
+    """Make each former original, and its copies, copies of the earlier article (in order)."""
+    for old, new in repointed.items():
+        (Article.objects.filter(Q(pk=old) | Q(duplicate_of_id=old)).exclude(pk=new)
+         .update(duplicate_of_id=new))
 
 
 def refresh_stories(story_ids: Iterable[int]) -> None:

@@ -8,18 +8,21 @@ enough that a copy with a different headline, an added byline, a "Read more" lin
 last paragraph is still found. Headlines are deliberately not part of the signature.
 
 Bodies with fewer than ``min_words`` words are neither indexed nor matched: a two-line teaser
-says too little to call it a copy.
+says too little to call it a copy. With ``window_days``, an article leaves the index once the
+newest publication time seen is that much later than its own: copies appear within hours of
+their original, and the index stays bounded however long the process runs.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from datetime import date, datetime
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from broadsheet.stories.cluster import _timestamp
+from broadsheet.stories.cluster import DAY, _timestamp
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -36,14 +39,17 @@ class NearDuplicateIndex:
     """Find the earliest indexed article whose body is a near-copy of a given text."""
 
     def __init__(self, threshold: float = 0.8, num_perm: int = 128, shingle_size: int = 5,
-                 min_words: int = 25) -> None:
+                 min_words: int = 25, window_days: float | None = None) -> None:
         self.threshold = threshold
+        self.window = None if window_days is None else window_days * DAY
         self.num_perm = num_perm
         self.shingle_size = shingle_size
         self.min_words = min_words
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sigs: dict[str, MinHash] = {}
         self._times: dict[str, tuple[float, int]] = {}
+        self._by_time: list[tuple[float, str]] = []  # dated entries, oldest first
+        self.clock: float | None = None  # newest publication time indexed
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -76,7 +82,23 @@ class NearDuplicateIndex:
         ts = _timestamp(published_at)
         # Undated articles sort after dated ones, then in the order they were added.
         self._times[article_id] = (np.inf if ts is None else ts, len(self._times))
+        if ts is not None:
+            heapq.heappush(self._by_time, (ts, article_id))
+            self.clock = ts if self.clock is None else max(self.clock, ts)
+            self._expire()
         return True
+
+    def published(self, article_id: str) -> float:
+        """An indexed article's publication time (seconds since the epoch; inf when unknown)."""
+        return self._times[article_id][0]
+
+    def _expire(self) -> None:
+        if self.window is None or self.clock is None:
+            return
+        horizon = self.clock - self.window
+        while self._by_time and self._by_time[0][0] < horizon:
+            _, article_id = heapq.heappop(self._by_time)
+            self.remove(article_id)
 
     def remove(self, article_id: str) -> None:
         """Forget an article (it left the retention window or was deleted)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from broadsheet.articles.models import Article
-from broadsheet.db import update_rows
 
 from . import assign
 from .cluster import Refinement
@@ -54,8 +54,18 @@ def apply_refinement(change: Refinement) -> None:
     moved = {int(a): int(s) for a, s in change.moved.items()}
     absorbed = {int(a): int(s) for a, s in change.absorbed.items()}
     with transaction.atomic():
-        left = set(Article.objects.filter(pk__in=list(moved)).values_list("story_id", flat=True))
-        update_rows(Article, [Article(pk=a, story_id=s) for a, s in moved.items()], ["story"])
+        # An article moves with its syndicated copies, so that a copy never leaves its original.
+        root = dict(Article.objects.filter(pk__in=list(moved))
+                    .values_list("pk", "duplicate_of_id"))
+        families: dict[int, set[int]] = {}
+        for article, story in moved.items():
+            families.setdefault(story, set()).add(root.get(article) or article)
+        everyone = set().union(*families.values()) if families else set()
+        left = set(Article.objects.filter(Q(pk__in=everyone) | Q(duplicate_of__in=everyone))
+                   .values_list("story_id", flat=True))
+        for story, heads in families.items():
+            Article.objects.filter(Q(pk__in=heads) | Q(duplicate_of__in=heads)).update(
+                story_id=story)
         for gone, survivor in absorbed.items():
             # Articles that left the engine's window follow their story too.
             Article.objects.filter(story_id=gone).update(story_id=survivor)
