@@ -6,6 +6,7 @@ another left off.
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,7 +18,10 @@ class Publisher(models.Model):
     homepage_url = models.URLField(max_length=2000, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
     language = models.CharField(max_length=16, blank=True)
-    weight = models.FloatField(default=1.0, help_text="Weight of this publisher in rankings")
+    weight = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.0)],
+        help_text="How much this publisher's coverage counts in Top stories: 1 is normal, "
+                  "2 counts it twice, 0 not at all")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
