@@ -333,7 +333,7 @@ def extract(args: argparse.Namespace) -> int:
 
 @command("stories")
 def stories(args: argparse.Namespace) -> int:
-    """The same algorithm the pipeline runs online, on a file."""
+    """The pipeline's story clustering, on a file (the output has no field for copies)."""
     from broadsheet.stories.cluster import cluster_jsonl
 
     try:

@@ -15,6 +15,7 @@ class SourceInline(admin.TabularInline):
 @admin.register(Publisher)
 class PublisherAdmin(admin.ModelAdmin):
     list_display = ("name", "country", "language", "weight", "homepage_url")
+    list_editable = ("weight",)  # editors tune Top stories from the list
     search_fields = ("name", "homepage_url")
     list_filter = ("country", "language")
     prepopulated_fields = {"slug": ("name",)}
