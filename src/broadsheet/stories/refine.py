@@ -60,7 +60,7 @@ def apply_refinement(change: Refinement) -> None:
         families: dict[int, set[int]] = {}
         for article, story in moved.items():
             families.setdefault(story, set()).add(root.get(article) or article)
-        everyone = set().union(*families.values()) if families else set()
+        everyone = set().union(*families.values())
         left = set(Article.objects.filter(Q(pk__in=everyone) | Q(duplicate_of__in=everyone))
                    .values_list("story_id", flat=True))
         for story, heads in families.items():
