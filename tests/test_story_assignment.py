@@ -112,6 +112,18 @@ def test_refine_puts_back_an_article_that_online_assignment_left_apart(demo):
     assert story.article_count == story.articles.count() == len(group)
 
 
+def test_refine_after_a_restart_keeps_every_story_whole_and_apart(demo):
+    # A small install: few articles, so every neighbourhood is sparse.
+    articles = by_canonical(demo)
+    before = dict(Article.objects.values_list("id", "story_id"))
+    forget_engines()
+    assert assign_pending([next(iter(articles.values())).language]) == 0
+
+    refine_recent()
+
+    assert dict(Article.objects.values_list("id", "story_id")) == before
+
+
 def test_an_earlier_printing_that_arrives_late_becomes_the_original(demo):
     articles = by_canonical(demo)
     wire = sorted((articles[d.url] for d in demo.articles() if d.wire),

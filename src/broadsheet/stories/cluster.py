@@ -75,7 +75,7 @@ class ClusterConfig:
     max_undated: int = 20_000  # undated articles kept as candidates (newest first)
     threshold: float = 0.12  # minimum (density-corrected) score to join a story
     centroid_weight: float = 0.5  # score = w * cos(centroid) + (1 - w) * cos(best member)
-    same_outlet_penalty: float = 0.05  # soft prior: one outlet rarely reports one event twice
+    same_outlet_penalty: float = 0.10  # soft prior: one outlet rarely reports one event twice
     time_penalty: float = 0.10  # subtracted in full at a gap of one window, pro rata below
     title_weight: float = 1.0  # namespace weights of the feature vector
     name_weight: float = 0.5
