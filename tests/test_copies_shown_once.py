@@ -122,6 +122,20 @@ def test_json_api_search(client, wire):
     assert not {c.pk for c in copies(wire)} & set(ids)
 
 
+def test_search_pages_list_each_original_once_and_count_it_once(client, wire):
+    # One result a page: a copy on a later page must not bring its original back.
+    seen, page = [], 1
+    while True:
+        found = client.get("/api/v1/search", {"q": "tide", "per_page": 1, "page": page}).json()
+        seen += [item["id"] for item in found["items"]]
+        if not found["has_next"]:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == found["total"]
+    assert wire.first.pk in seen
+    assert not {c.pk for c in copies(wire)} & set(seen)
+
+
 def greader_auth(client, reader) -> dict:
     response = client.post("/accounts/ClientLogin", {"Email": reader.email, "Passwd": PASSWORD})
     lines = dict(line.split("=", 1) for line in response.content.decode().split())

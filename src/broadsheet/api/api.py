@@ -31,7 +31,7 @@ from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers, fold_search_results, originals_only
+from broadsheet.stories.queries import attach_carriers, originals_only
 
 from . import present, schemas
 from .auth import ReaderAuth, issue_token
@@ -265,9 +265,7 @@ def _run_search(request: HttpRequest, params: schemas.SearchParams,
     section = present.section_names(params.section)[0] if params.section else None
     found = search(params.q, publisher=publisher, section=section, since=_aware(params.since),
                    until=_aware(params.until), page=params.page, per_page=params.per_page,
-                   user=request.auth)
-    if publisher is None:
-        found.results = fold_search_results(found.results)  # copies once, as their original
+                   user=request.auth, fold_copies=publisher is None)  # copies as their original
     attach_carriers(r.article for r in found.results)
     items = []
     for result in found.results:

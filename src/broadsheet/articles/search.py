@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import DatabaseError, connection
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -172,8 +173,12 @@ class SearchPage:
 
 def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None, until=None,
            page: int = 1, per_page: int = 20, user=None, order: str = "rank",
-           snippets: bool = True) -> SearchPage:
+           snippets: bool = True, fold_copies: bool = False) -> SearchPage:
     """Articles matching ``query``, best first (``order="newest"``: latest first).
+
+    ``fold_copies``: a syndicated copy is one piece of reporting with its original, so a match
+    on either lists the original once, ranked by the family's best match (and counted once),
+    on whatever page it falls.
 
     ``publisher``: a Publisher, its id or slug. ``section``: a Section or a section name.
     ``since``/``until``: datetimes, or dates taken as whole days in the current time zone.
@@ -190,11 +195,11 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
     offset = (page - 1) * per_page
     vendor = connection.vendor
     if vendor == "sqlite":
-        ranked, total = _sqlite(parsed, filtered, per_page, offset, order)
+        ranked, total = _sqlite(parsed, filtered, per_page, offset, order, fold_copies)
     elif vendor == "postgresql":
-        ranked, total = _postgres(parsed, filtered, per_page, offset, order)
+        ranked, total = _postgres(parsed, filtered, per_page, offset, order, fold_copies)
     else:
-        ranked, total = _fallback(parsed, filtered, per_page, offset)
+        ranked, total = _fallback(parsed, filtered, per_page, offset, fold_copies)
     articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
     for pk, rank in ranked:
         article = articles.get(pk)
@@ -251,23 +256,48 @@ def _conditions(filtered: QuerySet | None) -> tuple[str, tuple]:
     return f" AND ({sql})", tuple(params)
 
 
+# A match on a syndicated copy counts for its original: one row per family, its best match.
+FAMILY = "COALESCE(articles_article.duplicate_of_id, articles_article.id)"
+
+
+def _ranked_sql(matches: str, order: str, fold_copies: bool, best: str) -> tuple[str, str]:
+    """(count query, page query) over ``matches`` (rows of id, family, score, published_at).
+
+    ``best`` is the aggregate that picks a family's best score (MIN for SQLite's bm25, where
+    lower is better; MAX for PostgreSQL's ts_rank).
+    """
+    direction = "ASC" if best == "MIN" else "DESC"
+    ordering = ("published_at DESC, id DESC" if order == "newest"
+                else f"score {direction}, published_at DESC, id DESC")
+    # Materialised: SQLite evaluates bm25() only in the full-text query itself.
+    with_matches = f"WITH matches AS MATERIALIZED ({matches}) "
+    if fold_copies:
+        rows = (f"SELECT family AS id, {best}(score) AS score, MAX(published_at) AS published_at"
+                " FROM matches GROUP BY family")
+        count = f"{with_matches}SELECT count(DISTINCT family) FROM matches"
+    else:
+        rows = "SELECT id, score, published_at FROM matches"
+        count = f"{with_matches}SELECT count(*) FROM matches"
+    return count, (f"{with_matches}SELECT id, score FROM ({rows}) ranked"
+                   f" ORDER BY {ordering} LIMIT %s OFFSET %s")
+
+
 def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
-            ) -> tuple[list[tuple[int, float]], int]:
+            fold_copies: bool) -> tuple[list[tuple[int, float]], int]:
     where, params = _conditions(filtered)
-    ordering = ("articles_article.published_at DESC, articles_article.id DESC"
-                if order == "newest" else "score ASC, articles_article.published_at DESC")
-    base = (" FROM articles_article_fts JOIN articles_article"
-            " ON articles_article.id = articles_article_fts.rowid"
-            " WHERE articles_article_fts MATCH %s" + where)
+    matches = (f"SELECT articles_article.id AS id, {FAMILY} AS family,"
+               f" bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score,"
+               " articles_article.published_at AS published_at"
+               " FROM articles_article_fts JOIN articles_article"
+               " ON articles_article.id = articles_article_fts.rowid"
+               " WHERE articles_article_fts MATCH %s" + where)
+    count, page = _ranked_sql(matches, order, fold_copies, "MIN")
     match = parsed.fts5()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*){base}", (match, *params))
+            cursor.execute(count, (match, *params))
             total = cursor.fetchone()[0]
-            cursor.execute(
-                "SELECT articles_article.id,"
-                f" bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score{base}"
-                f" ORDER BY {ordering} LIMIT %s OFFSET %s", (match, *params, limit, offset))
+            cursor.execute(page, (match, *params, limit, offset))
             rows = cursor.fetchall()
     except DatabaseError:
         # The query is built only from quoted words, so this means a damaged index, not a
@@ -278,25 +308,24 @@ def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
 
 
 def _postgres(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
-              ) -> tuple[list[tuple[int, float]], int]:
+              fold_copies: bool) -> tuple[list[tuple[int, float]], int]:
     where, params = _conditions(filtered)
-    ordering = ("articles_article.published_at DESC, articles_article.id DESC"
-                if order == "newest" else "score DESC, articles_article.published_at DESC")
-    base = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
-            " WHERE articles_article.search_vector @@ query" + where)
+    matches = (f"SELECT articles_article.id AS id, {FAMILY} AS family,"
+               " ts_rank(articles_article.search_vector, query) AS score,"
+               " articles_article.published_at AS published_at"
+               " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
+               " WHERE articles_article.search_vector @@ query" + where)
+    count, page = _ranked_sql(matches, order, fold_copies, "MAX")
     text = parsed.websearch()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*){base}", (text, *params))
+        cursor.execute(count, (text, *params))
         total = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT articles_article.id, ts_rank(articles_article.search_vector, query) AS score"
-            f"{base}"
-            f" ORDER BY {ordering} LIMIT %s OFFSET %s", (text, *params, limit, offset))
+        cursor.execute(page, (text, *params, limit, offset))
         rows = cursor.fetchall()
     return [(pk, float(score)) for pk, score in rows], total
 
 
-def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int,
+def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int, fold_copies: bool,
               ) -> tuple[list[tuple[int, float]], int]:
     """Other databases: every word somewhere in the article, latest first, unranked."""
     articles = Article.objects.all()
@@ -305,8 +334,14 @@ def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int,
     for item in (*parsed.words, *(" ".join(p) for p in parsed.phrases)):
         articles = articles.filter(Q(title__icontains=item) | Q(summary__icontains=item)
                                    | Q(text__icontains=item) | Q(author__icontains=item))
-    total = articles.count()
-    ids = articles.order_by("-published_at", "-id").values_list("id", flat=True)
+    if fold_copies:
+        families = (articles.annotate(family=Coalesce("duplicate_of_id", "id"))
+                    .values("family").annotate(latest=Max("published_at")).order_by())
+        total = families.count()
+        ids = families.order_by("-latest", "-family").values_list("family", flat=True)
+    else:
+        total = articles.count()
+        ids = articles.order_by("-published_at", "-id").values_list("id", flat=True)
     return [(pk, 0.0) for pk in ids[offset:offset + limit]], total
 
 

@@ -73,30 +73,6 @@ def attach_originals(articles: Iterable[Article]) -> None:
         article.original = found.get(article.duplicate_of_id) if article.duplicate_of_id else None
 
 
-def fold_search_results(results: list) -> list:
-    """Search results with every copy replaced by its original, each original listed once.
-
-    ``results`` are objects with an ``article`` attribute (search results); a copy's original
-    takes its place, where the copy was ranked, unless the original is already listed. The
-    snippet stays: a copy's text is its original's. Returns the kept results, in order.
-    """
-    wanted = {r.article.duplicate_of_id for r in results if r.article.duplicate_of_id}
-    originals = (Article.objects.select_related("publisher").in_bulk(list(wanted))
-                 if wanted else {})
-    kept, seen = [], set()
-    for result in results:
-        article = originals.get(result.article.duplicate_of_id, result.article) \
-            if result.article.duplicate_of_id else result.article
-        if article.pk in seen:
-            continue
-        seen.add(article.pk)
-        if article is not result.article:
-            result.article = article
-            result.replaced_copy = True
-        kept.append(result)
-    return kept
-
-
 # --- stories --------------------------------------------------------------------------------------
 
 def resolve_story(pk: int) -> tuple[Story | None, bool]:

@@ -124,7 +124,7 @@ def follows_filter(user) -> Q | None:
     topic_ids = [result.article.pk
                  for follow in follows if follow.kind == Follow.Kind.TOPIC and follow.topic
                  for result in search(follow.topic, order="newest", per_page=TOPIC_LIMIT,
-                                      user=user, snippets=False).results]
+                                      user=user, snippets=False, fold_copies=True).results]
     if topic_ids:
         condition |= Q(pk__in=topic_ids)
     return condition
@@ -179,5 +179,6 @@ def section_blocks(exclude: set[int], per_section: int = 5,
 
 def topic_articles(topic: str, user, limit: int = 5) -> list[Article]:
     """The latest on a followed topic, each syndicated copy shown as its original."""
-    found = search(topic, order="newest", per_page=limit, user=user, snippets=False).results
-    return [r.article for r in stories.fold_search_results(found)]
+    found = search(topic, order="newest", per_page=limit, user=user, snippets=False,
+                   fold_copies=True)
+    return [r.article for r in found.results]

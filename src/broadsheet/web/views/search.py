@@ -6,10 +6,10 @@ from datetime import date
 
 from django.shortcuts import render
 
-from broadsheet.articles.search import MAX_QUERY_CHARS, highlight, search
+from broadsheet.articles.search import MAX_QUERY_CHARS, search
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers, fold_search_results
+from broadsheet.stories.queries import attach_carriers
 
 from ..caching import mark_private
 
@@ -39,17 +39,12 @@ def search_page(request):
     section = Section.objects.filter(slug=section_slug).first() if section_slug else None
     results = None
     if query.strip():
+        # A syndicated copy is shown once, as its original, which names who carried it;
+        # a search of one publication lists its own copies, as its page does.
         results = search(query, publisher=publication or None,
                          section=section or (section_slug or None),
                          since=since, until=until, page=_page_number(params.get("page")),
-                         user=request.user)
-        # A syndicated copy is shown once, as its original, which names who carried it;
-        # a search of one publication lists its own copies, as its page does.
-        if not publication:
-            results.results = fold_search_results(results.results)
-        for result in results.results:
-            if getattr(result, "replaced_copy", False):
-                result.title_html = highlight(result.article.title, results.query)
+                         user=request.user, fold_copies=not publication)
         attach_carriers(r.article for r in results.results)
     response = render(request, "web/search.html", {
         "query": query, "results": results,
