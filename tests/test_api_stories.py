@@ -35,6 +35,16 @@ def test_story_with_its_articles_and_copies_nested(client, wire):
     assert all(a["copies"] == [] for a in story["articles"][1:])
     assert all(a["story_id"] == wire.story.pk for a in story["articles"])
     assert story["url"].endswith(f"/story/{wire.story.pk}/")
+    assert story["sections"] == ["World"]
+
+
+def test_story_lists_every_section_most_common_first(client, wire):
+    wire.meridian_piece.section = "Business"
+    wire.meridian_piece.save(update_fields=["section"])
+    story = client.get(f"/api/v1/stories/{wire.story.pk}").json()
+    assert story["sections"] == ["World", "Business"]
+    top = client.get("/api/v1/stories/top").json()
+    assert top[0]["sections"] == ["World", "Business"]
 
 
 def test_visitors_get_teaser_summaries_only(client, wire):

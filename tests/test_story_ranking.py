@@ -84,6 +84,16 @@ def test_stories_older_than_three_days_leave_top_stories():
     assert [s.pk for s in top_stories()] == [current.pk]
 
 
+def test_a_busy_section_does_not_leave_top_stories_short():
+    publisher = make_publisher("Busy")
+    for n in range(12):  # a dozen World stories outscore the one Business story
+        make_story([make_article(publisher, 100 + n, section="World")], score=10.0 + n)
+    business = make_story([make_article(publisher, 200, section="Business")], score=1.0)
+    chosen = top_stories(limit=2, per_section=1)
+    assert [s.section for s in chosen] == ["World", "Business"]
+    assert chosen[1].pk == business.pk
+
+
 def test_the_ranking_runs_as_a_periodic_task():
     story = story_of("Periodic", 100, [1, 2], outlets=2)
     assert tasks.rank_top_stories.call_local() == 1

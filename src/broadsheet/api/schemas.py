@@ -176,6 +176,7 @@ class StoryOut(Schema):
     publisher_count: int
     score: float = Field(description="Top-stories rank: coverage × freshness × growth")
     outlets: list[PublisherRef] = Field(description="Every outlet, in order of first article")
+    sections: list[str] = Field(description="Every section its articles are in, most first")
     lead: ArticleSummary | None = Field(description="The article that stands for the story")
 
 

@@ -6,6 +6,8 @@ whole bodies are read one article at a time from /api/v1/articles/{id}.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from ninja import Query, Router
@@ -29,6 +31,7 @@ def _story(user, story: Story, articles: list[Article]) -> dict:
     for article in sorted(articles, key=lambda a: (a.published_at, a.pk)):
         outlets.setdefault(article.publisher_id, present.publisher_ref(article.publisher))
     lead = queries.representative(articles)
+    sections = Counter(a.section for a in articles if a.section)
     return {
         "id": story.pk, "headline": story.headline or (lead.title if lead else ""),
         "section": story.section, "language": story.language,
@@ -39,6 +42,7 @@ def _story(user, story: Story, articles: list[Article]) -> dict:
                             if story.first_publisher else None),
         "article_count": story.article_count, "publisher_count": story.publisher_count,
         "score": story.score, "outlets": list(outlets.values()),
+        "sections": [name for name, _ in sections.most_common()],
         "lead": present.article_summary(user, lead)[0] if lead else None,
     }
 

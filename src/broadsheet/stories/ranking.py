@@ -60,11 +60,15 @@ def rank_stories(now: datetime | None = None) -> int:
 
 
 def top_stories(limit: int = 10, per_section: int = 3) -> list[Story]:
-    """The best-scored stories, at most ``per_section`` from any one section."""
+    """The best-scored stories, at most ``per_section`` from any one section.
+
+    Reads down the ranking until the list is full (only stories of the last three days have a
+    score), so a busy section never leaves it short.
+    """
     chosen: list[Story] = []
     per: dict[str, int] = {}
     for story in (Story.objects.filter(score__gt=0).select_related("first_publisher")
-                  .order_by("-score", "-last_published_at")[:limit * 5]):
+                  .order_by("-score", "-last_published_at").iterator(chunk_size=limit * 5)):
         if per.get(story.section, 0) >= per_section and story.section:
             continue
         per[story.section] = per.get(story.section, 0) + 1
