@@ -47,6 +47,21 @@ def test_story_lists_every_section_most_common_first(client, wire):
     assert top[0]["sections"] == ["World", "Business"]
 
 
+def test_a_very_large_story_lists_its_earliest_articles(client, wire, monkeypatch):
+    from broadsheet.stories import queries
+
+    monkeypatch.setattr(queries, "MAX_COVERAGE_ARTICLES", 3)
+    story = client.get(f"/api/v1/stories/{wire.story.pk}").json()
+    assert story["truncated"] is True
+    listed = [a["id"] for a in story["articles"]]
+    listed += [c["id"] for a in story["articles"] for c in a["copies"]]
+    assert sorted(listed) == sorted(a.pk for a in (wire.first, wire.ledger_piece,
+                                                   wire.meridian_piece))
+    assert story["article_count"] == 5
+    monkeypatch.setattr(queries, "MAX_COVERAGE_ARTICLES", 5)
+    assert client.get(f"/api/v1/stories/{wire.story.pk}").json()["truncated"] is False
+
+
 def test_visitors_get_teaser_summaries_only(client, wire):
     raw = client.get(f"/api/v1/stories/{wire.story.pk}").content.decode()
     for sentence in wire.markers():

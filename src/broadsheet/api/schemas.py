@@ -183,3 +183,5 @@ class StoryOut(Schema):
 class StoryDetail(StoryOut):
     articles: list[StoryArticle] = Field(description=(
         "Every original article, oldest first, each with its syndicated copies"))
+    truncated: bool = Field(description=(
+        "True when the story has more articles than one answer lists (the earliest are listed)"))

@@ -77,8 +77,13 @@ def get_story(request: HttpRequest, story_id: int):
     if merged:  # merged into another story: its survivor answers from now on
         return HttpResponsePermanentRedirect(
             reverse("api:get_story", kwargs={"story_id": story.pk}))
-    articles = _articles_of([story.pk]).get(story.pk, [])
+    limit = queries.MAX_COVERAGE_ARTICLES  # as the story page: the earliest this many
+    articles = list(story.articles.select_related("publisher")
+                    .order_by("published_at", "id")[:limit + 1])
+    truncated = len(articles) > limit
+    articles = articles[:limit]
     data = _story(request.auth, story, articles)
+    data["truncated"] = truncated
     by_id = {a.pk: a for a in articles}
     entries: dict[int, dict] = {}
     for article in articles:  # originals first (oldest first), then copies under them
