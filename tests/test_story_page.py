@@ -154,3 +154,9 @@ def test_article_page_related_stories_same_story_first(client, wire):
     assert wire.copy.title not in related  # nor its own copy
     assert other.title in related[related.index("More stories"):]
     assert f"Also carried by: <a href=\"{article_path(wire.copy)}\"" in body
+    # On Ledger's piece, Ledger's own follow-up is not "from other outlets".
+    body = client.get(article_path(wire.ledger_piece)).content.decode()
+    related = body[body.index("Related Stories"):]
+    same = related[:related.index("More stories")]
+    assert wire.first.title in same and wire.meridian_piece.title in same
+    assert wire.follow_up.title not in same

@@ -199,18 +199,18 @@ def top_entries(limit: int = 6, per_section: int = 3) -> list[Article]:
 
 
 def same_story(article: Article, limit: int = 5) -> list[Article]:
-    """The same story from other outlets: originals only, never this article or its copies."""
+    """The same story from other outlets: originals only, none from this article's outlet."""
     if not article.story_id:
         return []
     others = (_card_fields(Article.objects.filter(story_id=article.story_id))
-              .filter(originals_only()).exclude(pk=article.pk)
+              .filter(originals_only()).exclude(publisher_id=article.publisher_id)
               .order_by("published_at", "id"))
     if article.duplicate_of_id:
         others = others.exclude(pk=article.duplicate_of_id)  # named above the body already
     chosen: list[Article] = []
-    outlets = {article.publisher_id}
+    outlets: set[int] = set()
     pool = list(others[:limit * 4])
-    for candidate in pool:  # every other outlet first, then more from the same outlets
+    for candidate in pool:  # one from every outlet first, then more from the same outlets
         if candidate.publisher_id not in outlets:
             chosen.append(candidate)
             outlets.add(candidate.publisher_id)
