@@ -269,8 +269,10 @@ def _ranked_sql(matches: str, order: str, fold_copies: bool, best: str) -> tuple
     direction = "ASC" if best == "MIN" else "DESC"
     ordering = ("published_at DESC, id DESC" if order == "newest"
                 else f"score {direction}, published_at DESC, id DESC")
-    # Materialised: SQLite evaluates bm25() only in the full-text query itself.
-    with_matches = f"WITH matches AS MATERIALIZED ({matches}) "
+    # SQLite evaluates bm25() only in the full-text query itself, so it is materialised there;
+    # PostgreSQL may fold the matches into the outer query (and use its indexes).
+    hint = "MATERIALIZED " if connection.vendor == "sqlite" else ""
+    with_matches = f"WITH matches AS {hint}({matches}) "
     if fold_copies:
         rows = (f"SELECT family AS id, {best}(score) AS score, MAX(published_at) AS published_at"
                 " FROM matches GROUP BY family")
