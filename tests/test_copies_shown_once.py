@@ -60,6 +60,18 @@ def test_section_page(client, wire):
     assert_shown_once(client.get(reverse("section", args=["world"])).content.decode(), wire)
 
 
+def test_a_copy_filed_under_another_section_brings_its_original_there(client, wire):
+    wire.copy.section = "Business"
+    wire.copy.save(update_fields=["section"])
+    page = client.get(reverse("section", args=["business"])).content.decode()
+    feed = client.get(reverse("feed_section", kwargs={"slug": "business"})).content.decode()
+    for body in (page, feed):
+        assert wire.first.title in body
+        assert wire.copy.title not in body
+    items = client.get("/api/v1/articles", {"section": "business"}).json()["items"]
+    assert [item["id"] for item in items] == [wire.first.pk]
+
+
 def test_copying_outlets_page_lists_its_copy_marked_syndicated(client, wire):
     body = client.get(reverse("publication", args=[wire.courier.slug])).content.decode()
     assert wire.copy.title in body

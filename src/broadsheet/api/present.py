@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
 from broadsheet.readers.paywall import visible_body
+from broadsheet.stories.queries import filed_under
 from broadsheet.web import links
 
 SUMMARY_CHARS = 400
@@ -143,8 +144,7 @@ def section_names(slug_or_name: str) -> list[str]:
 
 
 def in_section(queryset: QuerySet[Article], slug_or_name: str) -> QuerySet[Article]:
-    name = section_names(slug_or_name)[0]
-    return queryset.filter(section__iexact=name)
+    return queryset.filter(filed_under(section_names(slug_or_name)[0]))
 
 
 def section_for(article: Article) -> Section | None:

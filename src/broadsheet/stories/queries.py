@@ -32,6 +32,17 @@ def originals_only() -> Q:
     return Q(duplicate_of__isnull=True)
 
 
+def filed_under(section_name: str) -> Q:
+    """Articles in a section, and originals one of whose copies is filed there.
+
+    A list of originals only would otherwise lose a wire story that only its copy's outlet
+    filed under this section.
+    """
+    copied_here = (Article.objects.filter(section__iexact=section_name, duplicate_of__isnull=False)
+                   .values("duplicate_of_id"))
+    return Q(section__iexact=section_name) | Q(pk__in=copied_here)
+
+
 def _card_fields(queryset: QuerySet[Article]) -> QuerySet[Article]:
     deferred = [name for name in BODY_FIELDS if name in {f.name for f in Article._meta.fields}]
     return queryset.select_related("publisher").defer(*deferred)

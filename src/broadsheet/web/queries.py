@@ -42,7 +42,7 @@ def listed() -> QuerySet[Article]:
 
 
 def in_section(section: Section | str) -> QuerySet[Article]:
-    return listed().filter(section__iexact=getattr(section, "name", section))
+    return listed().filter(stories.filed_under(getattr(section, "name", section)))
 
 
 def once(queryset: QuerySet[Article]) -> QuerySet[Article]:
