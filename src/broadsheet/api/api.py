@@ -198,7 +198,7 @@ def get_article(request: HttpRequest, article_id: int) -> dict:
     attach_carriers([article])
     data, body = _article_summary(request.auth, article)
     data.update(word_count=article.word_count, html=body.html, text=body.text,
-                signup_url=body.signup_url)
+                signup_url=body.signup_url, text_trimmed=body.trimmed)
     return data
 
 

@@ -31,6 +31,9 @@ class Shown:
     text: str
     full: bool
     signup_url: str | None  # set for teasers: where to start the free trial
+    # Readable in full, but only the teaser is kept (BROADSHEET_KEEP_TEXT_DAYS): the rest is at
+    # the publisher (source_url).
+    trimmed: bool = False
 
 
 def site_url(path: str) -> str:
@@ -70,7 +73,8 @@ def signin_url(article: Article | None = None) -> str:
 def shown(user, article: Article) -> Shown:
     """The body ``user`` may see, through the one paywall policy."""
     body = visible_body(user, article)
-    return Shown(body.html, body.text, body.full, None if body.full else signup_url(article))
+    return Shown(body.html, body.text, body.full, None if body.full else signup_url(article),
+                 trimmed=body.full and article.text_trimmed)
 
 
 def summary(article: Article, body: Shown) -> str:

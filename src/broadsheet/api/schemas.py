@@ -75,6 +75,10 @@ class ArticleDetail(ArticleSummary):
     html: str = Field(description="Safe HTML: the whole body for members, else the teaser")
     text: str = Field(description="Plain text of the same")
     signup_url: str | None = Field(description="For teasers: where to start the free trial")
+    text_trimmed: bool = Field(False, description=(
+        "This reader may read the article whole, but Broadsheet keeps only the opening of "
+        "articles older than its text retention: html and text are that opening, and the "
+        "whole article is at source_url"))
 
 
 class ArticlePage(Schema):

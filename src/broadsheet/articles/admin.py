@@ -14,4 +14,4 @@ class ArticleAdmin(admin.ModelAdmin):
     raw_id_fields = ("source", "story", "duplicate_of")
     autocomplete_fields = ("publisher",)
     readonly_fields = ("canonical_url", "guid", "content_hash", "fetched_at", "updated_at",
-                       "story_assigned_at")
+                       "story_assigned_at", "text_trimmed_at")

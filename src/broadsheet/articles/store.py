@@ -7,13 +7,15 @@ alone (same content) or updates it; it never inserts a second one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from broadsheet.readers.paywall import teaser
 
 from .models import Article
 
@@ -89,6 +91,8 @@ def _update(article: Article, data: ArticleData) -> Outcome:
     if article.content_hash == data.content_hash and article.title == data.title:
         Article.objects.filter(pk=article.pk).update(fetched_at=now)
         return "unchanged"
+    if article.text_trimmed:
+        data = _trimmed(data)
     changed = []
     for name in _UPDATABLE:
         value = getattr(data, name)
@@ -104,6 +108,13 @@ def _update(article: Article, data: ArticleData) -> Outcome:
     article.updated_at = now
     article.save(update_fields=[*changed, "updated_at", "fetched_at"])
     return "updated"
+
+
+def _trimmed(data: ArticleData) -> ArticleData:
+    """A changed article past its text retention stays trimmed: it keeps the teaser of the new
+    text (a corrected lead shows), never the whole body again."""
+    html, text = teaser(data)
+    return replace(data, html=html, text=text)
 
 
 def known_articles(source_id: int, guids: list[str], urls: list[str],

@@ -26,6 +26,14 @@ def _bool(raw: str) -> bool:
     raise SettingError(f"expected a boolean (1/0, true/false), got {raw!r}")
 
 
+def _days(raw: str) -> int:
+    """A whole number of days, 0 or more (a negative age would trim everything at once)."""
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a number of days, 0 or more")
+    return value
+
+
 def _list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -93,6 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_EXTRACT_WORKERS", int, "0",
             "Processes used to extract article pages; 0 means one per CPU core."),
     Setting("BROADSHEET_WORKERS", int, "2", "Huey worker threads in `broadsheet worker`/`run`."),
+    Setting("BROADSHEET_KEEP_TEXT_DAYS", _days, "0",
+            "Days an article's full text is kept; older articles keep their headline, teaser, "
+            "links and reads, and leave the search index's body part. 0 keeps full text "
+            "forever."),
     Setting("BROADSHEET_LOAD_PUBLISHERS", _bool, "1",
             "Load the bundled publisher list on first start of `broadsheet run`."),
     Setting("BROADSHEET_SITE_URL", str, "http://127.0.0.1:8000",

@@ -69,6 +69,9 @@ def _context(request, article: Article) -> dict:
         "description": description,
         "signup_next": signup_url(path), "signin_next": signin_url(path),
         "trial_days": settings.TRIAL_DAYS,
+        # A member may read it whole, but only the teaser is kept (BROADSHEET_KEEP_TEXT_DAYS).
+        "trimmed": body.full and article.text_trimmed,
+        "keep_text_days": settings.KEEP_TEXT_DAYS,
     }
 
 
@@ -83,7 +86,8 @@ def article(request, pk: int, slug: str):
     user = request.user
     if user.is_authenticated:
         if _is_reading(request):
-            _record_reading(user, current, context["body"].full)
+            # Only the opening of a trimmed article is read here; the rest is at the publisher.
+            _record_reading(user, current, context["body"].full and not context["trimmed"])
         context["saved"] = SavedArticle.objects.filter(user=user, article=current).exists()
         context["following"] = Follow.objects.filter(
             user=user, kind=Follow.Kind.PUBLISHER, publisher_id=current.publisher_id).exists()
