@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     web = sub.add_parser("web", help="serve the web app only (gunicorn)")
     _add_web_options(web)
-    web.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    web.add_argument("--workers", type=int, default=0,
+                     help="gunicorn worker processes (default: BROADSHEET_WEB_WORKERS)")
 
     sub.add_parser("worker", help="run the background worker only (Huey consumer)")
 
@@ -150,7 +151,7 @@ def serve_with_worker(host: str, port: int, extra_env: dict[str, str] | None = N
     """Start the web server and the worker as child processes; stop both when either stops."""
     env = {**os.environ, **(extra_env or {})}
     children = [
-        subprocess.Popen(_gunicorn_command(host, port, workers=2), env=env),
+        subprocess.Popen(_gunicorn_command(host, port), env=env),
         subprocess.Popen([sys.executable, "-m", "broadsheet.cli", "worker"], env=env),
     ]
     print(f"Broadsheet is serving at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
@@ -180,10 +181,21 @@ def serve_with_worker(host: str, port: int, extra_env: dict[str, str] | None = N
     return max(first_code, 0)
 
 
-def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+def _gunicorn_command(host: str, port: int, workers: int = 0) -> list[str]:
+    """gunicorn with threads: a request waiting on the database does not hold up a process.
+
+    Processes default to one per core (BROADSHEET_WEB_WORKERS), each with
+    BROADSHEET_WEB_THREADS threads; a worker silent for BROADSHEET_WEB_TIMEOUT seconds is
+    restarted, so a stuck request cannot hold its place for good.
+    """
+    from django.conf import settings
+
+    workers = workers or settings.WEB["workers"] or os.cpu_count() or 1
     return [sys.executable, "-m", "gunicorn", "broadsheet.config.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-            "--graceful-timeout", "5"]
+            "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(settings.WEB["threads"]),
+            "--timeout", str(settings.WEB["timeout"]), "--keep-alive", "5",
+            "--access-logfile", "-", "--graceful-timeout", "5"]
 
 
 @command("web")

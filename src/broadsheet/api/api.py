@@ -31,7 +31,7 @@ from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers, originals_only
+from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
 
 from . import present, schemas
 from .auth import ReaderAuth, issue_token
@@ -156,12 +156,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 # --- articles ---------------------------------------------------------------------------------
 
-articles_router = Router(tags=["articles"])
-
-
-@articles_router.get("", response=schemas.ArticlePage, auth=reader_or_visitor,
-                     summary="Latest articles, newest first")
-def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
+def _article_list(filters: schemas.ArticleFilters, before: tuple[datetime, int] | None,
+                  ) -> QuerySet[Article]:
     articles = _filtered(filters.publisher, filters.section, filters.since).order_by(
         "-published_at", "-id")
     if not filters.publisher:
@@ -171,11 +167,34 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
     if filters.q:
         for word in filters.q.split()[:10]:
             articles = articles.filter(Q(title__icontains=word) | Q(summary__icontains=word))
-    if filters.cursor:
-        moment, pk = _decode_cursor(filters.cursor)
+    if before:
+        moment, pk = before
         articles = articles.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
+    return articles
+
+
+def _section_page(section: str, since: datetime | None, before: tuple[datetime, int] | None,
+                  limit: int) -> list[Article]:
+    """A section's list read from its indexes (``latest_in_section``), newest first."""
+    ids = latest_in_section(present.section_names(section)[0], limit, before=before)
+    found = Article.objects.select_related("publisher").in_bulk(ids)
+    page = [found[pk] for pk in ids if pk in found]
+    since = _aware(since)
+    return [a for a in page if since is None or a.published_at >= since]
+
+
+articles_router = Router(tags=["articles"])
+
+
+@articles_router.get("", response=schemas.ArticlePage, auth=reader_or_visitor,
+                     summary="Latest articles, newest first")
+def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
     limit = filters.limit
-    page = list(articles[:limit + 1])
+    before = _decode_cursor(filters.cursor) if filters.cursor else None
+    if filters.section and not filters.publisher and not filters.q:
+        page = _section_page(filters.section, filters.since, before, limit + 1)
+    else:
+        page = list(_article_list(filters, before)[:limit + 1])
     more, page = len(page) > limit, page[:limit]
     attach_carriers(page)
     next_cursor = _encode_cursor(page[-1]) if more and page else None
@@ -308,7 +327,8 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
 def search_articles(request: HttpRequest, params: Query[schemas.SearchParams]) -> dict:
     found, items = _run_search(request, params)
     return {"query": params.q, "page": found.page, "per_page": found.per_page,
-            "total": found.total, "has_next": found.has_next, "items": items}
+            "total": found.total, "total_is_lower_bound": found.more,
+            "has_next": found.has_next, "items": items}
 
 
 # --- the reader and their tokens ----------------------------------------------------------------

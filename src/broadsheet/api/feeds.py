@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers, filed_under, originals_only
+from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
 
 from . import present
 from .auth import user_for_token
@@ -157,7 +157,8 @@ class SectionFeed(ArticleFeed):
                        present.site_url(present._reverse("section", f"/section/{slug}/",
                                                          slug=slug)),
                        f"The latest {section.name} articles on Broadsheet.",
-                       Article.objects.filter(originals_only(), filed_under(section.name)))
+                       Article.objects.filter(pk__in=latest_in_section(section.name,
+                                                                       FEED_ITEMS)))
 
 
 class PublicationFeed(ArticleFeed):

@@ -96,7 +96,9 @@ class SearchPage(Schema):
     query: str
     page: int
     per_page: int
-    total: int
+    total: int = Field(description="Matches; a lower bound when total_is_lower_bound is true")
+    total_is_lower_bound: bool = Field(
+        False, description="More articles match than are counted: the newest 1,000 are ranked")
     has_next: bool
     items: list[SearchHit]
 

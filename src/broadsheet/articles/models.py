@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -17,7 +19,7 @@ class Article(models.Model):
     guid = models.CharField(max_length=2000, blank=True)
     title = models.CharField(max_length=1000)
     author = models.CharField(max_length=500, blank=True)
-    section = models.CharField(max_length=100, blank=True, db_index=True)
+    section = models.CharField(max_length=100, blank=True)  # indexed by LOWER(section) below
     published_at = models.DateTimeField(db_index=True)
     fetched_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -31,7 +33,7 @@ class Article(models.Model):
     story = models.ForeignKey("stories.Story", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="articles")
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="copies",
+                                     related_name="copies", db_index=False,
                                      help_text="The original this syndicated copy repeats")
     story_assigned_at = models.DateTimeField(null=True, blank=True, db_index=True)
     text_trimmed_at = models.DateTimeField(
@@ -45,7 +47,21 @@ class Article(models.Model):
                                     condition=~models.Q(guid="")),
         ]
         indexes = [
-            models.Index(fields=["publisher", "-published_at"]),
+            # Lists read newest first and stop at a page: these indexes hold exactly the rows
+            # each kind of list may show, in that order (originals only where copies fold).
+            models.Index(F("published_at").desc(), F("id").desc(), name="article_latest_original",
+                         condition=models.Q(duplicate_of__isnull=True)),
+            models.Index(Lower("section"), F("published_at").desc(), F("id").desc(),
+                         name="article_section_original",
+                         condition=models.Q(duplicate_of__isnull=True)),
+            models.Index(Lower("section"), F("published_at").desc(), name="article_section_copy",
+                         condition=models.Q(duplicate_of__isnull=False)),
+            # Copies of an original; an index of every row would also hold the originals' NULLs,
+            # and SQLite's planner would take it for "originals only" and sort every original.
+            models.Index(fields=["duplicate_of"], name="article_copies",
+                         condition=models.Q(duplicate_of__isnull=False)),
+            models.Index("publisher", F("published_at").desc(), F("id").desc(),
+                         name="article_publisher_latest"),
             # Articles still whole, by age: the daily trim finds its work without reading the
             # rows it trimmed before (a column after the bodies is slow to reach in SQLite).
             models.Index(fields=["published_at"], name="article_text_whole",

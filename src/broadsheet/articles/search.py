@@ -142,9 +142,10 @@ class SearchResult:
 class SearchPage:
     query: ParsedQuery
     results: list[SearchResult] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # matches; with ``more`` a lower bound (MAX_CANDIDATES)
     page: int = 1
     per_page: int = 20
+    more: bool = False  # more than ``total`` articles match; only the newest were ranked
 
     @property
     def num_pages(self) -> int:
@@ -194,10 +195,13 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
     filtered = _filters(publisher, section, since, until)
     offset = (page - 1) * per_page
     vendor = connection.vendor
-    if vendor == "sqlite":
-        ranked, total = _sqlite(parsed, filtered, per_page, offset, order, fold_copies)
-    elif vendor == "postgresql":
-        ranked, total = _postgres(parsed, filtered, per_page, offset, order, fold_copies)
+    if vendor in ("sqlite", "postgresql"):
+        # Newest first needs only the newest matches; a ranking, the newest MAX_CANDIDATES.
+        wanted = MAX_CANDIDATES if order != "newest" else min(MAX_CANDIDATES,
+                                                              (offset + per_page) * 3)
+        found = _candidates(parsed, filtered, wanted)
+        ranked, total = _ranked(found[:wanted], per_page, offset, order, fold_copies)
+        result.more = len(found) > wanted
     else:
         ranked, total = _fallback(parsed, filtered, per_page, offset, fold_copies)
     articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
@@ -256,75 +260,76 @@ def _conditions(filtered: QuerySet | None) -> tuple[str, tuple]:
     return f" AND ({sql})", tuple(params)
 
 
-# A match on a syndicated copy counts for its original: one row per family, its best match.
-FAMILY = "COALESCE(articles_article.duplicate_of_id, articles_article.id)"
+# Matches read per search, newest first. Ranking, folding copies and counting happen among these
+# alone, so a word found in most articles costs no more than a rare one; a query that matches
+# more is said to ("1,000+ results") and ranks its newest matches.
+MAX_CANDIDATES = 1000
 
 
-def _ranked_sql(matches: str, order: str, fold_copies: bool, best: str) -> tuple[str, str]:
-    """(count query, page query) over ``matches`` (rows of id, family, score, published_at).
-
-    ``best`` is the aggregate that picks a family's best score (MIN for SQLite's bm25, where
-    lower is better; MAX for PostgreSQL's ts_rank).
-    """
-    direction = "ASC" if best == "MIN" else "DESC"
-    ordering = ("published_at DESC, id DESC" if order == "newest"
-                else f"score {direction}, published_at DESC, id DESC")
-    # SQLite evaluates bm25() only in the full-text query itself, so it is materialised there;
-    # PostgreSQL may fold the matches into the outer query (and use its indexes).
-    hint = "MATERIALIZED " if connection.vendor == "sqlite" else ""
-    with_matches = f"WITH matches AS {hint}({matches}) "
-    if fold_copies:
-        rows = (f"SELECT family AS id, {best}(score) AS score, MAX(published_at) AS published_at"
-                " FROM matches GROUP BY family")
-        count = f"{with_matches}SELECT count(DISTINCT family) FROM matches"
-    else:
-        rows = "SELECT id, score, published_at FROM matches"
-        count = f"{with_matches}SELECT count(*) FROM matches"
-    return count, (f"{with_matches}SELECT id, score FROM ({rows}) ranked"
-                   f" ORDER BY {ordering} LIMIT %s OFFSET %s")
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    family: int  # the original's id: a match on a copy counts for its original
+    score: float  # higher is better
+    published_at: datetime
 
 
-def _sqlite(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
-            fold_copies: bool) -> tuple[list[tuple[int, float]], int]:
+def _candidates(parsed: ParsedQuery, filtered, wanted: int) -> list[Candidate]:
+    """Up to ``wanted`` + 1 newest matches, each with its relevance."""
     where, params = _conditions(filtered)
-    matches = (f"SELECT articles_article.id AS id, {FAMILY} AS family,"
-               f" bm25(articles_article_fts, {SQLITE_WEIGHTS}) AS score,"
-               " articles_article.published_at AS published_at"
+    if connection.vendor == "sqlite":
+        # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out
+        # for the rows returned only.
+        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
+               f" bm25(articles_article_fts, {SQLITE_WEIGHTS}),"
+               " articles_article.published_at"
                " FROM articles_article_fts JOIN articles_article"
                " ON articles_article.id = articles_article_fts.rowid"
-               " WHERE articles_article_fts MATCH %s" + where)
-    count, page = _ranked_sql(matches, order, fold_copies, "MIN")
-    match = parsed.fts5()
+               " WHERE articles_article_fts MATCH %s" + where +
+               " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
+        query, sign = parsed.fts5(), -1.0  # bm25: lower is better
+    else:
+        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
+               " ts_rank(articles_article.search_vector, query), articles_article.published_at"
+               " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
+               " WHERE articles_article.search_vector @@ query" + where +
+               " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s")
+        query, sign = parsed.websearch(), 1.0
     try:
         with connection.cursor() as cursor:
-            cursor.execute(count, (match, *params))
-            total = cursor.fetchone()[0]
-            cursor.execute(page, (match, *params, limit, offset))
+            cursor.execute(sql, (query, *params, wanted + 1))
             rows = cursor.fetchall()
     except DatabaseError:
+        if connection.vendor != "sqlite":
+            raise
         # The query is built only from quoted words, so this means a damaged index, not a
         # hostile query: say so in the log and show no results rather than an error page.
-        log.exception("search failed for %r", match)
-        return [], 0
-    return [(pk, -score) for pk, score in rows], total
+        log.exception("search failed for %r", query)
+        return []
+    published = Article._meta.get_field("published_at")
+    return [Candidate(pk, original or pk, sign * float(score),
+                      published.to_python(moment) if isinstance(moment, str) else moment)
+            for pk, original, score, moment in rows]
 
 
-def _postgres(parsed: ParsedQuery, filtered, limit: int, offset: int, order: str,
-              fold_copies: bool) -> tuple[list[tuple[int, float]], int]:
-    where, params = _conditions(filtered)
-    matches = (f"SELECT articles_article.id AS id, {FAMILY} AS family,"
-               " ts_rank(articles_article.search_vector, query) AS score,"
-               " articles_article.published_at AS published_at"
-               " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
-               " WHERE articles_article.search_vector @@ query" + where)
-    count, page = _ranked_sql(matches, order, fold_copies, "MAX")
-    text = parsed.websearch()
-    with connection.cursor() as cursor:
-        cursor.execute(count, (text, *params))
-        total = cursor.fetchone()[0]
-        cursor.execute(page, (text, *params, limit, offset))
-        rows = cursor.fetchall()
-    return [(pk, float(score)) for pk, score in rows], total
+def _ranked(found: list[Candidate], limit: int, offset: int, order: str, fold_copies: bool,
+            ) -> tuple[list[tuple[int, float]], int]:
+    """The page of ``found`` (best or newest first) and how many there are to page through."""
+    if fold_copies:
+        families: dict[int, Candidate] = {}
+        for candidate in found:
+            best = families.get(candidate.family)
+            families[candidate.family] = Candidate(
+                candidate.family, candidate.family,
+                max(candidate.score, best.score) if best else candidate.score,
+                max(candidate.published_at, best.published_at) if best
+                else candidate.published_at)
+        found = list(families.values())
+    if order == "newest":
+        found.sort(key=lambda c: (c.published_at, c.id), reverse=True)
+    else:
+        found.sort(key=lambda c: (-c.score, -c.published_at.timestamp(), -c.id))
+    return [(c.id, c.score) for c in found[offset:offset + limit]], len(found)
 
 
 def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int, fold_copies: bool,

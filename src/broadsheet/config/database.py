@@ -10,7 +10,11 @@ from .env import SettingError
 SQLITE_OPTIONS = {
     # WAL lets the web process read while the worker writes; IMMEDIATE write transactions take
     # the write lock up front so that neither process fails half-way with "database is locked".
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    # A page cache of 64 MB and reads through memory mapping (256 MB) keep a large store's
+    # indexes in memory; connections are kept between requests (CONN_MAX_AGE below), so these
+    # are set once per thread rather than once per request.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 30,
 }
@@ -18,7 +22,7 @@ SQLITE_OPTIONS = {
 
 def sqlite_config(path: Path) -> dict:
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path),
-            "OPTIONS": dict(SQLITE_OPTIONS)}
+            "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True, "OPTIONS": dict(SQLITE_OPTIONS)}
 
 
 def database_config(url: str, home: Path) -> dict:

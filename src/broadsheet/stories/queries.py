@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from broadsheet.articles.models import Article
 from broadsheet.sources.models import Publisher
@@ -33,14 +35,53 @@ def originals_only() -> Q:
 
 
 def filed_under(section_name: str) -> Q:
-    """Articles in a section, and originals one of whose copies is filed there.
+    """Articles in a section, and originals one of whose copies is filed there, as a condition.
 
-    A list of originals only would otherwise lose a wire story that only its copy's outlet
-    filed under this section.
+    For lists filtered in other ways as well; a section's own list is ``latest_in_section``,
+    which reads only the rows it returns.
     """
-    copied_here = (Article.objects.filter(section__iexact=section_name, duplicate_of__isnull=False)
+    copied_here = (Article.objects.filter(same_section(section_name), duplicate_of__isnull=False)
                    .values("duplicate_of_id"))
-    return Q(section__iexact=section_name) | Q(pk__in=copied_here)
+    return same_section(section_name) | Q(pk__in=copied_here)
+
+
+def same_section(section_name: str) -> Q:
+    """Articles filed under ``section_name``, whatever its case, as the section indexes read it."""
+    return Q(Exact(Lower("section"), Lower(Value(section_name))))
+
+
+def latest_in_section(section_name: str, limit: int, offset: int = 0,
+                      before: tuple[datetime, int] | None = None) -> list[int]:
+    """Ids of the originals listed in a section, newest first: ``limit`` of them after ``offset``.
+
+    An original is listed where it is filed and wherever one of its copies is filed (a wire
+    story that only its copy's outlet filed under Sport is still Sport news). Both halves are
+    read from their own index, newest first, and only as far as the page needs: every
+    original on the page is at least as new as the page's last original filed here, and a copy
+    is never older than its original, so copies older than that cannot add to the page.
+    ``before``: (published_at, id) of the last article of a previous page (keyset paging).
+    """
+    wanted = offset + limit
+    originals = Article.objects.filter(originals_only(), same_section(section_name))
+    copies = Article.objects.filter(duplicate_of__isnull=False).filter(same_section(section_name))
+    if before is not None:
+        originals = originals.filter(_older_than(before))
+    own = list(originals.order_by("-published_at", "-id").values_list("published_at", "id")
+               [:wanted])
+    if len(own) == wanted:
+        copies = copies.filter(published_at__gte=own[-1][0])
+    carried = Article.objects.filter(originals_only(), pk__in=copies.values("duplicate_of_id"))
+    if own and len(own) == wanted:
+        carried = carried.filter(published_at__gte=own[-1][0])
+    if before is not None:
+        carried = carried.filter(_older_than(before))
+    rows = set(own) | set(carried.values_list("published_at", "id"))
+    return [pk for _, pk in sorted(rows, reverse=True)[offset:wanted]]
+
+
+def _older_than(before: tuple[datetime, int]) -> Q:
+    moment, pk = before
+    return Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)
 
 
 def _card_fields(queryset: QuerySet[Article]) -> QuerySet[Article]:

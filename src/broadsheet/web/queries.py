@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
@@ -41,13 +41,16 @@ def listed() -> QuerySet[Article]:
     return cards().filter(stories.originals_only())
 
 
-def in_section(section: Section | str) -> QuerySet[Article]:
-    return listed().filter(stories.filed_under(getattr(section, "name", section)))
+def in_order(ids: list[int]) -> list[Article]:
+    """Cards for ``ids``, in that order (one query)."""
+    found = cards().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
-def once(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """``queryset`` without the copies whose original it lists too (a reader's own mix)."""
-    return queryset.exclude(duplicate_of__in=queryset.values("pk"))
+def in_section(section: Section | str, limit: int, offset: int = 0) -> list[Article]:
+    """A section's latest originals (with those a copy filed here stands for), newest first."""
+    name = getattr(section, "name", section)
+    return in_order(stories.latest_in_section(name, limit, offset))
 
 
 def of_publisher(publisher) -> QuerySet[Article]:
@@ -110,24 +113,37 @@ def our_picks(exclude: set[int], limit: int = 4,
     return picks
 
 
-def follows_filter(user) -> Q | None:
-    """Articles from what ``user`` follows: publishers, sections and topics (via search)."""
-    follows = list(Follow.objects.filter(user=user).select_related("section"))
-    if not follows:
-        return None
-    condition = Q(pk__in=[])
+def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> list[Article]:
+    """The latest from what ``user`` follows (publishers, sections, topics), newest first.
+
+    Each follow's own latest are read from its index (a publisher's articles, a section's
+    list, a topic's search), then merged; a copy whose original is listed too is left out.
+    ``follows``: the reader's follows, when the caller has read them already.
+    """
+    if follows is None:
+        follows = list(Follow.objects.filter(user=user).select_related("section"))
+    pool = limit * 4
+    rows: set[tuple] = set()  # (published_at, id, duplicate_of_id)
     for follow in follows:
         if follow.kind == Follow.Kind.PUBLISHER and follow.publisher_id:
-            condition |= Q(publisher_id=follow.publisher_id)
-        elif follow.kind == Follow.Kind.SECTION and follow.section:
-            condition |= Q(section__iexact=follow.section.name)
-    topic_ids = [result.article.pk
-                 for follow in follows if follow.kind == Follow.Kind.TOPIC and follow.topic
-                 for result in search(follow.topic, order="newest", per_page=TOPIC_LIMIT,
-                                      user=user, snippets=False, fold_copies=True).results]
-    if topic_ids:
-        condition |= Q(pk__in=topic_ids)
-    return condition
+            rows |= set(Article.objects.filter(publisher_id=follow.publisher_id)
+                        .order_by("-published_at", "-id")
+                        .values_list("published_at", "id", "duplicate_of_id")[:pool])
+    ids: set[int] = set()
+    for follow in follows:
+        if follow.kind == Follow.Kind.SECTION and follow.section:
+            ids |= set(stories.latest_in_section(follow.section.name, pool))
+        elif follow.kind == Follow.Kind.TOPIC and follow.topic:
+            ids |= {result.article.pk for result in search(
+                follow.topic, order="newest", per_page=TOPIC_LIMIT, user=user, snippets=False,
+                fold_copies=True).results}
+    ids -= {pk for _, pk, _ in rows}
+    rows |= set(Article.objects.filter(pk__in=ids)
+                .values_list("published_at", "id", "duplicate_of_id"))
+    listed_ids = {pk for _, pk, _ in rows}
+    newest = [pk for _, pk, original in sorted(rows, reverse=True)
+              if original not in listed_ids][:limit]
+    return in_order(newest)
 
 
 def for_you(user, exclude: set[int], limit: int = 6, shown_stories: set[int] | None = None,
@@ -139,13 +155,12 @@ def for_you(user, exclude: set[int], limit: int = 6, shown_stories: set[int] | N
     """
     shown_stories = set() if shown_stories is None else shown_stories
     if getattr(user, "is_authenticated", False):
-        condition = follows_filter(user)
-        if condition is not None:
-            mine = once(cards().filter(condition))
-            followed = (stories.take_distinct(mine.exclude(pk__in=exclude), limit, shown_stories)
-                        or list(mine.exclude(story_id__in=top_stories_ids or set())[:limit]))
-            if followed:
-                return followed, True
+        mine = followed_latest(user, limit * 4)
+        followed = (stories.take_distinct([a for a in mine if a.pk not in exclude], limit,
+                                          shown_stories)
+                    or [a for a in mine if a.story_id not in (top_stories_ids or set())][:limit])
+        if followed:
+            return followed, True
     # On a small site everything may be shown above already; repeating beats an empty box.
     return (stories.take_distinct(listed().exclude(pk__in=exclude), limit, shown_stories)
             or list(listed().exclude(story_id__in=top_stories_ids or set())[:limit])), False
@@ -167,14 +182,63 @@ def section_blocks(exclude: set[int], per_section: int = 5,
     shown_stories = set() if shown_stories is None else shown_stories
     blocks = []
     for section in Section.objects.filter(in_navigation=True):
-        articles = stories.take_distinct(in_section(section).exclude(pk__in=exclude),
+        latest = in_section(section, per_section * 4 + len(exclude))
+        articles = stories.take_distinct([a for a in latest if a.pk not in exclude],
                                          per_section, shown_stories)
         if not articles:
-            articles = list(in_section(section).exclude(
-                story_id__in=top_stories_ids or set())[:per_section])
+            articles = [a for a in latest
+                        if a.story_id not in (top_stories_ids or set())][:per_section]
         if articles:
             blocks.append(SectionBlock(section, articles))
     return blocks
+
+
+FRONT_PAGE_SECONDS = 60  # the shared blocks of the home page are worked out once a minute
+
+
+@dataclass
+class FrontPage:
+    """The home page's blocks that are the same for every reader: worked out once, cached."""
+
+    top_stories: list[Article]
+    our_picks: list[Article]
+    section_blocks: list[SectionBlock]
+    key: str  # names this version in the rendered fragments' cache keys
+
+    @property
+    def articles(self) -> list[Article]:
+        blocks = [a for block in self.section_blocks for a in block.articles]
+        return [*self.top_stories, *self.our_picks, *blocks]
+
+    @property
+    def top_story_ids(self) -> set[int]:
+        return {a.story_id for a in self.top_stories if a.story_id}
+
+
+def front_page() -> FrontPage:
+    """Top stories, Our Picks and the section boxes; no story in two of them.
+
+    Cached for FRONT_PAGE_SECONDS under the pages' generation, so an edit shows at once.
+    """
+    key = f"web:front-page:{generation()}"
+    front = cache.get(key)
+    if front is None:
+        front = _front_page(f"{generation()}-{timezone.now().timestamp():.0f}")
+        cache.set(key, front, FRONT_PAGE_SECONDS)
+    return front
+
+
+def _front_page(key: str) -> FrontPage:
+    top = home_top_stories()
+    shown = {a.pk for a in top}
+    top_ids = {a.story_id for a in top if a.story_id}
+    shown_stories = set(top_ids)  # grows as each box takes its stories
+    picks = our_picks(shown, shown_stories=shown_stories)
+    shown |= {a.pk for a in picks}
+    blocks = section_blocks(shown, shown_stories=shown_stories, top_stories_ids=top_ids)
+    front = FrontPage(top, picks, blocks, key)
+    stories.attach_carriers(front.articles)
+    return front
 
 
 def topic_articles(topic: str, user, limit: int = 5) -> list[Article]:

@@ -11,26 +11,26 @@ from broadsheet.stories.queries import attach_carriers
 
 from .. import queries
 from ..caching import visitor_cache
-from .common import paginate
+from .common import page_of, paginate
 
 
 @visitor_cache
 def home(request):
-    """Top stories first; no story shows twice on the page, and copies never show at all."""
-    top = queries.home_top_stories()
-    shown = {a.pk for a in top}
-    top_ids = {a.story_id for a in top if a.story_id}
-    stories = set(top_ids)  # grows as each box takes its stories
-    picks = queries.our_picks(shown, shown_stories=stories)
-    shown |= {a.pk for a in picks}
-    for_you, personal = queries.for_you(request.user, shown, shown_stories=stories,
-                                        top_stories_ids=top_ids)
-    shown |= {a.pk for a in for_you}
-    blocks = queries.section_blocks(shown, shown_stories=stories, top_stories_ids=top_ids)
-    attach_carriers([*top, *picks, *for_you, *(a for b in blocks for a in b.articles)])
+    """Top stories first; no story shows twice on the page, and copies never show at all.
+
+    The boxes every reader sees are worked out once (``front_page``); only For you is the
+    reader's own, and it leaves out what they show.
+    """
+    front = queries.front_page()
+    for_you, personal = queries.for_you(
+        request.user, {a.pk for a in front.articles},
+        shown_stories={a.story_id for a in front.articles if a.story_id},
+        top_stories_ids=front.top_story_ids)
+    attach_carriers(for_you)
     return render(request, "web/home.html", {
-        "top_stories": top, "our_picks": picks, "for_you": for_you,
-        "for_you_personal": personal, "section_blocks": blocks,
+        "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
+        "section_blocks": front.section_blocks, "for_you": for_you,
+        "for_you_personal": personal,
     })
 
 
@@ -42,7 +42,7 @@ def _following(request, **target) -> bool:
 @visitor_cache
 def section(request, slug: str):
     current = get_object_or_404(Section, slug=slug)
-    page = paginate(request, queries.in_section(current))
+    page = page_of(request, lambda limit, offset: queries.in_section(current, limit, offset))
     attach_carriers(page.object_list)
     return render(request, "web/listing.html", {
         "heading": current.name, "page": page, "kind": "section", "target": current.slug,

@@ -147,9 +147,7 @@ def following(request):
     sections = [f.section for f in follows if f.kind == Follow.Kind.SECTION and f.section]
     topics = [(f.topic, queries.topic_articles(f.topic, request.user))
               for f in follows if f.kind == Follow.Kind.TOPIC and f.topic]
-    condition = queries.follows_filter(request.user)
-    latest = (list(queries.once(queries.cards().filter(condition))[:20])
-              if condition is not None else [])
+    latest = queries.followed_latest(request.user, 20, follows)
     return _private(render(request, "web/following.html", {
         "publishers": publishers, "sections": sections, "topics": topics, "latest": latest,
         "topic_max": TOPIC_MAX_CHARS,
