@@ -232,3 +232,14 @@ def test_a_feed_update_keeps_a_trimmed_article_trimmed(db):
     assert outcome == "updated" and article.text_trimmed
     assert "on Tuesday" in article.text and SECRET not in article.text + article.html
     assert search(SECRET).total == 0
+
+
+def test_the_command_trims_now_with_the_days_it_is_given(articles, settings, capsys):
+    from broadsheet.cli import main
+
+    settings.KEEP_TEXT_DAYS = 0
+    assert main(["articles", "trim-text"]) == 2  # kept forever: nothing to do, and it says so
+    assert "kept forever" in capsys.readouterr().err
+    assert main(["articles", "trim-text", "--days", "30"]) == 0
+    assert "Trimmed the text of 2 articles older than 30 days" in capsys.readouterr().out
+    assert Article.objects.filter(text_trimmed_at__isnull=False).count() == 2

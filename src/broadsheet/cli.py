@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     articles_sub = articles.add_subparsers(dest="articles_command", required=True)
     export = articles_sub.add_parser("export", help="every article, one JSON object per line")
     export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    trim = articles_sub.add_parser(
+        "trim-text", help="cut bodies older than the retention to their teaser, now")
+    trim.add_argument("--days", type=int, default=None,
+                      help="keep full text this many days (default: BROADSHEET_KEEP_TEXT_DAYS)")
 
     extract = sub.add_parser("extract", help="extract articles from pages given on stdin")
     extract.add_argument("--jsonl", action="store_true", required=True,
@@ -329,9 +333,26 @@ def users(args: argparse.Namespace) -> int:
 
 @command("articles")
 def articles(args: argparse.Namespace) -> int:
+    if args.articles_command == "trim-text":
+        return trim_text(args.days)
     from broadsheet.articles.export import export_jsonl
 
     export_jsonl(sys.stdout)
+    return 0
+
+
+def trim_text(days: int | None) -> int:
+    """What the daily task does, now: for operators who shorten the retention."""
+    from django.conf import settings
+
+    from broadsheet.articles.retention import trim_old_text
+
+    days = settings.KEEP_TEXT_DAYS if days is None else days
+    if days <= 0:
+        print("broadsheet: full text is kept forever (BROADSHEET_KEEP_TEXT_DAYS=0); "
+              "give --days N to trim articles older than N days.", file=sys.stderr)
+        return 2
+    print(f"Trimmed the text of {trim_old_text(days=days):,} articles older than {days} days.")
     return 0
 
 
