@@ -186,19 +186,19 @@ def serve_with_worker(host: str, port: int, extra_env: dict[str, str] | None = N
 
 
 def _gunicorn_command(host: str, port: int, workers: int = 0) -> list[str]:
-    """gunicorn with threads: a request waiting on the database does not hold up a process.
+    """gunicorn with two processes per core (BROADSHEET_WEB_WORKERS), one request each.
 
-    Processes default to one per core (BROADSHEET_WEB_WORKERS), each with
-    BROADSHEET_WEB_THREADS threads; a worker silent for BROADSHEET_WEB_TIMEOUT seconds is
-    restarted, so a stuck request cannot hold its place for good.
+    Each request comes on a connection of its own, taken by whichever process is free, so the
+    work spreads over every core (kept-alive connections stay with one process and leave the
+    others idle, measured in docs/performance.md). A process busy for BROADSHEET_WEB_TIMEOUT
+    seconds with one request is restarted, so a stuck request cannot hold its place for good.
     """
     from django.conf import settings
 
-    workers = workers or settings.WEB["workers"] or os.cpu_count() or 1
+    workers = workers or settings.WEB["workers"] or 2 * (os.cpu_count() or 1)
     return [sys.executable, "-m", "gunicorn", "broadsheet.config.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", str(settings.WEB["threads"]),
-            "--timeout", str(settings.WEB["timeout"]), "--keep-alive", "5",
+            "--timeout", str(settings.WEB["timeout"]),
             "--access-logfile", "-", "--graceful-timeout", "5"]
 
 

@@ -102,12 +102,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes used to extract article pages; 0 means one per CPU core."),
     Setting("BROADSHEET_WORKERS", int, "2", "Huey worker threads in `broadsheet worker`/`run`."),
     Setting("BROADSHEET_WEB_WORKERS", int, "0",
-            "Web server processes in `broadsheet web`/`run`; 0 means one per CPU core."),
-    Setting("BROADSHEET_WEB_THREADS", int, "4",
-            "Threads per web server process: requests each process serves at once."),
+            "Web server processes in `broadsheet web`/`run`, each serving one request at a "
+            "time; 0 means two per CPU core."),
     Setting("BROADSHEET_WEB_TIMEOUT", int, "30",
-            "Seconds a web server process may go silent (a stuck request) before it is "
-            "restarted."),
+            "Seconds one request may take before its web server process is restarted."),
     Setting("BROADSHEET_KEEP_TEXT_DAYS", _days, "0",
             "Days an article's full text is kept; older articles keep their headline, teaser, "
             "links and reads, and leave the search index's body part. 0 keeps full text "

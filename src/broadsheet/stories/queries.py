@@ -278,7 +278,7 @@ def related_stories(article: Article, limit: int = 5) -> list[Article]:
     """
     nearby = _card_fields(Article.objects.filter(originals_only())).exclude(pk=article.pk)
     if article.section:
-        nearby = nearby.filter(section__iexact=article.section)
+        nearby = nearby.filter(same_section(article.section))
     else:
         nearby = nearby.filter(publisher_id=article.publisher_id)
     if article.story_id:
