@@ -11,10 +11,12 @@ a publication's own feed keeps its copies (they are its articles).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
@@ -30,6 +32,7 @@ from .auth import user_for_token
 from .models import ApiToken
 
 FEED_ITEMS = 50
+PUBLIC_FEED_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,23 @@ class ArticleFeed(Feed):
     private = False
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = super().__call__(request, *args, **kwargs)
         if self.private:
-            response["Cache-Control"] = "private, no-store"
-            response["X-Robots-Tag"] = "noindex"
-            response["Referrer-Policy"] = "no-referrer"
-        else:
+            return self._private_response(super().__call__(request, *args, **kwargs))
+        # A public feed is the same for everyone: rendered once a minute, not per request.
+        key = f"feeds:public:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"
+        response = cache.get(key)
+        if response is None:
+            response = super().__call__(request, *args, **kwargs)
             response["Cache-Control"] = "public, max-age=300"
+            if response.status_code == 200:
+                cache.set(key, response, PUBLIC_FEED_SECONDS)
+        return response
+
+    @staticmethod
+    def _private_response(response: HttpResponse) -> HttpResponse:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        response["Referrer-Policy"] = "no-referrer"
         return response
 
     def title(self, channel: Channel) -> str:

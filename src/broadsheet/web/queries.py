@@ -20,6 +20,7 @@ from broadsheet.articles.models import Article
 from broadsheet.articles.search import search
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow
+from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
 
 from .caching import generation
@@ -68,6 +69,16 @@ def section_slugs() -> dict[str, str]:
         slugs = {name.lower(): slug for name, slug in Section.objects.values_list("name", "slug")}
         cache.set(key, slugs, 300)
     return slugs
+
+
+def publisher_names() -> list[tuple[str, str]]:
+    """(slug, name) of every publisher, by name, for filters."""
+    key = f"web:publisher-names:{generation()}"
+    names = cache.get(key)
+    if names is None:
+        names = list(Publisher.objects.order_by("name").values_list("slug", "name"))
+        cache.set(key, names, 300)
+    return names
 
 
 def home_top_stories(limit: int = 6) -> list[Article]:

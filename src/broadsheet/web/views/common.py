@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 
 PER_PAGE = 20
-MAX_COUNTED_PAGES = 50  # beyond this a list says "of many" rather than count every row
+MAX_COUNTED_PAGES = 50  # a longer list shows "Page 1 of 51+" rather than count every row
 
 
 class CappedPaginator(Paginator):
@@ -22,7 +22,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         cap = self.per_page * MAX_COUNTED_PAGES
-        counted = self.object_list[:cap + 1].count()
+        head = self.object_list[:cap + 1]
+        counted = head.count() if hasattr(head, "query") else len(head)
         self.capped = counted > cap
         return counted
 

@@ -8,10 +8,9 @@ from django.shortcuts import render
 
 from broadsheet.articles.search import MAX_QUERY_CHARS, search
 from broadsheet.curation.models import Section
-from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers
 
-from ..caching import mark_private
+from ..caching import visitor_cache
 
 MAX_PAGE = 500
 
@@ -30,7 +29,9 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
+@visitor_cache
 def search_page(request):
+    """Visitors' results are the same for everyone (snippets from teasers): cached a minute."""
     params = request.GET
     query = params.get("q", "")[:MAX_QUERY_CHARS]
     publication = params.get("publication", "")[:200]
@@ -46,13 +47,9 @@ def search_page(request):
                          since=since, until=until, page=_page_number(params.get("page")),
                          user=request.user, fold_copies=not publication)
         attach_carriers(r.article for r in results.results)
-    response = render(request, "web/search.html", {
+    return render(request, "web/search.html", {
         "query": query, "results": results,
         "publication": publication, "section_slug": section_slug,
         "since": since, "until": until,
-        "publishers": Publisher.objects.only("name", "slug"),
         "sections": Section.objects.all(),
     })
-    if request.user.is_authenticated:
-        mark_private(response)
-    return response
