@@ -16,6 +16,8 @@ import logging
 import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -447,44 +449,71 @@ def snippet(user, article: Article, parsed: ParsedQuery, words: int = SNIPPET_WO
     return best_passage([summary, body.text], parsed, words)
 
 
+def _hits(text: str, pattern: re.Pattern[str], stems: list[str], limit: int = 200,
+          ) -> list[tuple[int, str]]:
+    """(word number, stem) of the first ``limit`` words of ``text`` that match the query.
+
+    ``text`` has its words separated by single spaces, so a word's number is the count of
+    spaces before it.
+    """
+    hits: list[tuple[int, str]] = []
+    n, counted_to = 0, 0
+    for found in pattern.finditer(text):
+        n += text.count(" ", counted_to, found.start())
+        counted_to = found.start()
+        if hits and hits[-1][0] == n:
+            continue  # one hit per word, as "(Trump's" holds one
+        lowered = found.group().lower()
+        hits.append((n, next((s for s in stems if lowered.startswith(s)), lowered)))
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def _windows(hits: list[tuple[int, str]], words: int) -> Iterator[tuple[int, int]]:
+    """For each hit, the window of ``words`` words starting 6 before it: (first word, distinct
+    query words in it). One pass: both ends of the window only move forward."""
+    inside: Counter[str] = Counter()
+    left = right = 0
+    for n, _ in hits:
+        first = max(0, n - 6)
+        while right < len(hits) and hits[right][0] < first + words:
+            inside[hits[right][1]] += 1
+            right += 1
+        while hits[left][0] < first:
+            inside[hits[left][1]] -= 1
+            if not inside[hits[left][1]]:
+                del inside[hits[left][1]]
+            left += 1
+        yield first, len(inside)
+
+
 def best_passage(sources: list[str], parsed: ParsedQuery, words: int = SNIPPET_WORDS,
                  ) -> SafeString:
     """The window of ``words`` words, from any of ``sources``, holding most query words."""
     pattern = _pattern(parsed)
     stems = [_stem(w) for w in parsed.highlight_words]
     best: tuple[int, int, int, int] | None = None  # (score, -source, start word, source)
-    tokenised = []
-    for index, source in enumerate(sources):
-        spans = [m.span() for m in re.finditer(r"\S+", source or "")]
-        tokenised.append(spans)
-        if pattern is None or not spans:
+    tokenised = [(source or "").split() for source in sources]
+    for index, tokens in enumerate(tokenised):
+        if pattern is None or not tokens:
             continue
-        hits: list[tuple[int, str]] = []
-        for n, (start, end) in enumerate(spans):
-            found = pattern.search(source, start, end)
-            if found:
-                lowered = found.group().lower()
-                hits.append((n, next((s for s in stems if lowered.startswith(s)), lowered)))
-            if len(hits) >= 200:
-                break
-        for n, _ in hits:
-            first = max(0, n - 6)
-            distinct = {stem for m, stem in hits if first <= m < first + words}
-            candidate = (len(distinct), -index, -first, index)
+        for first, distinct in _windows(_hits(" ".join(tokens), pattern, stems), words):
+            candidate = (distinct, -index, -first, index)
             if best is None or candidate > best:
                 best = candidate
     if best is None:
-        for index, spans in enumerate(tokenised):
-            if spans:
+        for index, tokens in enumerate(tokenised):
+            if tokens:
                 best = (0, -index, 0, index)
                 break
     if best is None:
         return mark_safe("")
     index, first = best[3], -best[2]
-    spans, source = tokenised[index], sources[index]
-    last = min(len(spans), first + words)
-    passage = source[spans[first][0]:spans[last - 1][1]]
+    tokens = tokenised[index]
+    last = min(len(tokens), first + words)
+    passage = " ".join(tokens[first:last])
     html = highlight(passage, parsed)
     prefix = "… " if first > 0 else ""
-    suffix = " …" if last < len(spans) and not passage.endswith("…") else ""
+    suffix = " …" if last < len(tokens) and not passage.endswith("…") else ""
     return mark_safe(f"{prefix}{html}{suffix}")  # noqa: S308 - highlight() escaped the text
