@@ -208,6 +208,10 @@ def stream_articles(user, stream_id: str) -> QuerySet[Article]:
     stream = _normalise_stream(stream_id)
     articles = Article.objects.all()
     if stream == READING_LIST:
+        if not Follow.objects.filter(user=user, kind=Follow.Kind.PUBLISHER).exists():
+            # Subscribed to every publication: each piece of reporting once, as its original,
+            # read straight from the index of originals.
+            return articles.filter(duplicate_of__isnull=True)
         return _once(articles.filter(publisher__in=subscribed_publishers(user)), user)
     if stream == STARRED:
         return articles.filter(Exists(SavedArticle.objects.filter(user=user,

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import DatabaseError, connection
@@ -201,7 +201,7 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         # Newest first needs only the newest matches; a ranking, the newest MAX_CANDIDATES.
         wanted = MAX_CANDIDATES if order != "newest" else min(MAX_CANDIDATES,
                                                               (offset + per_page) * 3)
-        found = _candidates(parsed, filtered, wanted)
+        found = _candidates(parsed, filtered, wanted, ranked=order != "newest")
         ranked, total = _ranked(found[:wanted], per_page, offset, order, fold_copies)
         result.more = len(found) > wanted
     else:
@@ -266,6 +266,7 @@ def _conditions(filtered: QuerySet | None) -> tuple[str, tuple]:
 # alone, so a word found in most articles costs no more than a rare one; a query that matches
 # more is said to ("1,000+ results") and ranks its newest matches.
 MAX_CANDIDATES = 1000
+POSTGRES_RANKED = 200  # of which PostgreSQL ranks the newest this many (see _ts_rank)
 
 
 @dataclass(frozen=True)
@@ -276,8 +277,8 @@ class Candidate:
     published_at: datetime
 
 
-def _candidates(parsed: ParsedQuery, filtered, wanted: int) -> list[Candidate]:
-    """Up to ``wanted`` + 1 newest matches, each with its relevance."""
+def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> list[Candidate]:
+    """Up to ``wanted`` + 1 newest matches, each with its relevance when ``ranked``."""
     where, params = _conditions(filtered)
     if connection.vendor == "sqlite":
         # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out
@@ -291,8 +292,9 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int) -> list[Candidate]:
                " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
         query, sign = parsed.fts5(), -1.0  # bm25: lower is better
     else:
-        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
-               " ts_rank(articles_article.search_vector, query), articles_article.published_at"
+        # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
+        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id, 0,"
+               " articles_article.published_at"
                " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
                " WHERE articles_article.search_vector @@ query" + where +
                " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s")
@@ -309,9 +311,27 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int) -> list[Candidate]:
         log.exception("search failed for %r", query)
         return []
     published = Article._meta.get_field("published_at")
-    return [Candidate(pk, original or pk, sign * float(score),
-                      published.to_python(moment) if isinstance(moment, str) else moment)
-            for pk, original, score, moment in rows]
+    found = [Candidate(pk, original or pk, sign * float(score),
+                       published.to_python(moment) if isinstance(moment, str) else moment)
+             for pk, original, score, moment in rows]
+    return _ts_rank(found, query) if ranked and connection.vendor == "postgresql" else found
+
+
+def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:
+    """PostgreSQL's relevance for the newest POSTGRES_RANKED matches; the older rank after them.
+
+    ts_rank reads an article's whole stored vector, a few pages for a long article, so ranking
+    a thousand matches would read thousands of pages.
+    """
+    ranked = found[:POSTGRES_RANKED]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT articles_article.id, ts_rank(articles_article.search_vector, query)"
+                       " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s)"
+                       " query WHERE articles_article.id = ANY(%s)",
+                       (query, [c.id for c in ranked]))
+        scores = dict(cursor.fetchall())
+    return [replace(c, score=float(scores.get(c.id, 0.0))) for c in ranked] + [
+        replace(c, score=-1.0) for c in found[POSTGRES_RANKED:]]
 
 
 def _ranked(found: list[Candidate], limit: int, offset: int, order: str, fold_copies: bool,
