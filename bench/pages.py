@@ -6,11 +6,12 @@
 
 It measures the store the environment configures, as the product would (``DATABASE_URL``, else
 SQLite under ``BROADSHEET_HOME``), normally one filled by ``bench/make_store.py``. It starts the
-product's own server with its defaults (``broadsheet web --port PORT``: gunicorn, 2 workers) and
-stops it at the end, or measures a server already running with ``--url`` (which must use the
-same database). The load comes from wrk, in its own process, through ``bench/pages.lua``: each run
-cycles through many URLs of one page (300 articles, 100 stories, every section, ten search words
-of each frequency class...) so that caches and indexes are exercised as by many readers.
+product's own server with its defaults (``broadsheet web --port PORT``: gunicorn, two processes
+per core) and stops it at the end, or measures a server already running with ``--url`` (which
+must use the same database). The load comes from wrk, in its own process, through
+``bench/pages.lua``: each run cycles through many URLs of one page (300 articles, 100 stories,
+every section, ten search words of each frequency class...) so that caches and indexes are
+exercised as by many readers.
 
 The member is a reader account with access and follows (one is made if there is none): a session
 made in the database for the pages, a personal token for the JSON API, a private feed address for
@@ -691,7 +692,7 @@ def describe(args: argparse.Namespace, member: Member | None) -> dict:
     from broadsheet.stories.models import Story
 
     server = (f"the server at {args.url}" if args.url
-              else "`broadsheet web` (gunicorn, 2 workers, the product's defaults)")
+              else "`broadsheet web` (gunicorn, the product's defaults)")
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "database": database(),
         "articles": Article.objects.count(), "stories": Story.objects.count(),
