@@ -306,11 +306,11 @@ def _one_per_story(candidates: Iterable[Article], limit: int, stories: set[int])
     return chosen
 
 
-def take_distinct(queryset: QuerySet[Article], limit: int, stories: set[int],
+def take_distinct(queryset: QuerySet[Article] | list[Article], limit: int, stories: set[int],
                   pool: int = 4) -> list[Article]:
-    """Up to ``limit`` articles from ``queryset``, none from a story in ``stories``.
+    """Up to ``limit`` articles from ``queryset`` (or a list), none from a story in ``stories``.
 
     ``stories`` grows with the stories taken, so that boxes filled one after another never show
-    one story twice. One query (``limit * pool`` rows at most).
+    one story twice. One query at most (``limit * pool`` rows).
     """
     return _one_per_story(queryset[:limit * pool], limit, stories)
