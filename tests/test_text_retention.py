@@ -240,6 +240,9 @@ def test_the_command_trims_now_with_the_days_it_is_given(articles, settings, cap
     settings.KEEP_TEXT_DAYS = 0
     assert main(["articles", "trim-text"]) == 2  # kept forever: nothing to do, and it says so
     assert "kept forever" in capsys.readouterr().err
+    assert main(["articles", "trim-text", "--days", "-3"]) == 2  # never "trim everything"
+    assert "--days must be 1 or more" in capsys.readouterr().err
+    assert Article.objects.filter(text_trimmed_at__isnull=False).count() == 0
     assert main(["articles", "trim-text", "--days", "30"]) == 0
     assert "Trimmed the text of 2 articles older than 30 days" in capsys.readouterr().out
     assert Article.objects.filter(text_trimmed_at__isnull=False).count() == 2

@@ -347,6 +347,9 @@ def trim_text(days: int | None) -> int:
 
     from broadsheet.articles.retention import trim_old_text
 
+    if days is not None and days <= 0:
+        print("broadsheet: --days must be 1 or more.", file=sys.stderr)
+        return 2
     days = settings.KEEP_TEXT_DAYS if days is None else days
     if days <= 0:
         print("broadsheet: full text is kept forever (BROADSHEET_KEEP_TEXT_DAYS=0); "

@@ -1,0 +1,86 @@
+"""Lists read from their indexes give what the plain conditions give, and say when they stop.
+
+A section's list is read from two indexes and merged (``latest_in_section``); search ranks only
+its newest matches and says so. Both must agree with the straightforward query they replace.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from pages_fixtures import make_article, make_publisher
+
+from broadsheet.articles import search as search_module
+from broadsheet.articles.models import Article
+from broadsheet.stories.queries import filed_under, latest_in_section, originals_only
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mixed_sections():
+    """Originals in three sections, and copies, some filed where their original is not."""
+    rng = random.Random(7)
+    outlets = [make_publisher(f"Outlet {n}") for n in range(4)]
+    ages = [timedelta(minutes=10 * n + 30) for n in range(40)]
+    originals = [make_article(rng.choice(outlets), age=age,
+                              section=rng.choice(["Sport", "sport", "World", "Business"]))
+                 for age in ages]
+    for index in rng.sample(range(len(originals)), 15):  # a copy is never older than its original
+        make_article(rng.choice(outlets), section=rng.choice(["Sport", "World"]),
+                     duplicate_of=originals[index],
+                     age=ages[index] - timedelta(minutes=rng.randint(1, 25)))
+    return originals
+
+
+def _expected(section: str) -> list[int]:
+    return list(Article.objects.filter(originals_only(), filed_under(section))
+                .order_by("-published_at", "-id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("section", ["Sport", "world", "Business", "Culture"])
+def test_every_page_of_a_section_is_what_the_condition_gives(mixed_sections, section):
+    expected = _expected(section)
+    for size in (1, 3, 7):
+        pages = [latest_in_section(section, size, offset)
+                 for offset in range(0, len(expected) + size, size)]
+        assert [pk for page in pages for pk in page] == expected
+
+
+def test_keyset_pages_follow_on_from_the_last_article(mixed_sections):
+    expected = _expected("Sport")
+    walked, before = [], None
+    while True:
+        page = latest_in_section("Sport", 4, before=before)
+        if not page:
+            break
+        walked += page
+        last = Article.objects.get(pk=page[-1])
+        before = (last.published_at, last.pk)
+    assert walked == expected and len(expected) > 8
+
+
+def test_search_ranks_its_newest_matches_and_says_there_are_more(monkeypatch):
+    publisher = make_publisher()
+    for n in reversed(range(8)):  # stored as they are published, oldest first
+        make_article(publisher, title=f"Harbour report {n}", age=timedelta(hours=n + 1))
+    everything = search_module.search("harbour", per_page=20)
+    assert everything.total == 8 and not everything.more
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 5)
+    bounded = search_module.search("harbour", per_page=20)
+    assert bounded.more and bounded.total == 5
+    titles = {r.article.title for r in bounded.results}
+    assert titles == {f"Harbour report {n}" for n in range(5)}  # the newest five
+
+
+def test_the_api_says_the_total_is_a_lower_bound(client, monkeypatch):
+    publisher = make_publisher()
+    for n in reversed(range(4)):
+        make_article(publisher, title=f"Lighthouse {n}", age=timedelta(hours=n + 1))
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 2)
+    answer = client.get("/api/v1/search", {"q": "lighthouse"}).json()
+    assert answer["total"] == 2 and answer["total_is_lower_bound"] is True
+    page = client.get("/search", {"q": "lighthouse"}).content.decode()
+    assert "2+ results" in page
