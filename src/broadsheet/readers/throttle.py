@@ -6,8 +6,9 @@ the delete-account form share the sign-in budget of an address.
 
 Attempts are rows in the database (``ThrottleAttempt``), so every web process on every machine
 counts the same attempts, whatever the cache. ``Throttle.attempt`` books the attempt *before* the
-password is checked and then counts: the later of two concurrent attempts always sees the
-earlier one's row, so a burst of parallel guesses cannot pass the limit together. A successful
+password is checked, counting in one transaction that holds a lock on its keys (SQLite's write
+lock; an advisory lock per key on PostgreSQL): parallel attempts are counted one after another,
+so a burst of guesses gets exactly the limit, neither more nor fewer. A successful
 sign-in clears the address's count (not the client's, so one account cannot be used to reset the
 budget of a client guessing others).
 """
@@ -19,6 +20,8 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
 
 from .models import ThrottleAttempt
 
@@ -100,11 +103,9 @@ class Throttle:
             keys.append((f"{self.scope}:client:{client[:64]}", self.per_client))
         return keys
 
-    def _times(self, key: str, now: float, exclude: list[int] | None = None) -> list[float]:
+    def _times(self, key: str, now: float) -> list[float]:
         """Times (epoch seconds, oldest first) of the attempts under ``key`` still in the window."""
         rows = ThrottleAttempt.objects.filter(key=key, at__gt=_moment(now - self.window))
-        if exclude:
-            rows = rows.exclude(pk__in=exclude)
         return [moment.timestamp() for moment in rows.order_by("at").values_list("at", flat=True)]
 
     def _wait(self, times: list[float], limit: int, now: float) -> float:
@@ -122,17 +123,17 @@ class Throttle:
         return Verdict(False, math.ceil(wait)) if wait else Verdict(True)
 
     def attempt(self, email: str, client: str, now: float | None = None) -> Attempt:
-        """Book an attempt, then count: refused (and not booked) when it would pass a limit."""
+        """Book an attempt and count, under a lock: refused (not booked) past a limit."""
         now = time.time() if now is None else now
         keys = self._keys(email, client)
-        ids = [ThrottleAttempt.objects.create(key=key, at=_moment(now)).pk for key, _ in keys]
-        over = any(len(self._times(key, now)) > limit for key, limit in keys)
-        if not over:
-            return Attempt(self, email, Verdict(True), ids)
-        ThrottleAttempt.objects.filter(pk__in=ids).delete()
-        waits = [self._wait(self._times(key, now, exclude=ids), limit, now)
-                 for key, limit in keys]
-        return Attempt(self, email, Verdict(False, math.ceil(max(max(waits, default=0), 1))))
+        with transaction.atomic():
+            _lock([key for key, _ in keys])
+            waits = [self._wait(self._times(key, now), limit, now) for key, limit in keys]
+            if any(waits):
+                return Attempt(self, email, Verdict(False, math.ceil(max(max(waits), 1))))
+            ids = [ThrottleAttempt.objects.create(key=key, at=_moment(now)).pk
+                   for key, _ in keys]
+        return Attempt(self, email, Verdict(True), ids)
 
     def failed(self, email: str, client: str, now: float | None = None) -> None:
         """Record one failed attempt (or one use, for limits on sending)."""
@@ -144,6 +145,19 @@ class Throttle:
         """Forget the failures recorded against this address."""
         for key, _limit in self._keys(email, ""):
             ThrottleAttempt.objects.filter(key=key).delete()
+
+
+def _lock(keys: list[str]) -> None:
+    """Hold the keys until the transaction ends, so attempts on them are counted one at a time.
+
+    SQLite needs nothing more: its IMMEDIATE transactions already hold the database's write lock.
+    PostgreSQL takes a transaction-scoped advisory lock per key, in sorted order (no deadlock).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 signin_throttle = Throttle("signin")
