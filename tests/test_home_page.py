@@ -1,4 +1,4 @@
-"""The home page: Top stories, Our Picks, For you and the latest by section, never an empty box;
+"""The home page: Top stories, For you and the latest by section, never an empty box;
 times shown in the reader's own time zone."""
 
 from __future__ import annotations
@@ -41,14 +41,14 @@ def test_home_fills_every_box(client, db):
                  age=timedelta(days=2))
     body = client.get(reverse("home")).content.decode()
     found = boxes(body)
-    assert {"top-stories", "our-picks", "for-you", "section-world", "section-business",
+    assert {"top-stories", "for-you", "section-world", "section-business",
             "section-culture"} <= set(found)
+    assert "Our Picks" not in body  # nothing picked by an editor: no box, and no stand-in
     assert "section-sport" not in found  # no articles, no empty box
     for html in found.values():
         assert "<article" in html
     # One per publisher first: the Weekly Planet story makes the top box despite being older.
     assert "Weekly business story" in found["top-stories"]
-    assert "A very long read" in found["our-picks"]
 
 
 def test_top_stories_one_per_publisher_first(db):

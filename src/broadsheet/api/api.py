@@ -25,7 +25,7 @@ from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, Takedown
 from broadsheet.articles.search import SearchPage, search
 from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
@@ -129,7 +129,7 @@ def _publisher_or_404(key: str) -> Publisher:
 
 def _filtered(publisher: str | None, section: str | None, since: datetime | None,
               ) -> QuerySet[Article]:
-    articles = Article.objects.select_related("publisher")
+    articles = Article.objects.select_related("publisher").filter(hidden_at__isnull=True)
     if publisher:
         articles = articles.filter(publisher=_publisher_or_404(publisher))
     if section:
@@ -208,10 +208,12 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
 
 
 @articles_router.get("/{int:article_id}", response={200: schemas.ArticleDetail,
-                                                    404: schemas.Error},
+                                                    404: schemas.Error, 410: schemas.Error},
                      auth=reader_or_visitor, summary="One article, in full for members")
 def get_article(request: HttpRequest, article_id: int) -> dict:
     article = Article.objects.select_related("publisher").filter(pk=article_id).first()
+    if article is None and Takedown.objects.filter(article_id=article_id).exists():
+        raise HttpError(410, f"Article {article_id} was removed.")
     if article is None:
         raise HttpError(404, f"No article with id {article_id}.")
     attach_carriers([article])
@@ -423,7 +425,8 @@ api.add_router("/tokens", tokens_router)
 
 def _optional_routers() -> None:
     """Routers other parts of the product bring, mounted when they exist (e.g. stories)."""
-    for prefix, module_name in (("/stories", "broadsheet.stories.api"),):
+    for prefix, module_name in (("/stories", "broadsheet.stories.api"),
+                                ("/picks", "broadsheet.api.picks")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

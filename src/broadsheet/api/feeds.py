@@ -181,7 +181,7 @@ class PublicationFeed(ArticleFeed):
                        present.site_url(present._reverse("publication", f"/publication/{slug}/",
                                                          slug=slug)),
                        f"The latest articles from {publisher.name}, on Broadsheet.",
-                       Article.objects.filter(publisher=publisher))
+                       Article.objects.filter(publisher=publisher, hidden_at__isnull=True))
 
 
 class PrivateLatestFeed(ArticleFeed):

@@ -206,7 +206,7 @@ def _once(articles: QuerySet[Article], user) -> QuerySet[Article]:
 def stream_articles(user, stream_id: str) -> QuerySet[Article]:
     """The articles in a stream, for this reader."""
     stream = _normalise_stream(stream_id)
-    articles = Article.objects.all()
+    articles = Article.objects.filter(hidden_at__isnull=True)
     if stream == READING_LIST:
         if not Follow.objects.filter(user=user, kind=Follow.Kind.PUBLISHER).exists():
             # Subscribed to every publication: each piece of reporting once, as its original,

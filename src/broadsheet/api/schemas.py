@@ -191,3 +191,32 @@ class StoryDetail(StoryOut):
         "Every original article, oldest first, each with its syndicated copies"))
     truncated: bool = Field(description=(
         "True when the story has more articles than one answer lists (the earliest are listed)"))
+
+
+class PickOut(Schema):
+    id: int
+    position: int = Field(description="1 is first, among the picks of the same place")
+    note: str = Field(description="The editor's note shown with the pick (may be empty)")
+    section: str | None = Field(description="Section slug; null for the home page")
+    starts_at: datetime | None
+    ends_at: datetime | None
+    story: StoryOut | None = Field(description="The picked story (or null for an article)")
+    article: ArticleSummary | None = Field(description="The picked article (or null)")
+
+
+class PickIn(Schema):
+    story_id: int | None = Field(None, description="Pick a story, or…")
+    article_id: int | None = Field(None, description="…an article")
+    note: str = Field("", max_length=300)
+    section: str | None = Field(None, description="Section slug; omit for the home page")
+    position: int | None = Field(None, ge=1, description="1 is first; omit to go last")
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class PickPatch(Schema):
+    note: str | None = Field(None, max_length=300)
+    section: str | None = Field(None, description='Section slug; "" moves it to the home page')
+    position: int | None = Field(None, ge=1)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None

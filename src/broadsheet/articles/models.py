@@ -39,6 +39,10 @@ class Article(models.Model):
     text_trimmed_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the body was cut to its teaser (BROADSHEET_KEEP_TEXT_DAYS)")
+    hidden_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="Hidden from listings by an editor")
+    story_pinned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Put in its story by an editor: clustering never moves it")
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -75,3 +79,32 @@ class Article(models.Model):
     def text_trimmed(self) -> bool:
         """Whether only the teaser of the body is kept (the rest is at the publisher)."""
         return self.text_trimmed_at is not None
+
+
+class Takedown(models.Model):
+    """An article an editor removed: its addresses answer 410 Gone and are never fetched again.
+
+    The article's row is deleted; this record keeps what is needed to refuse it later (its
+    canonical address, its source and guid) and to answer its old page.
+    """
+
+    article_id = models.BigIntegerField(unique=True, help_text="The removed article's number")
+    canonical_url = models.URLField(max_length=2000, unique=True)
+    url = models.URLField(max_length=2000, blank=True)
+    source = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    guid = models.CharField(max_length=2000, blank=True)
+    publisher = models.ForeignKey("sources.Publisher", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+")
+    title = models.CharField(max_length=1000)
+    reason = models.CharField(max_length=1000)
+    removed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    removed_by = models.ForeignKey("readers.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-removed_at"]
+        indexes = [models.Index(fields=["source", "guid"], name="takedown_source_guid")]
+
+    def __str__(self) -> str:
+        return f"Removed: {self.title}"

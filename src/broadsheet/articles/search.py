@@ -209,8 +209,8 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
     articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
     for pk, rank in ranked:
         article = articles.get(pk)
-        if article is None:
-            continue  # deleted between the two queries
+        if article is None or article.hidden_at is not None:
+            continue  # deleted between the two queries, or an editor hid its original
         result.results.append(SearchResult(
             article=article, rank=rank,
             snippet=snippet(user, article, parsed) if snippets else mark_safe(""),
@@ -288,7 +288,8 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> lis
                " articles_article.published_at"
                " FROM articles_article_fts JOIN articles_article"
                " ON articles_article.id = articles_article_fts.rowid"
-               " WHERE articles_article_fts MATCH %s" + where +
+               " WHERE articles_article_fts MATCH %s"
+               " AND articles_article.hidden_at IS NULL" + where +
                " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
         query, sign = parsed.fts5(), -1.0  # bm25: lower is better
     else:
@@ -296,7 +297,8 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> lis
         sql = ("SELECT articles_article.id, articles_article.duplicate_of_id, 0,"
                " articles_article.published_at"
                " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
-               " WHERE articles_article.search_vector @@ query" + where +
+               " WHERE articles_article.search_vector @@ query"
+               " AND articles_article.hidden_at IS NULL" + where +
                " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s")
         query, sign = parsed.websearch(), 1.0
     try:
@@ -357,7 +359,7 @@ def _ranked(found: list[Candidate], limit: int, offset: int, order: str, fold_co
 def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int, fold_copies: bool,
               ) -> tuple[list[tuple[int, float]], int]:
     """Other databases: every word somewhere in the article, latest first, unranked."""
-    articles = Article.objects.all()
+    articles = Article.objects.filter(hidden_at__isnull=True)
     if filtered is not None:
         articles = articles.filter(id__in=filtered)
     for item in (*parsed.words, *(" ".join(p) for p in parsed.phrases)):

@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from broadsheet.readers.paywall import teaser
 
-from .models import Article
+from .models import Article, Takedown
 
-Outcome = Literal["new", "updated", "unchanged"]
+# "removed": an editor took the article down; it is never stored again.
+Outcome = Literal["new", "updated", "unchanged", "removed"]
+TAKEN_DOWN = -1  # the id ``known_articles`` gives an entry an editor took down
 
 # Fields an update may change. The canonical URL, guid, publisher and source are identity.
 _UPDATABLE = ("url", "title", "author", "section", "published_at", "language", "summary", "html",
@@ -53,15 +55,24 @@ def content_hash(title: str, text: str) -> str:
 
 
 def find_existing(source_id: int | None, guid: str, canonical_url: str) -> Article | None:
-    match = Q(canonical_url=canonical_url)
-    if guid and source_id is not None:
-        match |= Q(source_id=source_id, guid=guid)
-    candidates = list(Article.objects.filter(match)[:2])
+    candidates = list(Article.objects.filter(_identity(source_id, guid, canonical_url))[:2])
     # Prefer the (source, guid) match: the feed's own identity survives URL changes.
     for article in candidates:
         if guid and article.source_id == source_id and article.guid == guid:
             return article
     return candidates[0] if candidates else None
+
+
+def _identity(source_id: int | None, guid: str, canonical_url: str) -> Q:
+    match = Q(canonical_url=canonical_url)
+    if guid and source_id is not None:
+        match |= Q(source_id=source_id, guid=guid)
+    return match
+
+
+def taken_down(source_id: int | None, guid: str, canonical_url: str) -> bool:
+    """Whether an editor took this article down (by its address, or its feed's guid)."""
+    return Takedown.objects.filter(_identity(source_id, guid, canonical_url)).exists()
 
 
 def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
@@ -72,6 +83,9 @@ def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
         try:
             with transaction.atomic():
                 existing = find_existing(data.source_id, data.guid, data.canonical_url)
+                if existing is None and taken_down(data.source_id, data.guid,
+                                                   data.canonical_url):
+                    return "removed", TAKEN_DOWN
                 if existing is None:
                     fields = asdict(data)
                     article = Article.objects.create(**fields, fetched_at=timezone.now(),
@@ -121,7 +135,8 @@ def known_articles(source_id: int, guids: list[str], urls: list[str],
                    ) -> dict[str, tuple[int, datetime, str]]:
     """Existing articles among a feed's entries, keyed by ``guid:<g>`` and ``url:<u>``.
 
-    Values are (id, fetched_at, title), so the pipeline can skip pages it already has.
+    Values are (id, fetched_at, title), so the pipeline can skip pages it already has; an
+    article an editor took down has the id ``TAKEN_DOWN`` (its page is never fetched again).
     """
     found: dict[str, tuple[int, datetime, str]] = {}
     guid_set = [g for g in guids if g]
@@ -133,6 +148,9 @@ def known_articles(source_id: int, guids: list[str], urls: list[str],
             query |= Q(source_id=source_id, guid__in=guid_chunk)
         rows = Article.objects.filter(query).values_list(
             "id", "guid", "source_id", "url", "canonical_url", "fetched_at", "title")
+        removed = Takedown.objects.filter(query).values_list(
+            "guid", "source_id", "url", "canonical_url", "removed_at", "title")
+        rows = [*rows, *((TAKEN_DOWN, *row) for row in removed)]  # removed ones win
         for pk, guid, src, url, canonical, fetched, title in rows:
             if guid and src == source_id:
                 found[f"guid:{guid}"] = (pk, fetched, title)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "broadsheet.curation",
     "broadsheet.stories",
     "broadsheet.articles",
+    "broadsheet.audit",
     "broadsheet.web",
     "broadsheet.api",
 ]
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "broadsheet.web.context_processors.navigation",
+                "broadsheet.web.context_processors.editor",
             ],
         },
     },

@@ -20,3 +20,40 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Pick(models.Model):
+    """An editor's pick: a story or an article, on the home page or on one section's page.
+
+    Live between ``starts_at`` and ``ends_at`` (either may be empty); shown in ``position`` order,
+    1 first, among the picks of the same place.
+    """
+
+    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="picks")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="picks")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="picks", help_text="Empty: the home page")
+    note = models.CharField(max_length=300, blank=True,
+                            help_text="One or two sentences shown with the pick")
+    position = models.PositiveIntegerField(default=1)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("readers.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(story__isnull=False, article__isnull=True)
+                           | models.Q(story__isnull=True, article__isnull=False)),
+                name="pick_story_or_article"),
+        ]
+        indexes = [models.Index(fields=["section", "position"], name="pick_place_order")]
+
+    def __str__(self) -> str:
+        return f"Pick {self.position}: {self.story or self.article}"

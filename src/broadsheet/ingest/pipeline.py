@@ -89,6 +89,7 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0  # entries of articles an editor took down: never stored again
     failed: list[tuple[str, str]] = field(default_factory=list)  # (article URL, reason)
 
 
@@ -350,7 +351,7 @@ class Pipeline:
     def _triage(self, job: SourceJob, entries: list[parse_stage.Entry], report: SourceReport,
                 ) -> tuple[list[PageJob], list[parse_stage.Entry], int]:
         """Split entries into pages to fetch, entries complete in the feed, and known ones."""
-        from broadsheet.articles.store import known_articles
+        from broadsheet.articles.store import TAKEN_DOWN, known_articles
 
         links = {}
         for entry in entries:
@@ -369,7 +370,9 @@ class Pipeline:
             hit = known.get(f"guid:{entry.guid}") if entry.guid else None
             hit = hit or (known.get(f"url:{link}") if link else None)
             hit = hit or (known.get(f"url:{entry.url}") if entry.url else None)
-            if entry.has_full_content:
+            if hit and hit[0] == TAKEN_DOWN:
+                report.removed += 1
+            elif entry.has_full_content:
                 full.append(entry)  # cheap to prepare again; the store tells if it changed
             elif hit and not _changed_since(entry, *hit[1:]):
                 unchanged += 1

@@ -1,4 +1,5 @@
-"""`broadsheet users create EMAIL --password P [--member] [--editor]`: accounts from the shell.
+"""`broadsheet users create EMAIL --password P [--member] [--editor]`: accounts from the shell;
+`broadsheet users token EMAIL [--name NAME]`: a new API token, for scripts and operators.
 
 With BROADSHEET_BILLING=none this is how members are made (besides the admin); without
 ``--member`` the account starts the usual free trial, as a sign-up does. ``--editor`` makes
@@ -14,7 +15,7 @@ import sys
 EDITORS_GROUP = "Editors"
 # Apps whose models editors manage in the admin: publishers and sources, sections and picks,
 # articles.
-EDITOR_APPS = ("sources", "curation", "articles")
+EDITOR_APPS = ("sources", "curation", "articles", "stories")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -31,6 +32,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     create.add_argument("--editor", action="store_true",
                         help="staff in the Editors group: manages sources, publishers, sections "
                              "and articles in the admin")
+    token = users_sub.add_parser("token", help="print a new JSON API token for an account")
+    token.add_argument("email")
+    token.add_argument("--name", default="Command line",
+                       help="what the token is for (shown in the account's token list)")
     return users
 
 
@@ -38,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``broadsheet users ...`` (Django must be set up); returns the exit status."""
     if args.users_command == "create":
         return create_user(args.email, args.password, member=args.member, editor=args.editor)
+    if args.users_command == "token":
+        return new_token(args.email, args.name)
     print(f"broadsheet users: unknown command {args.users_command!r}", file=sys.stderr)
     return 2
 
@@ -92,3 +99,24 @@ def editors_group():
     permissions = Permission.objects.filter(content_type__app_label__in=EDITOR_APPS)
     group.permissions.add(*permissions)
     return group
+
+
+def new_token(email: str, name: str = "Command line", out=None, err=None) -> int:
+    """Print a new API token for ``email``'s account: the only time the secret is shown."""
+    from broadsheet.api.auth import issue_token
+
+    from .forms import normalise_email
+    from .models import User
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    user = User.objects.filter(email=normalise_email(email)).first()
+    if user is None:
+        print(f"broadsheet users token: no account {email!r}", file=err)
+        return 1
+    if not user.is_active:
+        print(f"broadsheet users token: the account {user.email} is closed", file=err)
+        return 1
+    issued = issue_token(user, name=name)
+    print(issued.secret, file=out)
+    return 0

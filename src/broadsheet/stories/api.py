@@ -26,14 +26,14 @@ reader_or_visitor = ReaderAuth(optional=True)
 MAX_TOP = 50
 
 
-def _story(user, story: Story, articles: list[Article]) -> dict:
+def story_out(user, story: Story, articles: list[Article]) -> dict:
     outlets: dict[int, dict] = {}
     for article in sorted(articles, key=lambda a: (a.published_at, a.pk)):
         outlets.setdefault(article.publisher_id, present.publisher_ref(article.publisher))
-    lead = queries.representative(articles)
+    lead = queries.representative(articles, story)
     sections = Counter(a.section for a in articles if a.section)
     return {
-        "id": story.pk, "headline": story.headline or (lead.title if lead else ""),
+        "id": story.pk, "headline": story.title or (lead.title if lead else ""),
         "section": story.section, "language": story.language,
         "url": present.site_url(reverse("story", args=[story.pk])),
         "first_published_at": story.first_published_at,
@@ -47,10 +47,11 @@ def _story(user, story: Story, articles: list[Article]) -> dict:
     }
 
 
-def _articles_of(story_ids: list[int]) -> dict[int, list[Article]]:
+def articles_of(story_ids: list[int]) -> dict[int, list[Article]]:
     """Every article of these stories (no bodies beyond what a summary needs), one query."""
     found: dict[int, list[Article]] = {}
-    rows = (Article.objects.filter(story_id__in=story_ids).select_related("publisher")
+    rows = (Article.objects.filter(queries.shown_in_story(), story_id__in=story_ids)
+            .select_related("publisher")
             .order_by("published_at", "id"))
     for article in rows:
         found.setdefault(article.story_id, []).append(article)
@@ -64,8 +65,8 @@ def top(request: HttpRequest,
         per_section: int = Query(3, ge=1, le=MAX_TOP,
                                  description="At most this many from one section")) -> list[dict]:
     stories = top_stories(limit=limit, per_section=per_section)
-    articles = _articles_of([s.pk for s in stories])
-    return [_story(request.auth, story, articles.get(story.pk, [])) for story in stories]
+    articles = articles_of([s.pk for s in stories])
+    return [story_out(request.auth, story, articles.get(story.pk, [])) for story in stories]
 
 
 @router.get("/{int:story_id}", response={200: schemas.StoryDetail, 404: schemas.Error},
@@ -78,11 +79,11 @@ def get_story(request: HttpRequest, story_id: int):
         return HttpResponsePermanentRedirect(
             reverse("api:get_story", kwargs={"story_id": story.pk}))
     limit = queries.MAX_COVERAGE_ARTICLES  # as the story page: the earliest this many
-    articles = list(story.articles.select_related("publisher")
+    articles = list(story.articles.filter(queries.shown_in_story()).select_related("publisher")
                     .order_by("published_at", "id")[:limit + 1])
     truncated = len(articles) > limit
     articles = articles[:limit]
-    data = _story(request.auth, story, articles)
+    data = story_out(request.auth, story, articles)
     data["truncated"] = truncated
     by_id = {a.pk: a for a in articles}
     entries: dict[int, dict] = {}

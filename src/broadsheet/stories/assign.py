@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
+from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
 
 from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
 from .dedupe import NearDuplicateIndex
+from .headline import representative_headline
 from .models import Story
 
 log = logging.getLogger("broadsheet.stories")
@@ -32,7 +34,8 @@ log = logging.getLogger("broadsheet.stories")
 CHUNK = 500
 DUPLICATE_WINDOW = timedelta(days=3)  # copies appear within hours of their original
 SYNC_MARGIN = timedelta(minutes=5)  # tolerance for clocks that differ between machines
-HEADLINE_SAMPLE = 50
+# Editors' changes to what belongs to which story; an engine built before one rebuilds.
+DESK_ACTIONS = ("story.merge", "article.move", "article.takedown")
 
 
 def partition_of(language: str) -> str:
@@ -61,6 +64,7 @@ class Partition:
     clusterer: StoryClusterer
     copies: NearDuplicateIndex
     synced_to: datetime | None = None
+    desk_version: int = 0  # the newest desk change the engine was built with
     created: list[int] = field(default_factory=list)  # stories created by the running chunk
     # Originals found to be reprints of an earlier article in the running chunk: old -> new.
     repointed: dict[int, int] = field(default_factory=dict)
@@ -70,13 +74,16 @@ class Partition:
         partition: Partition
         clusterer = StoryClusterer(config, new_story_id=lambda: partition._new_story())
         copies = NearDuplicateIndex(window_days=DUPLICATE_WINDOW.total_seconds() / 86400)
-        partition = cls(name, clusterer, copies)
+        partition = cls(name, clusterer, copies, desk_version=desk_version())
         newest = (Article.objects.filter(_in_partition(name), story__isnull=False)
                   .order_by("-published_at").values_list("published_at", flat=True).first())
         if newest is not None:
             window = timedelta(days=partition.clusterer.config.window_days)
             partition._load(Article.objects.filter(
                 _in_partition(name), story__isnull=False, published_at__gte=newest - window))
+        for story in Story.objects.filter(kept_by_desk=True, merged_into__isnull=True,
+                                          language=name).values_list("pk", flat=True):
+            clusterer.keep(str(story))
         return partition
 
     def _new_story(self) -> str:
@@ -94,6 +101,8 @@ class Partition:
             if self.clusterer.story_of(str(article.pk)) is not None:
                 continue
             self.clusterer.add(_doc(article), str(article.story_id))
+            if article.story_pinned_at is not None:
+                self.clusterer.pin(str(article.pk))
             if article.duplicate_of_id is None:
                 self.copies.add(str(article.pk), article.text, article.published_at)
             if article.story_assigned_at and (self.synced_to is None
@@ -168,12 +177,24 @@ def assign_pending(languages: Iterable[str] | None = None) -> int:
     return assigned
 
 
-def _assign_partition(name: str) -> int:
+def desk_version() -> int:
+    """The newest editor's change to story membership (merge, move, takedown)."""
+    return (EditorialAction.objects.filter(action__in=DESK_ACTIONS)
+            .aggregate(newest=Max("id"))["newest"] or 0)
+
+
+def current_partition(name: str) -> Partition:
+    """The partition's engine, rebuilt when an editor changed stories since it was built."""
     partition = _partitions.get(name)
-    if partition is None:
+    if partition is None or partition.desk_version != desk_version():
         partition = _partitions[name] = Partition.build(name)
-    else:
-        partition.catch_up()
+        return partition
+    partition.catch_up()
+    return partition
+
+
+def _assign_partition(name: str) -> int:
+    partition = current_partition(name)
     assigned = 0
     while True:
         pending = list(Article.objects.filter(_in_partition(name), story__isnull=True)
@@ -226,8 +247,8 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
     stories = list(Story.objects.filter(pk__in=list(story_ids)))
     members: dict[int, list[Article]] = {}
     for article in (Article.objects.filter(story__in=stories).order_by("published_at", "id")
-                    .only("story_id", "title", "section", "published_at", "publisher_id",
-                          "duplicate_of_id")):
+                    .only("story_id", "title", "summary", "section", "published_at",
+                          "publisher_id", "duplicate_of_id")):
         members.setdefault(article.story_id, []).append(article)
     changed = []
     for story in stories:
@@ -246,21 +267,6 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
         changed.append(story)
     update_rows(Story, changed, ["headline", "first_published_at", "last_published_at",
                                  "first_publisher", "article_count", "publisher_count", "section"])
-
-
-def representative_headline(articles: list[Article]) -> str:
-    """The headline that shares the most words with the story's other headlines."""
-    sample = articles[:HEADLINE_SAMPLE]
-    if len(sample) <= 2:
-        return sample[0].title
-    words = [set(a.title.lower().split()) for a in sample]
-    frequency = Counter(word for title in words for word in title)
-
-    def centrality(index: int) -> float:
-        title = words[index]
-        return sum(frequency[w] - 1 for w in title) / (len(title) or 1)
-
-    return sample[max(range(len(sample)), key=centrality)].title
 
 
 def forget_engines() -> None:

@@ -174,6 +174,10 @@ class StoryClusterer:
         self._stories: list[_Story] = []
         self._story_index: dict[str, int] = {}
         self._alias: dict[str, str] = {}  # story ids absorbed by ``refine`` -> survivor
+        # Editors' decisions that ``refine`` keeps: articles it never moves, stories it never
+        # joins to another established story.
+        self._pinned: set[str] = set()
+        self._kept: set[str] = set()
         self._postings: dict[int, tuple[array, array]] = {}
         self._live_postings = 0
         self._dead_postings = 0
@@ -218,6 +222,14 @@ class StoryClusterer:
         fids, ws = self._vectorise(doc)
         self._advance(ts)
         self._insert(doc, fids, ws, ts, story_id)
+
+    def pin(self, article_id: str) -> None:
+        """Keep an article in the story it is in now: ``refine`` never moves it."""
+        self._pinned.add(article_id)
+
+    def keep(self, story_id: str) -> None:
+        """Keep a story apart: ``refine`` never joins it with another established story."""
+        self._kept.add(story_id)
 
     def story_of(self, article_id: str) -> str | None:
         """Story id of an article still in the active window."""
@@ -282,7 +294,7 @@ class StoryClusterer:
         """
         cfg = self.config
         floor = cfg.merge_min_cosine
-        live = sorted(self._slot_of.values())
+        live = sorted(i for a, i in self._slot_of.items() if a not in self._pinned)
         seeds = live if recent is None else live[-recent:]
         if not seeds:
             return Refinement()
@@ -330,7 +342,13 @@ class StoryClusterer:
         size = {u: len(m) for u, m in members.items()}
         rsum = {u: sum(density(i) for i in m) for u, m in members.items()}
         outlets = {u: {self._outlets[i] for i in m} - {None} for u, m in members.items()}
+        olds = {u: {-1 - u} if u < 0 else set() for u in members}  # established stories held
         dw = cfg.density_weight
+
+        def kept_apart(a: int, b: int) -> bool:
+            """Two established stories never join when an editor shaped either of them."""
+            return bool(olds[a] and olds[b] and any(
+                self._stories[k].id in self._kept for k in olds[a] | olds[b]))
 
         def avg(a: int, b: int) -> float:
             cos = link[a][b] / (size[a] * size[b])
@@ -353,6 +371,8 @@ class StoryClusterer:
                 continue
             if abs(-neg - avg(a, b)) > 1e-9:
                 continue  # stale entry
+            if self._kept and kept_apart(a, b):
+                continue
             keep, gone = a, b
             joined[gone] = keep
             for c, v in link.pop(gone).items():
@@ -363,6 +383,7 @@ class StoryClusterer:
             size[keep] += size.pop(gone)
             rsum[keep] += rsum.pop(gone)
             outlets[keep] |= outlets.pop(gone)
+            olds[keep] |= olds.pop(gone)
             for c in link[keep]:
                 v = avg(keep, c)
                 if v > -math.inf:

@@ -30,8 +30,14 @@ RELATED_WINDOW = timedelta(days=7)
 
 
 def originals_only() -> Q:
-    """The condition that keeps syndicated copies out of a list (their original stands for them)."""
-    return Q(duplicate_of__isnull=True)
+    """The condition for what lists show: originals (a syndicated copy is listed as its
+    original) that no editor hid."""
+    return Q(duplicate_of__isnull=True, hidden_at__isnull=True)
+
+
+def shown_in_story() -> Q:
+    """A story's articles that readers see: not hidden by an editor, nor copies of one."""
+    return Q(hidden_at__isnull=True) & ~Q(duplicate_of__hidden_at__isnull=False)
 
 
 def filed_under(section_name: str) -> Q:
@@ -144,8 +150,13 @@ def resolve_story(pk: int) -> tuple[Story | None, bool]:
     return story, merged
 
 
-def representative(articles: list[Article]) -> Article | None:
-    """The article that stands for a story: an original from the most-weighted outlet, earliest."""
+def representative(articles: list[Article], story: Story | None = None) -> Article | None:
+    """The article that stands for a story: the editor's lead when it has one, else an original
+    from the most-weighted outlet, earliest."""
+    if story is not None and story.lead_article_id:
+        for article in articles:
+            if article.pk == story.lead_article_id:
+                return article
     originals = [a for a in articles if not a.duplicate_of_id] or articles
     if not originals:
         return None
@@ -192,7 +203,7 @@ def coverage(story: Story, limit: int = MAX_COVERAGE_ARTICLES) -> Coverage:
     One query (the articles with their publishers); bodies are loaded because the page shows
     them, through the paywall.
     """
-    rows = list(story.articles.select_related("publisher")
+    rows = list(story.articles.filter(shown_in_story()).select_related("publisher")
                 .order_by("published_at", "id")[:limit + 1])
     truncated = len(rows) > limit
     rows = rows[:limit]
@@ -243,7 +254,7 @@ def top_entries(limit: int = 6, per_section: int = 3) -> list[Article]:
         by_story.setdefault(article.story_id, []).append(article)
     chosen = []
     for story in stories:
-        lead = representative(by_story.get(story.pk, []))
+        lead = representative(by_story.get(story.pk, []), story)
         if lead is not None:
             lead.coverage = story
             chosen.append(lead)

@@ -67,7 +67,8 @@ def top_stories(limit: int = 10, per_section: int = 3) -> list[Story]:
     """
     chosen: list[Story] = []
     per: dict[str, int] = {}
-    for story in (Story.objects.filter(score__gt=0).select_related("first_publisher")
+    for story in (Story.objects.filter(score__gt=0, hidden_at__isnull=True)
+                  .select_related("first_publisher")
                   .order_by("-score", "-last_published_at").iterator(chunk_size=limit * 5)):
         if per.get(story.section, 0) >= per_section and story.section:
             continue

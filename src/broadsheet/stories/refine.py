@@ -31,13 +31,14 @@ def refine_recent() -> int:
     for name in list(assign._partitions):
         try:
             with HUEY.lock_task(f"stories-assign-{name}"):
-                partition = assign._partitions.get(name)
-                if partition is None:
+                if name not in assign._partitions:
                     continue
-                partition.catch_up()
+                partition = assign.current_partition(name)
                 change = partition.clusterer.refine(RECENT_ARTICLES)
                 try:
-                    apply_refinement(change)
+                    if not apply_refinement(change):
+                        # An editor's decision stood against the engine: it relearns them.
+                        assign._partitions.pop(name, None)
                 except Exception:
                     assign._partitions.pop(name, None)
                     raise
@@ -47,20 +48,32 @@ def refine_recent() -> int:
     return changed
 
 
-def apply_refinement(change: Refinement) -> None:
-    """Store the engine's new stories: moved articles, and where each emptied story went."""
+def apply_refinement(change: Refinement) -> bool:
+    """Store the engine's new stories: moved articles, and where each emptied story went.
+
+    What an editor decided stands: articles an editor placed are not moved and stories an
+    editor shaped are not absorbed. Returns False when such a change was left out, so that the
+    caller rebuilds the engine from the database.
+    """
     if not change.moved and not change.absorbed:
-        return
+        return True
     moved = {int(a): int(s) for a, s in change.moved.items()}
     absorbed = {int(a): int(s) for a, s in change.absorbed.items()}
     with transaction.atomic():
         # An article moves with its syndicated copies, so that a copy never leaves its original.
-        root = dict(Article.objects.filter(pk__in=list(moved))
-                    .values_list("pk", "duplicate_of_id"))
+        rows = Article.objects.filter(pk__in=list(moved)).values_list(
+            "pk", "duplicate_of_id", "story_pinned_at")
+        root = {pk: original for pk, original, _ in rows}
+        pinned = {pk for pk, _, at in rows if at is not None}
+        kept = set(Story.objects.filter(pk__in=list(absorbed), kept_by_desk=True)
+                   .values_list("pk", flat=True))
+        vetoed = bool(pinned or kept)
+        moved = {a: s for a, s in moved.items() if a not in pinned}
+        absorbed = {gone: s for gone, s in absorbed.items() if gone not in kept}
         families: dict[int, set[int]] = {}
         for article, story in moved.items():
             families.setdefault(story, set()).add(root.get(article) or article)
-        everyone = set().union(*families.values())
+        everyone = set().union(set(), *families.values())
         left = set(Article.objects.filter(Q(pk__in=everyone) | Q(duplicate_of__in=everyone))
                    .values_list("story_id", flat=True))
         for story, heads in families.items():
@@ -75,3 +88,4 @@ def apply_refinement(change: Refinement) -> None:
         touched = (left | set(moved.values()) | set(absorbed.values())) - set(absorbed)
         assign.refresh_stories(touched)
     log.info("refine: %d articles moved, %d stories absorbed", len(moved), len(absorbed))
+    return not vetoed

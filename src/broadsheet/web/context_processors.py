@@ -1,8 +1,9 @@
-"""Context every page needs: the sections in the navigation."""
+"""Context every page needs: the sections in the navigation, and whether to show the desk."""
 
 from django.core.cache import cache
 
 from broadsheet.curation.models import Section
+from broadsheet.readers.roles import is_editor
 
 NAV_CACHE_KEY = "web:nav-sections"
 
@@ -13,3 +14,8 @@ def navigation(request) -> dict:
         sections = list(Section.objects.filter(in_navigation=True).values("name", "slug"))
         cache.set(NAV_CACHE_KEY, sections, 300)
     return {"nav_sections": sections}
+
+
+def editor(request) -> dict:
+    """Whether the page shows the editors' desk controls."""
+    return {"is_editor": is_editor(getattr(request, "user", None))}

@@ -10,7 +10,6 @@ story appears twice, whichever box it would fall in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -18,17 +17,18 @@ from django.utils import timezone
 
 from broadsheet.articles.models import Article
 from broadsheet.articles.search import search
-from broadsheet.curation.models import Section
+from broadsheet.curation import picks
+from broadsheet.curation.models import Pick, Section
 from broadsheet.readers.models import Follow
 from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
+from broadsheet.stories.models import Story
 
 from .caching import generation
 
 # Cards never show the body; leaving it in the database keeps listings light.
 CARD_DEFERRED = tuple(name for name in ("html", "text", "extraction_error", "content_hash", "guid")
                       if name in {f.name for f in Article._meta.get_fields()})
-LONG_READ_WORDS = 800
 TOPIC_LIMIT = 10
 
 
@@ -57,7 +57,7 @@ def in_section(section: Section | str, limit: int, offset: int = 0) -> list[Arti
 def of_publisher(publisher) -> QuerySet[Article]:
     """A publication's own articles, its syndicated copies included (with their original)."""
     deferred = [f"duplicate_of__{name}" for name in CARD_DEFERRED]
-    return (cards().filter(publisher=publisher)
+    return (cards().filter(publisher=publisher, hidden_at__isnull=True)
             .select_related("duplicate_of", "duplicate_of__publisher").defer(*deferred))
 
 
@@ -105,23 +105,42 @@ def top_stories(limit: int = 6, pool: int = 80) -> list[Article]:
     return chosen
 
 
-def our_picks(exclude: set[int], limit: int = 4,
-              shown_stories: set[int] | None = None) -> list[Article]:
-    """Recent long reads (the editors' picks take this place once curation lands).
+@dataclass
+class ShownPick:
+    """An editor's pick as a card: the picked article, or the picked story's lead article."""
 
-    ``shown_stories``: stories already on the page; none of their articles is picked, and the
-    picked articles' stories are added to it.
-    """
-    shown_stories = set() if shown_stories is None else shown_stories
-    recent = timezone.now() - timedelta(days=14)
-    picks = stories.take_distinct(
-        listed().filter(word_count__gte=LONG_READ_WORDS, published_at__gte=recent)
-        .exclude(pk__in=exclude), limit, shown_stories)
-    if len(picks) < limit:
-        longest = (listed().exclude(pk__in=exclude | {a.pk for a in picks})
-                   .order_by("-word_count", "-published_at"))
-        picks.extend(stories.take_distinct(longest, limit - len(picks), shown_stories))
-    return picks
+    pick: Pick
+    article: Article
+    story: Story | None
+
+    @property
+    def title(self) -> str:
+        return self.story.title if self.story else self.article.title
+
+    @property
+    def scheduled(self) -> bool:
+        """Not live yet: its start is still ahead."""
+        return self.pick.starts_at is not None and self.pick.starts_at > timezone.now()
+
+
+def shown_picks(section: Section | None = None, *, every: bool = False) -> list[ShownPick]:
+    """Our Picks of a place (the home page when ``section`` is None), in the editors' order:
+    the live ones, or with ``every`` the scheduled ones too (what editors see)."""
+    chosen = list(picks.upcoming(section) if every else picks.live(section))
+    story_ids = [p.story_id for p in chosen if p.story_id]
+    by_story: dict[int, list[Article]] = {}
+    for article in listed().filter(story_id__in=story_ids):
+        by_story.setdefault(article.story_id, []).append(article)
+    shown = []
+    for pick in chosen:
+        if pick.story_id:
+            lead = stories.representative(by_story.get(pick.story_id, []), pick.story)
+            if lead is not None:
+                lead.coverage = pick.story
+                shown.append(ShownPick(pick, lead, pick.story))
+        elif pick.article.hidden_at is None:
+            shown.append(ShownPick(pick, pick.article, None))
+    return shown
 
 
 def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> list[Article]:
@@ -137,7 +156,8 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
     rows: set[tuple] = set()  # (published_at, id, duplicate_of_id)
     for follow in follows:
         if follow.kind == Follow.Kind.PUBLISHER and follow.publisher_id:
-            rows |= set(Article.objects.filter(publisher_id=follow.publisher_id)
+            rows |= set(Article.objects.filter(publisher_id=follow.publisher_id,
+                                               hidden_at__isnull=True)
                         .order_by("-published_at", "-id")
                         .values_list("published_at", "id", "duplicate_of_id")[:pool])
     ids: set[int] = set()
@@ -161,7 +181,8 @@ def for_you(user, exclude: set[int], limit: int = 6, shown_stories: set[int] | N
             top_stories_ids: set[int] | None = None) -> tuple[list[Article], bool]:
     """The latest from what the reader follows, else the latest; says which it was.
 
-    ``shown_stories`` as in ``our_picks``. When everything is shown above already, the box
+    ``shown_stories``: stories already on the page; none of their articles is chosen, and the
+    chosen articles' stories are added to it. When everything is shown above already, the box
     repeats articles rather than stay empty, but never one of ``top_stories_ids``' stories.
     """
     shown_stories = set() if shown_stories is None else shown_stories
@@ -212,14 +233,14 @@ class FrontPage:
     """The home page's blocks that are the same for every reader: worked out once, cached."""
 
     top_stories: list[Article]
-    our_picks: list[Article]
+    our_picks: list[ShownPick]
     section_blocks: list[SectionBlock]
     key: str  # names this version in the rendered fragments' cache keys
 
     @property
     def articles(self) -> list[Article]:
         blocks = [a for block in self.section_blocks for a in block.articles]
-        return [*self.top_stories, *self.our_picks, *blocks]
+        return [*self.top_stories, *(p.article for p in self.our_picks), *blocks]
 
     @property
     def top_story_ids(self) -> set[int]:
@@ -240,14 +261,17 @@ def front_page() -> FrontPage:
 
 
 def _front_page(key: str) -> FrontPage:
-    top = home_top_stories()
-    shown = {a.pk for a in top}
+    """The editors' picks stand: a picked story is not repeated in Top stories."""
+    chosen = shown_picks()
+    picked = {p.article.pk for p in chosen}
+    picked_stories = {p.article.story_id for p in chosen if p.article.story_id}
+    top = [a for a in home_top_stories()
+           if a.pk not in picked and a.story_id not in picked_stories]
+    shown = {a.pk for a in top} | picked
     top_ids = {a.story_id for a in top if a.story_id}
-    shown_stories = set(top_ids)  # grows as each box takes its stories
-    picks = our_picks(shown, shown_stories=shown_stories)
-    shown |= {a.pk for a in picks}
+    shown_stories = top_ids | picked_stories  # grows as each box takes its stories
     blocks = section_blocks(shown, shown_stories=shown_stories, top_stories_ids=top_ids)
-    front = FrontPage(top, picks, blocks, key)
+    front = FrontPage(top, chosen, blocks, key)
     stories.attach_carriers(front.articles)
     return front
 

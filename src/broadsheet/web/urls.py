@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import desk
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +16,18 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("following/", views.following, name="following"),
     path("follow/", views.follow_toggle, name="follow_toggle"),
+    # The editors' desk: plain forms that come back to the page they were posted from.
+    path("desk/picks/", desk.pick_create, name="desk_pick_create"),
+    path("desk/picks/<int:pk>/", desk.pick_update, name="desk_pick_update"),
+    path("desk/picks/<int:pk>/move/", desk.pick_move, name="desk_pick_move"),
+    path("desk/picks/<int:pk>/delete/", desk.pick_delete, name="desk_pick_delete"),
+    path("desk/story/<int:pk>/title/", desk.story_title, name="desk_story_title"),
+    path("desk/story/<int:pk>/lead/", desk.story_lead, name="desk_story_lead"),
+    path("desk/story/<int:pk>/hide/", desk.story_hide, name="desk_story_hide"),
+    path("desk/story/<int:pk>/merge/", desk.story_merge, name="desk_story_merge"),
+    path("desk/article/<int:pk>/move/", desk.article_move, name="desk_article_move"),
+    path("desk/article/<int:pk>/hide/", desk.article_hide, name="desk_article_hide"),
+    path("desk/article/<int:pk>/takedown/", desk.article_takedown,
+         name="desk_article_takedown"),
+    path("desk/log/", desk.log, name="desk_log"),
 ]

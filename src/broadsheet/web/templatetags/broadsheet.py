@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django import template
@@ -27,6 +28,22 @@ def section_url(article_or_name) -> str:
     name = getattr(article_or_name, "section", article_or_name) or ""
     slug = section_slugs().get(str(name).lower())
     return reverse("section", args=[slug]) if slug else ""
+
+
+@register.filter
+def local_input(moment: datetime | None) -> str:
+    """A time as a ``datetime-local`` field's value, in the reader's zone ("" for none)."""
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@register.filter
+def json_text(value) -> str:
+    """A recorded value as compact JSON text (the audit log's before and after)."""
+    if value in ("", None):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @register.filter

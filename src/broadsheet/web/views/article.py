@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, Takedown
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories import queries as stories
@@ -16,6 +19,21 @@ from ..links import article_path, article_slug
 from .common import signin_url, signup_url
 
 RELATED_COUNT = 5
+
+
+def gone_when_taken_down(view):
+    """An article an editor took down answers 410 Gone, not 404: it existed and is removed."""
+
+    @wraps(view)
+    def wrapper(request, *args, pk: int, **kwargs):
+        try:
+            return view(request, *args, pk=pk, **kwargs)
+        except Http404:
+            if not Takedown.objects.filter(article_id=pk).exists():
+                raise
+            return render(request, "web/gone.html", status=410)
+
+    return wrapper
 
 
 def _article(pk: int) -> Article:
@@ -75,6 +93,7 @@ def _context(request, article: Article) -> dict:
     }
 
 
+@gone_when_taken_down
 @visitor_cache
 def article(request, pk: int, slug: str):
     current = _article(pk)
@@ -94,6 +113,7 @@ def article(request, pk: int, slug: str):
     return render(request, "web/article.html", context)
 
 
+@gone_when_taken_down
 @visitor_cache
 def article_print(request, pk: int):
     current = _article(pk)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow
+from broadsheet.readers.roles import is_editor
 from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers
 
@@ -30,8 +31,15 @@ def home(request):
     return render(request, "web/home.html", {
         "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
         "section_blocks": front.section_blocks, "for_you": for_you,
-        "for_you_personal": personal,
+        "for_you_personal": personal, **_desk(request, None),
     })
+
+
+def _desk(request, place: Section | None) -> dict:
+    """The editors' view of a place's picks (nothing for readers)."""
+    if not is_editor(request.user):
+        return {}
+    return {"desk_picks": queries.shown_picks(place, every=True)}
 
 
 def _following(request, **target) -> bool:
@@ -45,6 +53,8 @@ def section(request, slug: str):
     page = page_of(request, lambda limit, offset: queries.in_section(current, limit, offset))
     attach_carriers(page.object_list)
     return render(request, "web/listing.html", {
+        "picks": queries.shown_picks(current) if page.number == 1 else [],
+        "place": current, **_desk(request, current),
         "heading": current.name, "page": page, "kind": "section", "target": current.slug,
         "following": _following(request, kind=Follow.Kind.SECTION, section=current),
         "description": f"The latest {current.name} news from every publication.",

@@ -43,7 +43,7 @@ def story(request, pk: int):
                                             e.copies) for e in group.entries])
               for group in coverage.groups]
     teasers = any(not entry.body.full for _, entries in groups for entry in entries)
-    headline = current.headline or coverage.first.title
+    headline = current.title or coverage.first.title
     return render(request, "web/story.html", {
         "story": current, "coverage": coverage, "groups": groups, "headline": headline,
         "teasers": teasers, "path": path, "canonical": f"{settings.SITE_URL}{path}",

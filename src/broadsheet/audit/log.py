@@ -1,0 +1,24 @@
+"""Writing to the audit log: one call per editorial action, inside the action's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import EditorialAction
+
+
+def record(editor, action: str, target: str, summary: str, *, before: Any = None,
+           after: Any = None, reason: str = "") -> EditorialAction:
+    """Log ``action`` on ``target`` by ``editor`` (a user, or None for the system)."""
+    return EditorialAction.objects.create(
+        editor_id=getattr(editor, "pk", None), editor=getattr(editor, "email", "") or "",
+        action=action, target=target, summary=summary[:500], reason=reason[:1000],
+        before=before, after=after)
+
+
+def history(target: str | None = None, limit: int = 100) -> list[EditorialAction]:
+    """The newest entries, for one target or all."""
+    entries = EditorialAction.objects.all()
+    if target:
+        entries = entries.filter(target=target)
+    return list(entries[:limit])
