@@ -132,3 +132,17 @@ def test_administrator_makes_a_reader_and_a_member_in_the_admin(client):
     assert can_read_full(User.objects.get(pk=added.pk))
     listing = client.get("/admin/readers/user/?q=added").content.decode()
     assert "added@example.org" in listing.lower() and "Active" in listing
+
+
+def test_token_prints_a_working_api_token(client, capsys):
+    User.objects.create_user("ops@example.org", PASSWORD, is_staff=True)
+    assert broadsheet("users", "token", "OPS@example.org", "--name", "Nightly script") == 0
+    secret = capsys.readouterr().out.strip()
+    me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert me.status_code == 200 and me.json()["email"] == "ops@example.org"
+    assert User.objects.get().api_tokens.get().name == "Nightly script"
+
+
+def test_token_for_an_unknown_account_fails_clearly(capsys):
+    assert broadsheet("users", "token", "nobody@example.org") == 1
+    assert "no account" in capsys.readouterr().err

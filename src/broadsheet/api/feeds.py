@@ -23,9 +23,11 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 
 from broadsheet.articles.models import Article
+from broadsheet.curation import picks
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
+from broadsheet.web.queries import as_cards
 
 from . import present
 from .auth import user_for_token
@@ -198,3 +200,46 @@ class PrivateLatestFeed(ArticleFeed):
 
 class PrivateLatestAtomFeed(PrivateLatestFeed):
     feed_type = Atom1Feed
+
+
+@dataclass(frozen=True)
+class PickItem(Item):
+    title: str = ""
+    link: str = ""
+    note: str = ""
+
+
+class PicksFeed(ArticleFeed):
+    """Our Picks: every live pick (the home page's, then each section's), in the editors' order.
+
+    A picked story links to its full coverage and carries its lead article's teaser; the
+    editor's note comes first.
+    """
+
+    def channel(self, request: HttpRequest) -> Channel:
+        return Channel(AnonymousUser(), "Our Picks on Broadsheet",
+                       present.site_url(present._reverse("home", "/")),
+                       "What Broadsheet's editors picked.", Article.objects.none())
+
+    def items(self, channel: Channel) -> list[Item]:
+        cards = as_cards(picks.every_live())
+        attach_carriers([card.article for card in cards])
+        return [PickItem(card.article, present.shown(channel.user, card.article),
+                         title=card.title, note=card.pick.note,
+                         link=(present.site_url(present._reverse(
+                             "story", f"/story/{card.story.pk}/", pk=card.story.pk))
+                               if card.story else present.article_url(card.article)))
+                for card in cards]
+
+    def item_title(self, item: Item) -> str:
+        return item.title if isinstance(item, PickItem) else super().item_title(item)
+
+    def item_link(self, item: Item) -> str:
+        return item.link if isinstance(item, PickItem) else super().item_link(item)
+
+    def item_guid(self, item: Item) -> str:
+        return self.item_link(item)
+
+    def item_description(self, item: Item) -> str:
+        note = format_html("<p><em>{}</em></p>", item.note) if getattr(item, "note", "") else ""
+        return note + super().item_description(item)

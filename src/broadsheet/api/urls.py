@@ -10,6 +10,7 @@ urlpatterns = [
     # Feeds out: teasers for everyone; a member's private address carries full text.
     path("feeds/latest.xml", feeds.LatestFeed(), name="feed_latest_rss"),
     path("feeds/latest.atom", feeds.LatestAtomFeed(), name="feed_latest_atom"),
+    path("feeds/picks.xml", feeds.PicksFeed(), name="feed_picks"),
     path("feeds/section/<slug:slug>.xml", feeds.SectionFeed(), name="feed_section"),
     path("feeds/publication/<slug:slug>.xml", feeds.PublicationFeed(), name="feed_publication"),
     path("feeds/private/<str:token>/latest.xml", feeds.PrivateLatestFeed(),

@@ -2,9 +2,10 @@
 
 Editors retitle a story (the automatic title stays as the fallback), choose its lead article,
 merge two stories, move an article to another story or to a new one, hide a story or an article
-from listings, and take an article down. What an editor decided stands: moved and merged
-articles are pinned (clustering never moves them again), and the stories they shaped are kept
-(clustering never absorbs them). Every action is written to the audit log.
+from listings, and take an article down. What an editor decided stands: the articles of the
+stories a merge or a move shaped are pinned (clustering never moves them again), and those
+stories are kept (clustering never joins them with another); articles arriving later may still
+join them. Every action is written to the audit log.
 """
 
 from __future__ import annotations
@@ -135,9 +136,12 @@ def move_article(editor, article: Article, to: Story | None) -> Story:
             to = Story.objects.create(language=assign.partition_of(article.language),
                                       first_published_at=article.published_at,
                                       last_published_at=article.published_at)
-        Article.objects.filter(_family(article)).update(story=to, story_pinned_at=now,
-                                                        story_assigned_at=now)
-        Story.objects.filter(pk__in=[s.pk for s in (source, to) if s]).update(kept_by_desk=True)
+        Article.objects.filter(_family(article)).update(story=to, story_assigned_at=now)
+        # The editor decided what both stories hold: clustering moves none of it again.
+        shaped = [s.pk for s in (source, to) if s]
+        Article.objects.filter(story_id__in=shaped, story_pinned_at__isnull=True).update(
+            story_pinned_at=now)
+        Story.objects.filter(pk__in=shaped).update(kept_by_desk=True)
         if source is not None:
             Story.objects.filter(pk=source.pk, lead_article_id__in=Article.objects.filter(
                 story=to).values("pk")).update(lead_article=None)

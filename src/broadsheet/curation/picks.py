@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
@@ -72,7 +72,8 @@ def every_live(now: datetime | None = None) -> QuerySet[Pick]:
     """All live picks: the home page's first, then each section's, in order."""
     return (Pick.objects.filter(live_condition(now))
             .select_related("section", "story", "article", "article__publisher")
-            .order_by("section__position", "section__name", "position", "id"))
+            .order_by(F("section__position").asc(nulls_first=True), "section__name",
+                      "position", "id"))
 
 
 def upcoming(section: Section | None = None, now: datetime | None = None) -> QuerySet[Pick]:

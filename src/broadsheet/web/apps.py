@@ -9,6 +9,7 @@ class WebConfig(AppConfig):
 
     def ready(self) -> None:
         from broadsheet.articles.models import Article
+        from broadsheet.audit.models import EditorialAction
         from broadsheet.curation.models import Section
         from broadsheet.sources.models import Publisher
 
@@ -19,7 +20,20 @@ class WebConfig(AppConfig):
             post_save.connect(bump_generation, sender=model, dispatch_uid=f"web-pages-{model}")
             post_delete.connect(bump_generation, sender=model,
                                 dispatch_uid=f"web-pages-del-{model}")
+        # Every editorial action (a pick, a story edit, a takedown) is logged: cached pages are
+        # stale now, and again once it is committed (a page cached meanwhile showed the old).
+        post_save.connect(_after_editorial_action, sender=EditorialAction,
+                          dispatch_uid="web-pages-editorial")
         post_migrate.connect(_repair_search_index, dispatch_uid="web-search-index")
+
+
+def _after_editorial_action(**_kwargs) -> None:
+    from django.db import transaction
+
+    from .caching import bump_generation
+
+    bump_generation()
+    transaction.on_commit(bump_generation)
 
 
 def _repair_search_index(sender, using="default", **kwargs) -> None:

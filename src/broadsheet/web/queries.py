@@ -9,6 +9,7 @@ story appears twice, whichever box it would fall in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -126,7 +127,12 @@ class ShownPick:
 def shown_picks(section: Section | None = None, *, every: bool = False) -> list[ShownPick]:
     """Our Picks of a place (the home page when ``section`` is None), in the editors' order:
     the live ones, or with ``every`` the scheduled ones too (what editors see)."""
-    chosen = list(picks.upcoming(section) if every else picks.live(section))
+    return as_cards(picks.upcoming(section) if every else picks.live(section))
+
+
+def as_cards(chosen: Iterable[Pick]) -> list[ShownPick]:
+    """Picks as cards, in the order given; a pick with nothing left to show is left out."""
+    chosen = list(chosen)
     story_ids = [p.story_id for p in chosen if p.story_id]
     by_story: dict[int, list[Article]] = {}
     for article in listed().filter(story_id__in=story_ids):
