@@ -17,10 +17,13 @@ from broadsheet.stories.ranking import rank_stories, top_stories
 pytestmark = pytest.mark.django_db
 
 
+NOW = timezone.now()
+
+
 def story_of(name: str, n: int, ages_in_hours: list[float], *, outlets: int) -> Story:
     """A story with one article per age; its articles spread over ``outlets`` publishers."""
     publishers = [make_publisher(f"{name} outlet {k}") for k in range(outlets)]
-    now = timezone.now()
+    now = NOW  # one moment for every story, so that ages compare exactly
     articles = [make_article(publishers[k % outlets], n + k, published_at=now - timedelta(hours=h))
                 for k, h in enumerate(ages_in_hours)]
     return make_story(articles)

@@ -425,15 +425,16 @@ api.add_router("/tokens", tokens_router)
 
 def _optional_routers() -> None:
     """Routers other parts of the product bring, mounted when they exist (e.g. stories)."""
-    for prefix, module_name in (("/stories", "broadsheet.stories.api"),
-                                ("/picks", "broadsheet.api.picks")):
+    for prefix, module_name, name in (("/stories", "broadsheet.stories.api", "router"),
+                                      ("/topics", "broadsheet.stories.api", "topics_router"),
+                                      ("/picks", "broadsheet.api.picks", "router")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
             continue
-        api.add_router(prefix, module.router)
+        api.add_router(prefix, getattr(module, name))
 
 
 _optional_routers()

@@ -26,7 +26,13 @@ from broadsheet.articles.models import Article
 from broadsheet.curation import picks
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
+from broadsheet.stories.queries import (
+    attach_carriers,
+    latest_in_section,
+    originals_only,
+    topic_by_slug,
+    topic_latest,
+)
 from broadsheet.web.queries import as_cards
 
 from . import present
@@ -47,6 +53,7 @@ class Channel:
     description: str
     articles: object  # a queryset of Article
     self_url: str | None = None
+    subject: object = None  # what a feed of something other than articles is about
 
 
 @dataclass(frozen=True)
@@ -243,3 +250,22 @@ class PicksFeed(ArticleFeed):
     def item_description(self, item: Item) -> str:
         note = format_html("<p><em>{}</em></p>", item.note) if getattr(item, "note", "") else ""
         return note + super().item_description(item)
+
+
+class TopicFeed(ArticleFeed):
+    """A topic's newest stories, each as its lead article."""
+
+    def channel(self, request: HttpRequest, slug: str) -> Channel:
+        topic, _ = topic_by_slug(slug)
+        if topic is None:
+            raise Http404("No such topic")
+        return Channel(AnonymousUser(), f"{topic.name} on Broadsheet",
+                       present.site_url(present._reverse("topic", f"/topic/{slug}/",
+                                                         slug=topic.slug)),
+                       f"The latest on {topic.name}, on Broadsheet.", Article.objects.none(),
+                       subject=topic)
+
+    def items(self, channel: Channel) -> list[Item]:
+        articles = topic_latest(channel.subject, FEED_ITEMS)
+        attach_carriers(articles)
+        return [Item(a, present.shown(channel.user, a)) for a in articles]

@@ -169,6 +169,12 @@ class StoryArticle(ArticleSummary):
         "Syndicated copies of this article, folded under it"))
 
 
+class TopicRef(Schema):
+    slug: str
+    name: str
+    kind: Literal["person", "organisation", "place", "subject"]
+
+
 class StoryOut(Schema):
     id: int
     headline: str = Field(description="The representative headline")
@@ -184,6 +190,8 @@ class StoryOut(Schema):
     outlets: list[PublisherRef] = Field(description="Every outlet, in order of first article")
     sections: list[str] = Field(description="Every section its articles are in, most first")
     lead: ArticleSummary | None = Field(description="The article that stands for the story")
+    topics: list[TopicRef] = Field(default_factory=list, description=(
+        "The people, organisations, places and subjects it is about, most salient first"))
 
 
 class StoryDetail(StoryOut):
@@ -220,3 +228,9 @@ class PickPatch(Schema):
     position: int | None = Field(None, ge=1)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+
+
+class TopicOut(TopicRef):
+    url: str = Field(description="The topic's page on this site")
+    feed_url: str = Field(description="This site's RSS feed of the topic (teasers)")
+    stories: list[StoryOut] = Field(description="Its most recent stories, newest first")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("feeds/latest.xml", feeds.LatestFeed(), name="feed_latest_rss"),
     path("feeds/latest.atom", feeds.LatestAtomFeed(), name="feed_latest_atom"),
     path("feeds/picks.xml", feeds.PicksFeed(), name="feed_picks"),
+    path("feeds/topic/<slug:slug>.xml", feeds.TopicFeed(), name="feed_topic"),
     path("feeds/section/<slug:slug>.xml", feeds.SectionFeed(), name="feed_section"),
     path("feeds/publication/<slug:slug>.xml", feeds.PublicationFeed(), name="feed_publication"),
     path("feeds/private/<str:token>/latest.xml", feeds.PrivateLatestFeed(),

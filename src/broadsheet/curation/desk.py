@@ -17,7 +17,7 @@ from django.utils import timezone
 from broadsheet.articles.models import Article, Takedown
 from broadsheet.audit.log import record
 from broadsheet.stories import assign
-from broadsheet.stories.models import Story
+from broadsheet.stories.models import Story, StoryTopic, Topic, TopicAlias
 
 from . import picks
 
@@ -110,7 +110,7 @@ def merge(editor, gone: Story, survivor: Story) -> Story:
         Story.objects.filter(merged_into=gone).update(merged_into=survivor)
         Story.objects.filter(pk=survivor.pk).update(kept_by_desk=True)
         picks.follow_merge(gone, survivor)
-        assign.refresh_stories([survivor.pk])
+        assign.refresh_stories([gone.pk, survivor.pk])
         survivor.refresh_from_db()
         record(editor, "story.merge", f"story:{survivor.pk}",
                f"Merged story {gone.pk} \u201c{gone.title}\u201d into story {survivor.pk} "
@@ -199,3 +199,57 @@ def _promote_first_copy(original: Article) -> None:
     if copies:
         Article.objects.filter(pk=copies[0]).update(duplicate_of=None)
         Article.objects.filter(pk__in=copies[1:]).update(duplicate_of_id=copies[0])
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+def _topic_state(topic: Topic) -> dict:
+    return {"name": topic.name, "slug": topic.slug, "kind": topic.kind, "hidden": topic.hidden,
+            "merged_into": topic.merged_into_id}
+
+
+def rename_topic(editor, topic: Topic, name: str) -> Topic:
+    """Give a topic an editor's name (its address stays, so links and follows keep working)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200:
+        raise DeskError("name", "A topic's name is 1 to 200 characters.")
+    before = _topic_state(topic)
+    with transaction.atomic():
+        topic.name, topic.renamed = name, True
+        topic.save(update_fields=["name", "renamed"])
+        record(editor, "topic.rename", f"topic:{topic.pk}",
+               f"Renamed topic \u201c{before['name']}\u201d to \u201c{name}\u201d",
+               before=before, after=_topic_state(topic))
+    return topic
+
+
+def set_topic_hidden(editor, topic: Topic, hidden: bool) -> Topic:
+    """A hidden topic is not shown on stories nor given to them; its page is gone."""
+    before = _topic_state(topic)
+    with transaction.atomic():
+        topic.hidden = hidden
+        topic.save(update_fields=["hidden"])
+        record(editor, "topic.hide" if hidden else "topic.show", f"topic:{topic.pk}",
+               f"{'Hid' if hidden else 'Showed again'} topic \u201c{topic.name}\u201d",
+               before=before, after=_topic_state(topic))
+    return topic
+
+
+def merge_topics(editor, gone: Topic, survivor: Topic) -> Topic:
+    """One entity under two topics: ``gone``'s names and stories join ``survivor``, and its
+    address (and readers' follows of it) lead there."""
+    if gone.pk == survivor.pk or survivor.merged_into_id:
+        raise DeskError("into", "Merge into another topic that stands.")
+    before = {"gone": _topic_state(gone), "survivor": _topic_state(survivor)}
+    with transaction.atomic():
+        TopicAlias.objects.filter(topic=gone).update(topic=survivor)
+        has_both = StoryTopic.objects.filter(topic=survivor).values("story_id")
+        StoryTopic.objects.filter(topic=gone, story_id__in=has_both).delete()
+        StoryTopic.objects.filter(topic=gone).update(topic=survivor)
+        Topic.objects.filter(merged_into=gone).update(merged_into=survivor)
+        gone.merged_into = survivor
+        gone.save(update_fields=["merged_into"])
+        record(editor, "topic.merge", f"topic:{survivor.pk}",
+               f"Merged topic \u201c{gone.name}\u201d into \u201c{survivor.name}\u201d",
+               before=before, after={"survivor": _topic_state(survivor)})
+    return survivor

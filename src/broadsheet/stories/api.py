@@ -18,7 +18,7 @@ from broadsheet.api.auth import ReaderAuth
 from broadsheet.articles.models import Article
 
 from . import queries
-from .models import Story
+from .models import Story, Topic
 from .ranking import top_stories
 
 router = Router(tags=["stories"])
@@ -26,7 +26,12 @@ reader_or_visitor = ReaderAuth(optional=True)
 MAX_TOP = 50
 
 
-def story_out(user, story: Story, articles: list[Article]) -> dict:
+def topic_ref(topic: Topic) -> dict:
+    return {"slug": topic.slug, "name": topic.name, "kind": topic.kind}
+
+
+def story_out(user, story: Story, articles: list[Article],
+              topics: list[Topic] | None = None) -> dict:
     outlets: dict[int, dict] = {}
     for article in sorted(articles, key=lambda a: (a.published_at, a.pk)):
         outlets.setdefault(article.publisher_id, present.publisher_ref(article.publisher))
@@ -44,6 +49,8 @@ def story_out(user, story: Story, articles: list[Article]) -> dict:
         "score": story.score, "outlets": list(outlets.values()),
         "sections": [name for name, _ in sections.most_common()],
         "lead": present.article_summary(user, lead)[0] if lead else None,
+        "topics": [topic_ref(t) for t in (topics if topics is not None else
+                                          queries.topics_of([story.pk]).get(story.pk, []))],
     }
 
 
@@ -66,7 +73,9 @@ def top(request: HttpRequest,
                                  description="At most this many from one section")) -> list[dict]:
     stories = top_stories(limit=limit, per_section=per_section)
     articles = articles_of([s.pk for s in stories])
-    return [story_out(request.auth, story, articles.get(story.pk, [])) for story in stories]
+    topics = queries.topics_of([s.pk for s in stories])
+    return [story_out(request.auth, story, articles.get(story.pk, []), topics.get(story.pk, []))
+            for story in stories]
 
 
 @router.get("/{int:story_id}", response={200: schemas.StoryDetail, 404: schemas.Error},
@@ -100,3 +109,29 @@ def get_story(request: HttpRequest, story_id: int):
                 entries[article.pk] = {**summary, "copies": []}
     data["articles"] = list(entries.values())
     return data
+
+
+MAX_TOPIC_STORIES = 50
+topics_router = Router(tags=["topics"])
+
+
+@topics_router.get("/{slug}", response={200: schemas.TopicOut, 404: schemas.Error},
+                   auth=reader_or_visitor, summary="A topic and its most recent stories")
+def get_topic(request: HttpRequest, slug: str,
+              limit: int = Query(20, ge=1, le=MAX_TOPIC_STORIES,
+                                 description="How many stories")) -> dict:
+    topic, merged = queries.topic_by_slug(slug)
+    if topic is None:
+        raise HttpError(404, f"No topic '{slug}'.")
+    if merged:
+        return HttpResponsePermanentRedirect(reverse("api:get_topic",
+                                                     kwargs={"slug": topic.slug}))
+    leads = queries.topic_latest(topic, limit)
+    stories = [lead.coverage for lead in leads]
+    articles = articles_of([s.pk for s in stories])
+    topics = queries.topics_of([s.pk for s in stories])
+    return {**topic_ref(topic),
+            "url": present.site_url(reverse("topic", args=[topic.slug])),
+            "feed_url": present.site_url(reverse("feed_topic", args=[topic.slug])),
+            "stories": [story_out(request.auth, s, articles.get(s.pk, []), topics.get(s.pk, []))
+                        for s in stories]}

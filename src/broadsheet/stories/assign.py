@@ -24,6 +24,7 @@ from broadsheet.articles.models import Article
 from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
 
+from . import tagging
 from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
 from .dedupe import NearDuplicateIndex
 from .headline import representative_headline
@@ -240,9 +241,10 @@ def _repoint_copies(repointed: dict[int, int]) -> None:
 
 
 def refresh_stories(story_ids: Iterable[int]) -> None:
-    """Recompute each story's headline, times, counts, outlets and section from its articles.
+    """Recompute each story's headline, times, counts, outlets, section and topics from its
+    articles.
 
-    Two queries and one bulk update, however many stories changed.
+    A few queries and bulk writes, however many stories changed.
     """
     stories = list(Story.objects.filter(pk__in=list(story_ids)))
     members: dict[int, list[Article]] = {}
@@ -267,6 +269,7 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
         changed.append(story)
     update_rows(Story, changed, ["headline", "first_published_at", "last_published_at",
                                  "first_publisher", "article_count", "publisher_count", "section"])
+    tagging.tag_stories([story.pk for story in stories])
 
 
 def forget_engines() -> None:

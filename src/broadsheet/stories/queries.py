@@ -19,8 +19,9 @@ from django.db.models.lookups import Exact
 from broadsheet.articles.models import Article
 from broadsheet.sources.models import Publisher
 
-from .models import Story
+from .models import Story, StoryTopic, Topic, TopicAlias
 from .ranking import top_stories as ranked_stories
+from .topics import topic_key
 
 # Card fields only: the body is never needed to list an article.
 BODY_FIELDS = ("html", "text", "content_hash", "guid")
@@ -325,3 +326,64 @@ def take_distinct(queryset: QuerySet[Article] | list[Article], limit: int, stori
     one story twice. One query at most (``limit * pool`` rows).
     """
     return _one_per_story(queryset[:limit * pool], limit, stories)
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+def topic_by_slug(slug: str) -> tuple[Topic | None, bool]:
+    """The topic at ``slug`` and whether it was merged into it; (None, False) when there is
+    none or an editor hid it."""
+    topic = Topic.objects.filter(slug=slug).first()
+    merged = False
+    for _ in range(MAX_MERGE_HOPS):
+        if topic is None or topic.merged_into_id is None:
+            break
+        topic, merged = Topic.objects.filter(pk=topic.merged_into_id).first(), True
+    if topic is None or topic.hidden:
+        return None, False
+    return topic, merged
+
+
+def topic_named(text: str) -> Topic | None:
+    """The topic a reader means by a word or phrase ("Trump", "the UK"), if one is known."""
+    key = topic_key(text)
+    alias = TopicAlias.objects.filter(key=key).select_related("topic").first() if key else None
+    return topic_by_slug(alias.topic.slug)[0] if alias else None
+
+
+def topics_of(story_ids: Iterable[int]) -> dict[int, list[Topic]]:
+    """Each story's shown topics, most salient first (one query)."""
+    found: dict[int, list[Topic]] = {}
+    rows = (StoryTopic.objects.filter(story_id__in=list(story_ids), topic__hidden=False)
+            .select_related("topic").order_by("story_id", "-weight", "topic_id"))
+    for row in rows:
+        found.setdefault(row.story_id, []).append(row.topic)
+    return found
+
+
+def attach_topics(articles: Iterable[Article], per_card: int = 3) -> None:
+    """Give each article ``topics``: its story's first ``per_card`` topics, for its card."""
+    articles = list(articles)
+    found = topics_of({a.story_id for a in articles if a.story_id})
+    for article in articles:
+        article.topics = found.get(article.story_id, [])[:per_card]
+
+
+def topic_latest(topic: Topic, limit: int, offset: int = 0) -> list[Article]:
+    """The lead article of each of the topic's newest stories (not hidden), newest first."""
+    story_ids = list(StoryTopic.objects.filter(topic=topic, story__hidden_at__isnull=True,
+                                               story__merged_into__isnull=True)
+                     .order_by("-last_published_at", "-story_id")
+                     .values_list("story_id", flat=True)[offset:offset + limit])
+    stories = Story.objects.in_bulk(story_ids)
+    by_story: dict[int, list[Article]] = {}
+    for article in _card_fields(Article.objects.filter(originals_only(),
+                                                       story_id__in=story_ids)):
+        by_story.setdefault(article.story_id, []).append(article)
+    chosen = []
+    for pk in story_ids:
+        lead = representative(by_story.get(pk, []), stories.get(pk))
+        if lead is not None:
+            lead.coverage = stories[pk]
+            chosen.append(lead)
+    return chosen

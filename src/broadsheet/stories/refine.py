@@ -86,6 +86,6 @@ def apply_refinement(change: Refinement) -> bool:
                                                  publisher_count=0, score=0.0)
             Story.objects.filter(merged_into_id=gone).update(merged_into_id=survivor)
         touched = (left | set(moved.values()) | set(absorbed.values())) - set(absorbed)
-        assign.refresh_stories(touched)
+        assign.refresh_stories(touched | set(absorbed))  # the absorbed lose their topics
     log.info("refine: %d articles moved, %d stories absorbed", len(moved), len(absorbed))
     return not vetoed

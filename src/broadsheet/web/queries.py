@@ -23,7 +23,7 @@ from broadsheet.curation.models import Pick, Section
 from broadsheet.readers.models import Follow
 from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
-from broadsheet.stories.models import Story
+from broadsheet.stories.models import Story, Topic
 
 from .caching import generation
 
@@ -31,6 +31,13 @@ from .caching import generation
 CARD_DEFERRED = tuple(name for name in ("html", "text", "extraction_error", "content_hash", "guid")
                       if name in {f.name for f in Article._meta.get_fields()})
 TOPIC_LIMIT = 10
+
+
+def decorate(articles: Iterable[Article]) -> None:
+    """What a card shows besides the article: the outlets that carried it, its topics."""
+    articles = list(articles)
+    stories.attach_carriers(articles)
+    stories.attach_topics(articles)
 
 
 def cards() -> QuerySet[Article]:
@@ -171,6 +178,10 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
         if follow.kind == Follow.Kind.SECTION and follow.section:
             ids |= set(stories.latest_in_section(follow.section.name, pool))
         elif follow.kind == Follow.Kind.TOPIC and follow.topic:
+            topic, _ = stories.topic_by_slug(follow.topic)
+            if topic is not None:
+                ids |= {a.pk for a in stories.topic_latest(topic, pool)}
+                continue
             ids |= {result.article.pk for result in search(
                 follow.topic, order="newest", per_page=TOPIC_LIMIT, user=user, snippets=False,
                 fold_copies=True).results}
@@ -278,12 +289,30 @@ def _front_page(key: str) -> FrontPage:
     shown_stories = top_ids | picked_stories  # grows as each box takes its stories
     blocks = section_blocks(shown, shown_stories=shown_stories, top_stories_ids=top_ids)
     front = FrontPage(top, chosen, blocks, key)
-    stories.attach_carriers(front.articles)
+    decorate(front.articles)
     return front
 
 
+@dataclass
+class FollowedTopic:
+    """A followed topic as the Following page lists it."""
+
+    label: str
+    value: str  # what the follow stores: a topic's slug, or the reader's own words
+    topic: Topic | None  # the known topic, when it is one
+    articles: list[Article]
+
+
+def followed_topic(value: str, user, limit: int = 5) -> FollowedTopic:
+    """A followed topic's latest: a known topic's stories, else a search for the words."""
+    topic, _ = stories.topic_by_slug(value)
+    if topic is not None:
+        return FollowedTopic(topic.name, value, topic, stories.topic_latest(topic, limit))
+    return FollowedTopic(value, value, None, topic_articles(value, user, limit))
+
+
 def topic_articles(topic: str, user, limit: int = 5) -> list[Article]:
-    """The latest on a followed topic, each syndicated copy shown as its original."""
+    """The latest articles with these words, each syndicated copy shown as its original."""
     found = search(topic, order="newest", per_page=limit, user=user, snippets=False,
                    fold_copies=True)
     return [r.article for r in found.results]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("article/<int:pk>/<slug:slug>/", views.article, name="article"),
     path("section/<slug:slug>/", views.section, name="section"),
     path("publication/<slug:slug>/", views.publication, name="publication"),
+    path("topic/<slug:slug>/", views.topic, name="topic"),
     path("story/<int:pk>/", views.story, name="story"),
     path("search", views.search_page, name="search"),
     path("saved/", views.saved, name="saved"),
@@ -29,5 +30,6 @@ urlpatterns = [
     path("desk/article/<int:pk>/hide/", desk.article_hide, name="desk_article_hide"),
     path("desk/article/<int:pk>/takedown/", desk.article_takedown,
          name="desk_article_takedown"),
+    path("desk/topic/<int:pk>/", desk.topic_edit, name="desk_topic_edit"),
     path("desk/log/", desk.log, name="desk_log"),
 ]

@@ -16,9 +16,11 @@ from broadsheet.stories import queries as stories
 
 from ..caching import visitor_cache
 from ..links import article_path, article_slug
+from ..queries import decorate
 from .common import signin_url, signup_url
 
 RELATED_COUNT = 5
+TOPICS_SHOWN = 8
 
 
 def gone_when_taken_down(view):
@@ -44,7 +46,7 @@ def _related(article: Article) -> tuple[list[Article], list[Article]]:
     """The same story from other outlets, then other recent stories in the section."""
     same = stories.same_story(article, RELATED_COUNT)
     others = stories.related_stories(article, RELATED_COUNT)
-    stories.attach_carriers([*same, *others])
+    decorate([*same, *others])
     return same, others
 
 
@@ -52,6 +54,7 @@ def _coverage_context(article: Article) -> dict:
     """Where else this reporting appears: its original, its copies, the story's full coverage."""
     stories.attach_originals([article])
     stories.attach_carriers([article])
+    stories.attach_topics([article], per_card=TOPICS_SHOWN)
     story = article.story
     return {
         "original": article.original,

@@ -24,7 +24,7 @@ from broadsheet.audit.models import EditorialAction
 from broadsheet.curation import desk, picks
 from broadsheet.curation.models import Pick, Section
 from broadsheet.readers.roles import is_editor
-from broadsheet.stories.models import Story
+from broadsheet.stories.models import Story, Topic
 
 from ..caching import mark_private
 from ..links import article_path
@@ -246,6 +246,40 @@ def article_takedown(request: HttpRequest, pk: int) -> HttpResponse:
         return _done(request, article_path(article), error=f"Not taken down: {error}")
     messages.success(request, f"Taken down: \u201c{article.title}\u201d.")
     return redirect("desk_log")
+
+
+# --- topics -------------------------------------------------------------------------------------
+
+def _topic_or_404(pk: int) -> Topic:
+    return get_object_or_404(Topic, pk=pk)
+
+
+@require_POST
+@editors_only
+def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename, hide or merge a topic (``action`` says which)."""
+    topic = _topic_or_404(pk)
+    back = f"/topic/{topic.slug}/"
+    action = request.POST.get("action", "")
+    try:
+        if action == "rename":
+            desk.rename_topic(request.user, topic, request.POST.get("name", ""))
+            return _done(request, back, "Topic renamed.")
+        if action in ("hide", "show"):
+            desk.set_topic_hidden(request.user, topic, action == "hide")
+            return _done(request, "/" if action == "hide" else back,
+                         "Topic hidden." if action == "hide" else "Topic shown again.")
+        if action == "merge":
+            raw = request.POST.get("into", "").strip().rstrip("/").rsplit("/", 1)[-1]
+            survivor = Topic.objects.filter(slug=raw).first()
+            if survivor is None:
+                return _done(request, back, error="Not merged: give the address or slug of "
+                                                  "the topic to merge into.")
+            desk.merge_topics(request.user, topic, survivor)
+            return _done(request, f"/topic/{survivor.slug}/", "Topics merged.")
+    except desk.DeskError as error:
+        return _done(request, back, error=f"Not changed: {error}")
+    return _done(request, back, error="Unknown topic action.")
 
 
 # --- the log --------------------------------------------------------------------------------------

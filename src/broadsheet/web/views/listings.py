@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow
 from broadsheet.readers.roles import is_editor
 from broadsheet.sources.models import Publisher
-from broadsheet.stories.queries import attach_carriers
+from broadsheet.stories import queries as stories
 
 from .. import queries
 from ..caching import visitor_cache
@@ -27,7 +28,7 @@ def home(request):
         request.user, {a.pk for a in front.articles},
         shown_stories={a.story_id for a in front.articles if a.story_id},
         top_stories_ids=front.top_story_ids)
-    attach_carriers(for_you)
+    queries.decorate(for_you)
     return render(request, "web/home.html", {
         "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
         "section_blocks": front.section_blocks, "for_you": for_you,
@@ -51,7 +52,7 @@ def _following(request, **target) -> bool:
 def section(request, slug: str):
     current = get_object_or_404(Section, slug=slug)
     page = page_of(request, lambda limit, offset: queries.in_section(current, limit, offset))
-    attach_carriers(page.object_list)
+    queries.decorate(page.object_list)
     return render(request, "web/listing.html", {
         "picks": queries.shown_picks(current) if page.number == 1 else [],
         "place": current, **_desk(request, current),
@@ -66,7 +67,7 @@ def publication(request, slug: str):
     publisher = get_object_or_404(Publisher, slug=slug)
     # The publication's own page lists its syndicated copies too, marked with their original.
     page = paginate(request, queries.of_publisher(publisher))
-    attach_carriers(page.object_list)
+    queries.decorate(page.object_list)
     for article in page.object_list:
         article.syndicated_from = article.duplicate_of if article.duplicate_of_id else None
     return render(request, "web/listing.html", {
@@ -74,4 +75,22 @@ def publication(request, slug: str):
         "publisher": publisher,
         "following": _following(request, kind=Follow.Kind.PUBLISHER, publisher=publisher),
         "description": f"The latest articles from {publisher.name}.",
+    })
+
+
+@visitor_cache
+def topic(request, slug: str):
+    """A topic's stories, newest first, each as its lead article."""
+    current, merged = stories.topic_by_slug(slug)
+    if current is None:
+        raise Http404("No such topic")
+    if merged or current.slug != slug:
+        return redirect("topic", slug=current.slug, permanent=True)
+    page = page_of(request, lambda limit, offset: stories.topic_latest(current, limit, offset))
+    queries.decorate(page.object_list)
+    return render(request, "web/listing.html", {
+        "heading": current.name, "page": page, "kind": "topic", "target": current.slug,
+        "topic": current,
+        "following": _following(request, kind=Follow.Kind.TOPIC, topic=current.slug),
+        "description": f"The latest on {current.name} from every publication.",
     })

@@ -20,6 +20,7 @@ from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.sources.models import Publisher
+from broadsheet.stories import queries as stories
 
 from .. import queries
 from ..caching import mark_private
@@ -90,11 +91,17 @@ def follow_toggle(request):
         target, label = {"section": section}, section.name
         fallback = reverse("section", args=[section.slug])
     elif kind == Follow.Kind.TOPIC:
-        topic = clean_topic(value)
-        if not topic:
+        text = clean_topic(value)
+        if not text:
             return HttpResponseBadRequest("A topic needs a word or phrase.")
-        target, label, value = {"topic": topic}, topic, topic
-        fallback = reverse("following")
+        # A known topic is followed by its slug (its stories); other words by search.
+        known = stories.topic_by_slug(text)[0] or stories.topic_named(text)
+        if known is not None:
+            target, label, value = {"topic": known.slug}, known.name, known.slug
+            fallback = reverse("topic", args=[known.slug])
+        else:
+            target, label, value = {"topic": text}, text, text
+            fallback = reverse("following")
     else:
         return HttpResponseBadRequest("Unknown kind of follow.")
     back = safe_next(request, fallback)
@@ -145,7 +152,7 @@ def following(request):
                                                                           "section"))
     publishers = [f.publisher for f in follows if f.kind == Follow.Kind.PUBLISHER and f.publisher]
     sections = [f.section for f in follows if f.kind == Follow.Kind.SECTION and f.section]
-    topics = [(f.topic, queries.topic_articles(f.topic, request.user))
+    topics = [queries.followed_topic(f.topic, request.user)
               for f in follows if f.kind == Follow.Kind.TOPIC and f.topic]
     latest = queries.followed_latest(request.user, 20, follows)
     return _private(render(request, "web/following.html", {

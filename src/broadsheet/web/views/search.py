@@ -8,9 +8,9 @@ from django.shortcuts import render
 
 from broadsheet.articles.search import MAX_QUERY_CHARS, search
 from broadsheet.curation.models import Section
-from broadsheet.stories.queries import attach_carriers
 
 from ..caching import visitor_cache
+from ..queries import decorate
 
 MAX_PAGE = 500
 
@@ -46,7 +46,7 @@ def search_page(request):
                          section=section or (section_slug or None),
                          since=since, until=until, page=_page_number(params.get("page")),
                          user=request.user, fold_copies=not publication)
-        attach_carriers(r.article for r in results.results)
+        decorate(r.article for r in results.results)
     return render(request, "web/search.html", {
         "query": query, "results": results,
         "publication": publication, "section_slug": section_slug,

@@ -46,6 +46,7 @@ def story(request, pk: int):
     headline = current.title or coverage.first.title
     return render(request, "web/story.html", {
         "story": current, "coverage": coverage, "groups": groups, "headline": headline,
+        "topics": stories.topics_of([current.pk]).get(current.pk, []),
         "teasers": teasers, "path": path, "canonical": f"{settings.SITE_URL}{path}",
         "description": f"Full coverage: {headline}, from {len(coverage.outlets)} "
                        f"outlet{'s' if len(coverage.outlets) != 1 else ''}.",
