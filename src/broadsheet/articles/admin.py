@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Article
+from .models import Article, Takedown
 
 
 @admin.register(Article)
@@ -15,3 +15,19 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("publisher",)
     readonly_fields = ("canonical_url", "guid", "content_hash", "fetched_at", "updated_at",
                        "story_assigned_at", "text_trimmed_at")
+
+
+@admin.register(Takedown)
+class TakedownAdmin(admin.ModelAdmin):
+    """Takedowns are made from the article's page and cannot be edited; deleting one lets the
+    article back in at the next fetch of its feed."""
+
+    list_display = ("removed_at", "title", "publisher", "reason", "removed_by")
+    search_fields = ("title", "canonical_url", "reason")
+    readonly_fields = [f.name for f in Takedown._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -96,6 +96,7 @@ async function page(event, url) {
   try {
     const response = await fetch(event.request);
     if (isKeepablePage(response)) event.waitUntil(remember(url, response.clone()));
+    else if (response.status === 410) event.waitUntil(forgetRemoved(url));
     return response;
   } catch (offline) {
     return (await caches.match(url.href, { cacheName: SAVED, ignoreVary: true }))
@@ -179,15 +180,36 @@ async function keepSaved(id, path) {
   }
 }
 
-/* The saved list names the reader's saved articles: keep any not stored yet. */
+/* The saved list names the reader's saved articles: keep any not stored yet, and, when the
+   list is whole, drop the copies it no longer names (unsaved elsewhere, or taken down). */
 async function keepListed(html) {
   const wanted = new Map();
+  let whole = true;
   for (const match of html.matchAll(ARTICLE_LINK)) {
     const id = articleId(match[1]);
-    if (id && wanted.size < 60) wanted.set(id, match[1]);
+    if (!id || wanted.has(id)) continue;
+    if (wanted.size >= 60) { whole = false; break; }
+    wanted.set(id, match[1]);
   }
   for (const [id, path] of wanted) {
     if (!(await savedKeys(id)).length) await keepSaved(id, path);
+  }
+  if (!whole) return;
+  const saved = await caches.open(SAVED);
+  for (const request of await saved.keys()) {
+    const id = articleId(new URL(request.url).pathname);
+    if (id && !wanted.has(id)) await saved.delete(request);
+  }
+}
+
+/* An article an editor took down (its page answers 410 Gone): no offline copy keeps it. */
+async function forgetRemoved(url) {
+  const id = articleId(url.pathname);
+  if (!id) return;
+  await dropSaved(id);
+  const pages = await caches.open(PAGES);
+  for (const request of await pages.keys()) {
+    if (articleId(new URL(request.url).pathname) === id) await pages.delete(request);
   }
 }
 
