@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Substr
 from django.utils.text import slugify
 
@@ -67,25 +67,42 @@ def _documents(story_ids: list[int]) -> dict[int, list[TopicDoc]]:
 
 
 def _resolve(finds: list[FoundTopic]) -> dict[str, Topic]:
-    """The stored topic for each find's key (made when new); hidden topics are left out."""
-    keys = {topic_key(f.name) for f in finds} | {topic_key(a) for f in finds for a in f.aliases}
-    keys.discard("")
-    known = {alias.key: alias.topic for alias in
-             TopicAlias.objects.filter(key__in=keys).select_related("topic")}
-    resolved: dict[str, Topic] = {}
+    """The stored topic for each find's key (made when new); hidden topics are left out.
+
+    A handful of queries for any number of finds: known names are read at once, new topics and
+    the names they were found under are written in bulk.
+    """
+    names = {}  # each find's key -> every key it goes by, its own first
+    first: dict[str, FoundTopic] = {}
     for find in finds:
         key = topic_key(find.name)
-        if not key or key in resolved:
-            continue
-        topic = known.get(key) or next((known[k] for k in map(topic_key, find.aliases)
-                                        if k in known), None)
-        if topic is None:
-            topic = _create(find)
-        topic = _survivor(topic)
-        _remember(topic, [key, *map(topic_key, find.aliases)], known)
-        if not topic.hidden:
-            resolved[key] = topic
-    return resolved
+        if key and key not in first:
+            first[key] = find
+            names[key] = [k for k in dict.fromkeys([key, *map(topic_key, find.aliases)]) if k]
+    wanted = {k for keys in names.values() for k in keys}
+    known = {alias.key: alias.topic for alias in
+             TopicAlias.objects.filter(key__in=wanted).select_related("topic")}
+    topic_of: dict[str, Topic] = {}
+    new: dict[str, FoundTopic] = {}
+    claimed: dict[str, str] = {}  # a name -> the new find (by key) that claimed it first
+    for key, keys in names.items():
+        topic = next((known[k] for k in keys if k in known), None)
+        if topic is not None:
+            topic_of[key] = topic
+        elif any(k in claimed for k in keys):  # the same entity, new in this batch
+            claimed.setdefault(key, claimed[next(k for k in keys if k in claimed)])
+        else:
+            new[key] = first[key]
+            claimed.update({k: key for k in keys})
+    topic_of.update(_create(new))
+    for key in names:
+        if key not in topic_of:
+            topic_of[key] = topic_of[claimed[key]]
+    TopicAlias.objects.bulk_create(
+        [TopicAlias(key=k[:200], topic=topic_of[key]) for key, keys in names.items()
+         for k in keys if k not in known], ignore_conflicts=True)
+    resolved = {key: _survivor(topic) for key, topic in topic_of.items()}
+    return {key: topic for key, topic in resolved.items() if not topic.hidden}
 
 
 def _survivor(topic: Topic) -> Topic:
@@ -96,25 +113,24 @@ def _survivor(topic: Topic) -> Topic:
     return topic
 
 
-def _create(find: FoundTopic) -> Topic:
-    base = (find.slug or slugify(find.name) or "topic")[:190]
-    slug, n = base, 1
-    while Topic.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    try:
-        with transaction.atomic():
-            return Topic.objects.create(name=find.name[:200], slug=slug, kind=find.kind)
-    except IntegrityError:  # made meanwhile by another worker
-        return Topic.objects.get(slug=slug)
-
-
-def _remember(topic: Topic, keys: list[str], known: dict[str, Topic]) -> None:
-    """Register the names this topic was found under (a name already taken stays where it is)."""
-    new = [k for k in dict.fromkeys(keys) if k and k not in known]
+def _create(new: dict[str, FoundTopic]) -> dict[str, Topic]:
+    """Make the new topics (two queries), each under a slug of its own."""
     if not new:
-        return
-    TopicAlias.objects.bulk_create([TopicAlias(key=k[:200], topic=topic) for k in new],
-                                   ignore_conflicts=True)
-    for key in new:
-        known[key] = topic
+        return {}
+    bases = {key: (find.slug or slugify(find.name) or "topic")[:190]
+             for key, find in new.items()}
+    taken = set(Topic.objects.filter(slug__in=set(bases.values())).values_list("slug",
+                                                                               flat=True))
+    slugs: dict[str, str] = {}
+    for key, base in bases.items():
+        slug, n = base, 1
+        while slug in taken or (slug != base and Topic.objects.filter(slug=slug).exists()):
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        slugs[key] = slug
+    # Another worker may make one of them meanwhile: then its row is the topic.
+    Topic.objects.bulk_create([Topic(name=new[key].name[:200], slug=slug, kind=new[key].kind)
+                               for key, slug in slugs.items()], ignore_conflicts=True)
+    made = Topic.objects.in_bulk(list(slugs.values()), field_name="slug")
+    return {key: made[slug] for key, slug in slugs.items()}
