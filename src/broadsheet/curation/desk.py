@@ -72,6 +72,7 @@ def set_lead(editor, story: Story, article: Article | None) -> Story:
 
 
 def set_story_hidden(editor, story: Story, hidden: bool) -> Story:
+    """Hide a story from Top stories and every list (its page stays), or list it again."""
     before = _story_state(story)
     with transaction.atomic():
         story.hidden_at = timezone.now() if hidden else None
@@ -83,6 +84,7 @@ def set_story_hidden(editor, story: Story, hidden: bool) -> Story:
 
 
 def set_article_hidden(editor, article: Article, hidden: bool) -> Article:
+    """Hide an article from every list, search and story (its page stays), or list it again."""
     before = {"hidden": article.hidden_at is not None}
     with transaction.atomic():
         article.hidden_at = timezone.now() if hidden else None
@@ -102,7 +104,8 @@ def merge(editor, gone: Story, survivor: Story) -> Story:
     before = {"gone": _story_state(gone), "survivor": _story_state(survivor)}
     now = timezone.now()
     with transaction.atomic():
-        Article.objects.filter(story=gone).update(story=survivor, story_pinned_at=now)
+        Article.objects.filter(story=gone).update(story=survivor)
+        # The editor decided what the story holds: clustering moves none of it again.
         Article.objects.filter(story=survivor, story_pinned_at__isnull=True).update(
             story_pinned_at=now)
         Story.objects.filter(pk=gone.pk).update(merged_into=survivor, article_count=0,
