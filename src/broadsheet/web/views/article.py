@@ -14,7 +14,7 @@ from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories import queries as stories
 
-from ..caching import visitor_cache
+from ..caching import mark_private, visitor_cache
 from ..links import article_path, article_slug
 from ..queries import decorate
 from .common import signin_url, signup_url
@@ -33,7 +33,9 @@ def gone_when_taken_down(view):
         except Http404:
             if not Takedown.objects.filter(article_id=pk).exists():
                 raise
-            return render(request, "web/gone.html", status=410)
+            response = render(request, "web/gone.html", status=410)
+            mark_private(response)  # never kept: an offline app must not replay it
+            return response
 
     return wrapper
 

@@ -181,7 +181,9 @@ async function keepSaved(id, path) {
 }
 
 /* The saved list names the reader's saved articles: keep any not stored yet, and, when the
-   list is whole, drop the copies it no longer names (unsaved elsewhere, or taken down). */
+   list is whole, drop the copies it no longer names (unsaved elsewhere, or taken down). This
+   is the app's sync: every article it keeps offline is checked, and one an editor took down
+   (its address answers 410 Gone) leaves every cache. */
 async function keepListed(html) {
   const wanted = new Map();
   let whole = true;
@@ -194,11 +196,33 @@ async function keepListed(html) {
   for (const [id, path] of wanted) {
     if (!(await savedKeys(id)).length) await keepSaved(id, path);
   }
-  if (!whole) return;
-  const saved = await caches.open(SAVED);
-  for (const request of await saved.keys()) {
-    const id = articleId(new URL(request.url).pathname);
-    if (id && !wanted.has(id)) await saved.delete(request);
+  if (whole) {
+    const saved = await caches.open(SAVED);
+    for (const request of await saved.keys()) {
+      const id = articleId(new URL(request.url).pathname);
+      if (id && !wanted.has(id)) await saved.delete(request);
+    }
+  }
+  await forgetAllRemoved();
+}
+
+async function forgetAllRemoved() {
+  const kept = new Map();
+  for (const name of [SAVED, PAGES]) {
+    for (const request of await (await caches.open(name)).keys()) {
+      const url = new URL(request.url);
+      const id = articleId(url.pathname);
+      if (id) kept.set(id, url);
+    }
+  }
+  for (const url of kept.values()) {
+    try {
+      const response = await fetch(url.pathname, {
+        method: "HEAD", credentials: "same-origin",
+        headers: { "X-Broadsheet-Offline-Copy": "1" },
+      });
+      if (response.status === 410) await forgetRemoved(url);
+    } catch (offline) { return; }
   }
 }
 
