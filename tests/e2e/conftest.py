@@ -41,6 +41,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
+@pytest.fixture(autouse=True)
+def main_sections(transactional_db) -> None:
+    """The sections migrations make, whatever ran before: a test's flush removes them, and
+    the serialized rollback does not bring them back when the session began with tests that
+    roll back instead."""
+    from django.utils.text import slugify
+
+    from broadsheet.curation.models import MAIN_SECTIONS, Section
+
+    for position, name in enumerate(MAIN_SECTIONS):
+        Section.objects.get_or_create(name=name, defaults={"slug": slugify(name),
+                                                           "position": position})
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Chromium for one test file: Playwright's event loop ends with it, so the tests that

@@ -17,5 +17,8 @@ def navigation(request) -> dict:
 
 
 def editor(request) -> dict:
-    """Whether the page shows the editors' desk controls."""
-    return {"is_editor": is_editor(getattr(request, "user", None))}
+    """Whether the page shows the editors' desk, and the sections a pick may go to (all of
+    them, read fresh: an editor may pick for a section outside the navigation)."""
+    if not is_editor(getattr(request, "user", None)):
+        return {"is_editor": False}
+    return {"is_editor": True, "desk_sections": Section.objects.all()}
