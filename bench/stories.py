@@ -32,14 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from broadsheet.stories.cluster import (
-    ClusterConfig,
-    StoryClusterer,
-    StoryDoc,
-    StoryLog,
-    _timestamp,
-    stream_order,
-)
+from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from broadsheet.stories.offline import StoryLog, stream_order
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories" / "dev.jsonl"
 SAMPLE_STORIES = 307

@@ -15,9 +15,9 @@ from broadsheet.ingest.urls import normalize_url
 from broadsheet.sources import state
 from broadsheet.sources.models import Source
 from broadsheet.stories.assign import assign_pending, forget_engines, refresh_stories
-from broadsheet.stories.cluster import Refinement
 from broadsheet.stories.models import Story
 from broadsheet.stories.refine import apply_refinement, refine_recent
+from broadsheet.stories.refining import Refinement
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, cluster_jsonl
+from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc
 from broadsheet.stories.dedupe import NearDuplicateIndex
 from broadsheet.stories.features import extract_features
+from broadsheet.stories.offline import cluster_jsonl
 
 T0 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 

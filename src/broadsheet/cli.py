@@ -370,7 +370,7 @@ def extract(args: argparse.Namespace) -> int:
 @command("stories")
 def stories(args: argparse.Namespace) -> int:
     """The pipeline's story clustering, on a file (the output has no field for copies)."""
-    from broadsheet.stories.cluster import cluster_jsonl
+    from broadsheet.stories.offline import cluster_jsonl
 
     try:
         count = cluster_jsonl(args.input, args.output)

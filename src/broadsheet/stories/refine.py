@@ -14,8 +14,8 @@ from django.db.models import Q
 from broadsheet.articles.models import Article
 
 from . import assign
-from .cluster import Refinement
 from .models import Story
+from .refining import Refinement
 
 log = logging.getLogger("broadsheet.stories")
 
