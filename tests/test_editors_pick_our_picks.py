@@ -222,3 +222,11 @@ def test_picks_feed_lists_live_picks_in_order_with_notes(client, editor, article
     items = ElementTree.fromstring(response.content).findall("./channel/item")
     assert [i.findtext("title") for i in items] == [articles[0].title, articles[1].title]
     assert "The lead pick." in items[0].findtext("description")
+
+
+@pytest.mark.parametrize("field", ["story_id", "article_id"])
+def test_a_mangled_form_gets_404_not_an_error_page(client, editor, field):
+    client.force_login(editor)
+    response = client.post(reverse("desk_pick_create"), {field: "12abc", "next": "/"})
+    assert response.status_code == 404
+    assert not Pick.objects.exists()

@@ -14,11 +14,3 @@ def record(editor, action: str, target: str, summary: str, *, before: Any = None
         editor_id=getattr(editor, "pk", None), editor=getattr(editor, "email", "") or "",
         action=action, target=target, summary=summary[:500], reason=reason[:1000],
         before=before, after=after)
-
-
-def history(target: str | None = None, limit: int = 100) -> list[EditorialAction]:
-    """The newest entries, for one target or all."""
-    entries = EditorialAction.objects.all()
-    if target:
-        entries = entries.filter(target=target)
-    return list(entries[:limit])

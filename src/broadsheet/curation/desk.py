@@ -218,8 +218,8 @@ def rename_topic(editor, topic: Topic, name: str) -> Topic:
         raise DeskError("name", "A topic's name is 1 to 200 characters.")
     before = _topic_state(topic)
     with transaction.atomic():
-        topic.name, topic.renamed = name, True
-        topic.save(update_fields=["name", "renamed"])
+        topic.name = name
+        topic.save(update_fields=["name"])
         record(editor, "topic.rename", f"topic:{topic.pk}",
                f"Renamed topic \u201c{before['name']}\u201d to \u201c{name}\u201d",
                before=before, after=_topic_state(topic))

@@ -62,7 +62,6 @@ class Topic(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     hidden = models.BooleanField(default=False, help_text="Hidden by an editor: not shown or "
                                                           "assigned")
-    renamed = models.BooleanField(default=False, help_text="Named by an editor")
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models.functions import Substr
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber, Substr
 from django.utils.text import slugify
 
 from broadsheet.articles.models import Article
@@ -54,15 +55,19 @@ def tag_stories(story_ids: Iterable[int]) -> int:
 def _documents(story_ids: list[int]) -> dict[int, list[TopicDoc]]:
     """Each story's earliest originals (not editor-hidden), as the topic stage reads them."""
     docs: dict[int, list[TopicDoc]] = {}
+    # Only the first ARTICLES_READ of each story leave the database: a story of hundreds of
+    # articles costs no more than a small one, every time it changes.
     rows = (Article.objects.filter(story_id__in=story_ids, duplicate_of__isnull=True,
                                    hidden_at__isnull=True)
-            .order_by("story_id", "published_at", "id")
+            .annotate(rank=Window(RowNumber(), partition_by=[F("story_id")],
+                                  order_by=[F("published_at").asc(), F("id").asc()]))
+            .filter(rank__lte=ARTICLES_READ)
             .annotate(opening=Substr("text", 1, TEXT_CHARS))
+            .order_by("story_id", "rank")
             .values_list("story_id", "title", "opening", "language"))
     for story_id, title, opening, language in rows:
-        chosen = docs.setdefault(story_id, [])
-        if len(chosen) < ARTICLES_READ:
-            chosen.append(TopicDoc(title=title, text=opening or "", language=language or "en"))
+        docs.setdefault(story_id, []).append(
+            TopicDoc(title=title, text=opening or "", language=language or "en"))
     return docs
 
 

@@ -41,7 +41,6 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=200, unique=True)),
                 ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation'), ('place', 'Place'), ('subject', 'Subject')], max_length=16)),
                 ('hidden', models.BooleanField(default=False, help_text='Hidden by an editor: not shown or assigned')),
-                ('renamed', models.BooleanField(default=False, help_text='Named by an editor')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='stories.topic')),
             ],

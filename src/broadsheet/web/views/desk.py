@@ -13,7 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -92,6 +92,14 @@ def _place(request: HttpRequest) -> Section | None:
     return section
 
 
+def _number(request: HttpRequest, name: str) -> int:
+    """A record's number from a form; anything else is a 404, never an error page."""
+    raw = request.POST.get(name, "").strip()
+    if not raw.isdigit():
+        raise Http404(f"{name}: not a number")
+    return int(raw)
+
+
 def _story_number(raw: str) -> int | None:
     """A story given by number or by its page's address (…/story/12/)."""
     digits = [part for part in raw.strip().rstrip("/").split("/") if part]
@@ -105,9 +113,9 @@ def _story_number(raw: str) -> int | None:
 def pick_create(request: HttpRequest) -> HttpResponse:
     story = article = None
     if request.POST.get("story_id"):
-        story = get_object_or_404(Story, pk=request.POST["story_id"])
+        story = get_object_or_404(Story, pk=_number(request, "story_id"))
     elif request.POST.get("article_id"):
-        article = get_object_or_404(Article, pk=request.POST["article_id"])
+        article = get_object_or_404(Article, pk=_number(request, "article_id"))
     try:
         pick = picks.create(request.user, story=story, article=article,
                             note=request.POST.get("note", ""), section=_place(request),
@@ -172,7 +180,7 @@ def story_title(request: HttpRequest, pk: int) -> HttpResponse:
 def story_lead(request: HttpRequest, pk: int) -> HttpResponse:
     story = get_object_or_404(Story, pk=pk)
     raw = request.POST.get("article_id", "")
-    article = get_object_or_404(Article, pk=raw) if raw else None
+    article = get_object_or_404(Article, pk=_number(request, "article_id")) if raw else None
     try:
         desk.set_lead(request.user, story, article)
     except desk.DeskError as error:
