@@ -151,7 +151,7 @@ def test_every_demo_story_has_topics():
     assert untagged == []
 
 
-def test_desk_merge_and_takedown_retag_the_stories(two_stories):
+def test_a_merge_retags_the_survivor_and_untags_the_merged_story(two_stories):
     summit, berlin = two_stories
     editor = User.objects.create_user("editor@example.org", PASSWORD, is_staff=True)
     desk.merge(editor, berlin, summit)
