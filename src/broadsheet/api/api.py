@@ -25,7 +25,7 @@ from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from broadsheet.articles.models import Article, Takedown
+from broadsheet.articles.models import Article, Takedown, not_hidden
 from broadsheet.articles.search import SearchPage, search
 from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
@@ -129,7 +129,7 @@ def _publisher_or_404(key: str) -> Publisher:
 
 def _filtered(publisher: str | None, section: str | None, since: datetime | None,
               ) -> QuerySet[Article]:
-    articles = Article.objects.select_related("publisher").filter(hidden_at__isnull=True)
+    articles = Article.objects.select_related("publisher").filter(not_hidden())
     if publisher:
         articles = articles.filter(publisher=_publisher_or_404(publisher))
     if section:

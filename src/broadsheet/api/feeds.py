@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, not_hidden
 from broadsheet.curation import picks
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
@@ -190,7 +190,7 @@ class PublicationFeed(ArticleFeed):
                        present.site_url(present._reverse("publication", f"/publication/{slug}/",
                                                          slug=slug)),
                        f"The latest articles from {publisher.name}, on Broadsheet.",
-                       Article.objects.filter(publisher=publisher, hidden_at__isnull=True))
+                       Article.objects.filter(not_hidden(), publisher=publisher))
 
 
 class PrivateLatestFeed(ArticleFeed):

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, not_hidden
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import can_read_full
@@ -206,7 +206,7 @@ def _once(articles: QuerySet[Article], user) -> QuerySet[Article]:
 def stream_articles(user, stream_id: str) -> QuerySet[Article]:
     """The articles in a stream, for this reader."""
     stream = _normalise_stream(stream_id)
-    articles = Article.objects.filter(hidden_at__isnull=True)
+    articles = Article.objects.filter(not_hidden())
     if stream == READING_LIST:
         if not Follow.objects.filter(user=user, kind=Follow.Kind.PUBLISHER).exists():
             # Subscribed to every publication: each piece of reporting once, as its original,

@@ -70,6 +70,9 @@ class Article(models.Model):
             # rows it trimmed before (a column after the bodies is slow to reach in SQLite).
             models.Index(fields=["published_at"], name="article_text_whole",
                          condition=models.Q(text_trimmed_at__isnull=True)),
+            # The few articles editors hid (see ``not_hidden``).
+            models.Index(fields=["hidden_at"], name="article_hidden",
+                         condition=models.Q(hidden_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -79,6 +82,21 @@ class Article(models.Model):
     def text_trimmed(self) -> bool:
         """Whether only the teaser of the body is kept (the rest is at the publisher)."""
         return self.text_trimmed_at is not None
+
+
+HIDDEN_SQL = ("articles_article.id NOT IN (SELECT id FROM articles_article"
+              " WHERE hidden_at IS NOT NULL)")
+
+
+def not_hidden() -> models.Q:
+    """Articles no editor hid from listings, as a condition that lists can afford.
+
+    Not ``hidden_at IS NULL`` on each row: in SQLite a column stored after the bodies is slow
+    to reach, and lists never read the bodies. The few hidden ids come from their own index,
+    once per query.
+    """
+    hidden = Article.objects.filter(hidden_at__isnull=False).values("pk")
+    return ~models.Q(pk__in=hidden)
 
 
 class Takedown(models.Model):

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import HIDDEN_SQL, Article, not_hidden
 from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
 from broadsheet.sources.models import Publisher
 
@@ -289,7 +289,7 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> lis
                " FROM articles_article_fts JOIN articles_article"
                " ON articles_article.id = articles_article_fts.rowid"
                " WHERE articles_article_fts MATCH %s"
-               " AND articles_article.hidden_at IS NULL" + where +
+               " AND " + HIDDEN_SQL + where +
                " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
         query, sign = parsed.fts5(), -1.0  # bm25: lower is better
     else:
@@ -298,7 +298,7 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> lis
                " articles_article.published_at"
                " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
                " WHERE articles_article.search_vector @@ query"
-               " AND articles_article.hidden_at IS NULL" + where +
+               " AND " + HIDDEN_SQL + where +
                " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s")
         query, sign = parsed.websearch(), 1.0
     try:
@@ -359,7 +359,7 @@ def _ranked(found: list[Candidate], limit: int, offset: int, order: str, fold_co
 def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int, fold_copies: bool,
               ) -> tuple[list[tuple[int, float]], int]:
     """Other databases: every word somewhere in the article, latest first, unranked."""
-    articles = Article.objects.filter(hidden_at__isnull=True)
+    articles = Article.objects.filter(not_hidden())
     if filtered is not None:
         articles = articles.filter(id__in=filtered)
     for item in (*parsed.words, *(" ".join(p) for p in parsed.phrases)):

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, not_hidden
 from broadsheet.sources.models import Publisher
 
 from .models import Story, StoryTopic, Topic, TopicAlias
@@ -33,7 +33,7 @@ RELATED_WINDOW = timedelta(days=7)
 def originals_only() -> Q:
     """The condition for what lists show: originals (a syndicated copy is listed as its
     original) that no editor hid."""
-    return Q(duplicate_of__isnull=True, hidden_at__isnull=True)
+    return Q(duplicate_of__isnull=True) & not_hidden()
 
 
 def shown_in_story() -> Q:

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, not_hidden
 from broadsheet.articles.search import search
 from broadsheet.curation import picks
 from broadsheet.curation.models import Pick, Section
@@ -65,7 +65,7 @@ def in_section(section: Section | str, limit: int, offset: int = 0) -> list[Arti
 def of_publisher(publisher) -> QuerySet[Article]:
     """A publication's own articles, its syndicated copies included (with their original)."""
     deferred = [f"duplicate_of__{name}" for name in CARD_DEFERRED]
-    return (cards().filter(publisher=publisher, hidden_at__isnull=True)
+    return (cards().filter(not_hidden(), publisher=publisher)
             .select_related("duplicate_of", "duplicate_of__publisher").defer(*deferred))
 
 
@@ -169,8 +169,7 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
     rows: set[tuple] = set()  # (published_at, id, duplicate_of_id)
     for follow in follows:
         if follow.kind == Follow.Kind.PUBLISHER and follow.publisher_id:
-            rows |= set(Article.objects.filter(publisher_id=follow.publisher_id,
-                                               hidden_at__isnull=True)
+            rows |= set(Article.objects.filter(not_hidden(), publisher_id=follow.publisher_id)
                         .order_by("-published_at", "-id")
                         .values_list("published_at", "id", "duplicate_of_id")[:pool])
     ids: set[int] = set()

@@ -45,4 +45,8 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['source', 'guid'], name='takedown_source_guid')],
             },
         ),
+        migrations.AddIndex(
+            model_name='article',
+            index=models.Index(condition=models.Q(('hidden_at__isnull', False)), fields=['hidden_at'], name='article_hidden'),
+        ),
     ]
