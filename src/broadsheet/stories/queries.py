@@ -38,7 +38,8 @@ def originals_only() -> Q:
 
 def shown_in_story() -> Q:
     """A story's articles that readers see: not hidden by an editor, nor copies of one."""
-    return Q(hidden_at__isnull=True) & ~Q(duplicate_of__hidden_at__isnull=False)
+    hidden = Article.objects.filter(hidden_at__isnull=False).values("pk")
+    return ~Q(pk__in=hidden) & ~Q(duplicate_of_id__in=hidden)
 
 
 def filed_under(section_name: str) -> Q:
