@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
             "STARTTLS); empty means emails are written to $BROADSHEET_HOME/mail/."),
     Setting("BROADSHEET_EMAIL_FROM", str, "Broadsheet <news@localhost>",
             "Sender of password-reset and membership emails."),
+    Setting("BROADSHEET_READ_MIN_SECONDS", int, "30",
+            "Seconds on an article (or reaching its end) for a member's read to count in the "
+            "publishers' statements."),
     Setting("BROADSHEET_TRIAL_DAYS", int, "14", "Length of the free trial that sign-up starts."),
     Setting("BROADSHEET_BILLING", str, "none",
             "`stripe` to take payments with Stripe Checkout; `none` runs without payments "

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "broadsheet.stories",
     "broadsheet.articles",
     "broadsheet.audit",
+    "broadsheet.publishers",
     "broadsheet.web",
     "broadsheet.api",
 ]
@@ -169,6 +170,7 @@ LOAD_PUBLISHERS = env("BROADSHEET_LOAD_PUBLISHERS")
 
 SITE_URL = env("BROADSHEET_SITE_URL").rstrip("/")
 TRIAL_DAYS = env("BROADSHEET_TRIAL_DAYS")
+READ_MIN_SECONDS = env("BROADSHEET_READ_MIN_SECONDS")
 BILLING = env("BROADSHEET_BILLING")
 STRIPE = {
     "secret_key": env("BROADSHEET_STRIPE_SECRET_KEY"),

@@ -57,3 +57,61 @@ class Pick(models.Model):
 
     def __str__(self) -> str:
         return f"Pick {self.position}: {self.story or self.article}"
+
+
+class Interest(models.Model):
+    """What For you has learned a reader likes: a topic, section or publisher, with a weight.
+
+    The weight decays with time (``foryou.interests``): ``weight`` is its value at
+    ``updated_at``. Learned from reads, saves and clicks from For you; the reader may remove any.
+    """
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        SECTION = "section", "Section"
+        PUBLISHER = "publisher", "Publisher"
+
+    user = models.ForeignKey("readers.User", on_delete=models.CASCADE, related_name="interests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=200, help_text="The topic's, section's or publisher's slug")
+    label = models.CharField(max_length=200, help_text="Its name, as the reader sees it")
+    weight = models.FloatField(default=0.0)
+    reads = models.PositiveIntegerField(default=0, help_text="Articles that taught it")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-weight"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"],
+                                               name="interest_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.kind} {self.label}"
+
+
+class Fewer(models.Model):
+    """"Show fewer like this": For you leaves out this topic, section or publisher."""
+
+    user = models.ForeignKey("readers.User", on_delete=models.CASCADE, related_name="fewer")
+    kind = models.CharField(max_length=16, choices=Interest.Kind.choices)
+    key = models.CharField(max_length=200)
+    label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"],
+                                               name="fewer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: fewer {self.kind} {self.label}"
+
+
+class ForYouReset(models.Model):
+    """When a reader last reset For you: nothing they did before it counts any more."""
+
+    user = models.OneToOneField("readers.User", on_delete=models.CASCADE,
+                                related_name="for_you_reset")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} reset For you at {self.at:%Y-%m-%d %H:%M}"
