@@ -111,7 +111,7 @@ def test_four_processes_guessing_at_once_get_five_guesses_in_all(tmp_path):
 
 def test_the_page_cache_is_shared_by_processes(db):
     """Files under $BROADSHEET_HOME without Redis, Redis with it: either way, shared."""
-    from broadsheet.web.caching import generation
+    from broadsheet.freshness import generation
 
     backend = django_settings.CACHES["default"]
     if django_settings.REDIS_URL:
@@ -120,7 +120,7 @@ def test_the_page_cache_is_shared_by_processes(db):
         assert backend["BACKEND"].endswith("FileBasedCache")
         assert Path(backend["LOCATION"]) == django_settings.HOME / "cache"
     before = generation()
-    code = ("import django; django.setup(); from broadsheet.web.caching import bump_generation; "
+    code = ("import django; django.setup(); from broadsheet.freshness import bump_generation; "
             "bump_generation()")
     environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "broadsheet.config.settings",
                "BROADSHEET_HOME": str(django_settings.HOME), "PYTHONPATH": str(SRC)}

@@ -427,7 +427,9 @@ def _optional_routers() -> None:
     """Routers other parts of the product bring, mounted when they exist (e.g. stories)."""
     for prefix, module_name, name in (("/stories", "broadsheet.stories.api", "router"),
                                       ("/topics", "broadsheet.stories.api", "topics_router"),
-                                      ("/picks", "broadsheet.api.picks", "router")):
+                                      ("/picks", "broadsheet.api.picks", "router"),
+                                      ("/reads", "broadsheet.api.reads", "router"),
+                                      ("/for-you", "broadsheet.api.foryou", "router")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -11,9 +11,8 @@ class WebConfig(AppConfig):
         from broadsheet.articles.models import Article
         from broadsheet.audit.models import EditorialAction
         from broadsheet.curation.models import Section
+        from broadsheet.freshness import bump_generation
         from broadsheet.sources.models import Publisher
-
-        from .caching import bump_generation
 
         # Pages show articles, publishers and sections: a change to any makes cached pages stale.
         for model in (Article, Publisher, Section):
@@ -30,7 +29,7 @@ class WebConfig(AppConfig):
 def _after_editorial_action(**_kwargs) -> None:
     from django.db import transaction
 
-    from .caching import bump_generation
+    from broadsheet.freshness import bump_generation
 
     bump_generation()
     transaction.on_commit(bump_generation)

@@ -2,8 +2,8 @@
 
 Visitors' pages carry no CSRF token and no personal state, so one rendering serves every visitor
 for a minute, both here (Django's cache) and in browsers and proxies (``Cache-Control: public``).
-Saving an article, publisher or section moves a generation number that is part of every key, so
-an edit is seen on the next request rather than after the timeout.
+Saving an article, publisher or section moves the content generation (``broadsheet.freshness``),
+part of every key, so an edit is seen on the next request rather than after the timeout.
 """
 
 from __future__ import annotations
@@ -14,25 +14,10 @@ from functools import wraps
 from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from broadsheet.freshness import generation
+
 VISITOR_MAX_AGE = 60  # seconds browsers and proxies may keep a visitor's page
 SERVER_SECONDS = 60  # seconds the rendered page stays in Django's cache
-GENERATION_KEY = "web:pages:generation"
-
-
-def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, None)
-        value = cache.get(GENERATION_KEY, 1)
-    return int(value)
-
-
-def bump_generation(**_signal_kwargs) -> None:
-    """Make every cached page stale (connected to saves of the content pages show)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
 
 
 def page_key(request) -> str:

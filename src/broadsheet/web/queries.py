@@ -20,12 +20,11 @@ from broadsheet.articles.models import Article, not_hidden
 from broadsheet.articles.search import search
 from broadsheet.curation import picks
 from broadsheet.curation.models import Pick, Section
+from broadsheet.freshness import generation
 from broadsheet.readers.models import Follow
 from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
 from broadsheet.stories.models import Story, Topic
-
-from .caching import generation
 
 # Cards never show the body; leaving it in the database keeps listings light.
 CARD_DEFERRED = tuple(name for name in ("html", "text", "extraction_error", "content_hash", "guid")
