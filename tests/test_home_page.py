@@ -11,6 +11,7 @@ from django.utils import timezone
 from pages_fixtures import make_article, make_publisher, make_reader
 
 from broadsheet.readers.models import Follow
+from broadsheet.stories.assign import assign_pending
 from broadsheet.web import queries
 from broadsheet.web.templatetags.broadsheet import describe_time
 
@@ -75,29 +76,56 @@ def test_cards_link_headline_publication_and_section(client, db):
     assert 'width="' in image and 'height="' in image
 
 
-def test_for_you_shows_what_a_reader_follows(client, db):
+def own_words(title: str) -> list[str]:
+    """A body of its own, so that the story clustering keeps each article apart."""
+    return [f"{title} ({word})." for word in ("report", "detail", "reaction")]
+
+
+def test_for_you_leads_with_what_a_reader_follows_and_says_so(client, db):
     followed, other = make_publisher("Followed Times"), make_publisher("Other Post")
-    for n in range(8):
-        make_article(other, title=f"Other story {n}", age=timedelta(minutes=n))
-    make_article(followed, title="From the followed paper", age=timedelta(days=1))
-    make_article(followed, title="Older from the followed paper", age=timedelta(days=2))
+    for n, subject in enumerate(("tram fares", "school meals", "river levels", "bus lanes",
+                                 "wind farms", "museum hours", "port cranes", "bridge tolls")):
+        title = f"Other Post on {subject}"
+        make_article(other, title=title, paragraphs=own_words(title), age=timedelta(minutes=n))
+    for title, age in (("Harbour council approves the budget", timedelta(days=1)),
+                       ("Lighthouse keeper retires after forty years", timedelta(days=2))):
+        make_article(followed, title=title, paragraphs=own_words(title), age=age)
+    assign_pending()
     reader = make_reader()
     Follow.objects.create(user=reader, kind=Follow.Kind.PUBLISHER, publisher=followed)
     client.force_login(reader)
-    found = boxes(client.get(reverse("home")).content.decode())
-    assert "Older from the followed paper" in found["for-you"]
-    assert "Other story" not in found["for-you"]
+    box = boxes(client.get(reverse("home")).content.decode())["for-you"]
+    cards = re.findall(r'<article class="card">(.*?)</article>', box, re.S)
+    assert "Harbour council approves the budget" in cards[0]
+    assert "Lighthouse keeper retires" in cards[1]
+    assert all("Because you follow Followed Times" in card for card in cards[:2])
 
 
 def test_for_you_topic_follow(client, db):
-    make_article(title="Comet seen over the hills", age=timedelta(days=3))
-    for n in range(8):
-        make_article(title=f"Filler {n}", age=timedelta(minutes=n))
+    make_article(title="Comet seen over the hills",
+                 paragraphs=own_words("Comet seen over the hills"), age=timedelta(days=2))
+    for n, subject in enumerate(("tram fares", "school meals", "river levels", "bus lanes")):
+        make_article(title=f"News on {subject}", paragraphs=own_words(subject),
+                     age=timedelta(minutes=n))
+    assign_pending()
     reader = make_reader()
     Follow.objects.create(user=reader, kind=Follow.Kind.TOPIC, topic="comet")
     client.force_login(reader)
+    box = boxes(client.get(reverse("home")).content.decode())["for-you"]
+    first = re.search(r'<article class="card">(.*?)</article>', box, re.S).group(1)
+    assert "Comet seen over the hills" in first
+    assert "Because you follow comet" in first
+
+
+def test_a_visitors_for_you_is_the_latest_not_shown_above(client, db):
+    publisher = make_publisher("Daily Example")
+    for n in range(14):
+        make_article(publisher, title=f"Story number {n}", age=timedelta(minutes=n))
     found = boxes(client.get(reverse("home")).content.decode())
-    assert "Comet seen over the hills" in found["for-you"]
+    assert "Start a free trial" in found["for-you"]
+    shown_above = re.findall(r"Story number \d+", found["top-stories"])
+    assert shown_above and not set(shown_above) & set(re.findall(r"Story number \d+",
+                                                                 found["for-you"]))
 
 
 def test_describe_time():

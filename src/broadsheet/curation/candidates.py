@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from broadsheet.articles.models import Article, not_hidden
+from broadsheet.articles.search import search
 from broadsheet.freshness import generation
 from broadsheet.stories import queries as stories
 from broadsheet.stories.models import Story, StoryTopic
@@ -30,6 +31,7 @@ TOP_COUNT = 10  # the Top stories as the home page ranks them
 TOPICS_KEPT = 5
 POOL_SECONDS = 60
 EXTRAS = 120  # a reader's own candidates beyond the pool, at most
+WORDS_MATCHED = 20  # stories matched per followed word or phrase
 
 
 @dataclass
@@ -62,12 +64,20 @@ class Pool:
 
 def pool(now: datetime | None = None) -> Pool:
     """The shared candidates, from the cache when this generation's are fresh."""
-    key = f"curation:for-you-pool:{generation()}"
-    found = cache.get(key)
-    if found is None:
-        found = build_pool(now)
-        cache.set(key, found, POOL_SECONDS)
+    found = cache.get(_pool_key())
+    return found if found is not None else refresh_pool(now)
+
+
+def refresh_pool(now: datetime | None = None) -> Pool:
+    """Work the shared candidates out again and keep them (the periodic task's job)."""
+    key = _pool_key()
+    found = build_pool(now)
+    cache.set(key, found, POOL_SECONDS)
     return found
+
+
+def _pool_key() -> str:
+    return f"curation:for-you-pool:{generation()}"
 
 
 def build_pool(now: datetime | None = None) -> Pool:
@@ -172,3 +182,16 @@ def extras(topic_slugs: list[str], publisher_slugs: list[str], section_names: li
                    .order_by("-published_at").values_list("story_id", flat=True)[:EXTRAS])
     ids -= {int(key[1:]) for key in known if key.startswith("s")}
     return describe(set(list(ids)[:EXTRAS]))
+
+
+def matching_words(words: list[str], now: datetime | None = None) -> dict[int, str]:
+    """Recent stories whose articles match a reader's followed words (a topic followed as
+    free text, not one the tagger knows): story id -> the words."""
+    since = (now or timezone.now()) - timedelta(days=POOL_DAYS)
+    found: dict[int, str] = {}
+    for text in words:
+        for result in search(text, order="newest", per_page=WORDS_MATCHED, since=since,
+                             snippets=False, fold_copies=True).results:
+            if result.article.story_id:
+                found.setdefault(result.article.story_id, text)
+    return found

@@ -22,9 +22,10 @@ from broadsheet.articles.models import Article
 from broadsheet.publishers.models import Read
 from broadsheet.readers.models import Follow, ReadingHistory
 from broadsheet.stories.models import Story
+from broadsheet.stories.queries import topic_by_slug
 
 from . import interests
-from .candidates import POOL_DAYS, Candidate, Pool, extras, pool
+from .candidates import POOL_DAYS, Candidate, Pool, describe, extras, matching_words, pool
 from .models import Fewer, Interest
 
 FIRST = 10  # the part of the list kept varied
@@ -65,10 +66,12 @@ class Signals:
     fewer: set[tuple[str, str]]
     read_stories: set[int]
     read_articles: set[int]
+    words: dict[int, str]  # story id -> the followed words (free-text topics) it matches
+
 
     @property
     def empty(self) -> bool:
-        return not self.weights and not self.follows
+        return not self.weights and not self.follows and not self.words
 
 
 def signals(user, now: datetime) -> Signals:
@@ -80,13 +83,18 @@ def signals(user, now: datetime) -> Signals:
     top = max(raw.values(), default=0.0)
     weights = {k: w / top for k, w in raw.items() if top and w / top > 0.01}
     follows: dict[tuple[str, str], str] = {}
+    words: list[str] = []
     for follow in Follow.objects.filter(user=user).select_related("publisher", "section"):
         if follow.publisher_id:
             follows[(Interest.Kind.PUBLISHER, follow.publisher.slug)] = follow.publisher.name
         elif follow.section_id:
             follows[(Interest.Kind.SECTION, follow.section.slug)] = follow.section.name
         elif follow.topic:
-            follows[(Interest.Kind.TOPIC, follow.topic)] = follow.topic
+            topic, _ = topic_by_slug(follow.topic)
+            if topic is not None:
+                follows[(Interest.Kind.TOPIC, topic.slug)] = topic.name
+            else:
+                words.append(follow.topic)
     fewer = set(Fewer.objects.filter(user=user).values_list("kind", "key"))
     read = set(Read.objects.filter(user=user, last_at__gte=since)
                .values_list("article_id", flat=True))
@@ -94,7 +102,7 @@ def signals(user, now: datetime) -> Signals:
                 .values_list("article_id", flat=True))
     read_stories = set(Article.objects.filter(pk__in=read, story__isnull=False)
                        .values_list("story_id", flat=True))
-    return Signals(weights, follows, fewer, read_stories, read)
+    return Signals(weights, follows, fewer, read_stories, read, matching_words(words, now))
 
 
 def for_you(user, limit: int = 10, now: datetime | None = None) -> list[ForYouItem]:
@@ -111,6 +119,8 @@ def for_you(user, limit: int = 10, now: datetime | None = None) -> list[ForYouIt
         for candidate in extras([k for kind, k in wanted if kind == Interest.Kind.TOPIC],
                                 [k for kind, k in wanted if kind == Interest.Kind.PUBLISHER],
                                 _section_names(shared, wanted), set(candidates), now):
+            candidates[candidate.key] = candidate
+        for candidate in describe({pk for pk in mine.words if f"s{pk}" not in candidates}):
             candidates[candidate.key] = candidate
     allowed = [c for c in candidates.values() if _allowed(c, mine)]
     if mine.empty:
@@ -144,6 +154,9 @@ def _weigh(c: Candidate, mine: Signals, shared: Pool,
            now: datetime) -> tuple[float, Candidate, Reason]:
     """The candidate's score for this reader and the reason it is there."""
     parts: list[tuple[float, Reason]] = []
+    if c.story_id in mine.words:
+        words = mine.words[c.story_id]
+        parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {words}")))
     for rank, (slug, name) in enumerate(c.topics):
         salience = 1.0 / (1 + rank)
         if (Interest.Kind.TOPIC, slug) in mine.follows:

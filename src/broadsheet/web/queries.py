@@ -192,25 +192,19 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
     return in_order(newest)
 
 
-def for_you(user, exclude: set[int], limit: int = 6, shown_stories: set[int] | None = None,
-            top_stories_ids: set[int] | None = None) -> tuple[list[Article], bool]:
-    """The latest from what the reader follows, else the latest; says which it was.
+def latest_for_visitors(exclude: set[int], limit: int = 6,
+                        shown_stories: set[int] | None = None,
+                        top_stories_ids: set[int] | None = None) -> list[Article]:
+    """The home page's For you box for a visitor: the latest the boxes above do not show.
 
     ``shown_stories``: stories already on the page; none of their articles is chosen, and the
     chosen articles' stories are added to it. When everything is shown above already, the box
     repeats articles rather than stay empty, but never one of ``top_stories_ids``' stories.
     """
     shown_stories = set() if shown_stories is None else shown_stories
-    if getattr(user, "is_authenticated", False):
-        mine = followed_latest(user, limit * 4)
-        followed = (stories.take_distinct([a for a in mine if a.pk not in exclude], limit,
-                                          shown_stories)
-                    or [a for a in mine if a.story_id not in (top_stories_ids or set())][:limit])
-        if followed:
-            return followed, True
     # On a small site everything may be shown above already; repeating beats an empty box.
     return (stories.take_distinct(listed().exclude(pk__in=exclude), limit, shown_stories)
-            or list(listed().exclude(story_id__in=top_stories_ids or set())[:limit])), False
+            or list(listed().exclude(story_id__in=top_stories_ids or set())[:limit]))
 
 
 @dataclass
@@ -224,7 +218,7 @@ def section_blocks(exclude: set[int], per_section: int = 5,
                    top_stories_ids: set[int] | None = None) -> list[SectionBlock]:
     """Each navigation section's latest articles; sections with none are left out.
 
-    ``shown_stories`` and ``top_stories_ids`` as in ``for_you``.
+    ``shown_stories`` and ``top_stories_ids`` as in ``latest_for_visitors``.
     """
     shown_stories = set() if shown_stories is None else shown_stories
     blocks = []

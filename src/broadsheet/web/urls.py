@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import desk
+from .views import desk, foryou
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,13 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("following/", views.following, name="following"),
     path("follow/", views.follow_toggle, name="follow_toggle"),
+    # For you: the reader's own ranking, their control over it, and reading reports.
+    path("for-you/", foryou.page, name="for_you"),
+    path("for-you/fewer/", foryou.fewer, name="for_you_fewer"),
+    path("for-you/learned/", foryou.learned, name="for_you_learned"),
+    path("for-you/learned/forget/", foryou.forget, name="for_you_forget"),
+    path("for-you/learned/reset/", foryou.reset, name="for_you_reset"),
+    path("reads/", foryou.reads, name="reads"),
     # The editors' desk: plain forms that come back to the page they were posted from.
     path("desk/picks/", desk.pick_create, name="desk_pick_create"),
     path("desk/picks/<int:pk>/", desk.pick_update, name="desk_pick_update"),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from broadsheet.articles.models import Article, Takedown
+from broadsheet.curation import interests
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories import queries as stories
@@ -103,7 +104,8 @@ def _context(request, article: Article) -> dict:
 def article(request, pk: int, slug: str):
     current = _article(pk)
     if slug != article_slug(current):
-        return redirect(article_path(current), permanent=True)
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(article_path(current) + query, permanent=True)
     context = _context(request, current)
     context["same_story"], context["related"] = _related(current)
     context.update(_coverage_context(current))
@@ -112,6 +114,8 @@ def article(request, pk: int, slug: str):
         if _is_reading(request):
             # Only the opening of a trimmed article is read here; the rest is at the publisher.
             _record_reading(user, current, context["body"].full and not context["trimmed"])
+            if request.GET.get("via") == "for-you":
+                interests.learn_from_click(user, current)
         context["saved"] = SavedArticle.objects.filter(user=user, article=current).exists()
         context["following"] = Follow.objects.filter(
             user=user, kind=Follow.Kind.PUBLISHER, publisher_id=current.publisher_id).exists()

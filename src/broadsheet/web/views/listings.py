@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from broadsheet.curation import foryou
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow
 from broadsheet.readers.roles import is_editor
@@ -15,24 +16,32 @@ from .. import queries
 from ..caching import visitor_cache
 from .common import page_of, paginate
 
+HOME_FOR_YOU = 6
+
 
 @visitor_cache
 def home(request):
-    """Top stories first; no story shows twice on the page, and copies never show at all.
+    """Top stories first, then Our Picks, For you and the sections; copies never show.
 
-    The boxes every reader sees are worked out once (``front_page``); only For you is the
-    reader's own, and it leaves out what they show.
+    The boxes every reader sees are worked out once (``front_page``). A signed-in reader's For
+    you is their own ranking (the same as on the For you page and in the API); a visitor's box
+    holds the latest that the boxes above do not show.
     """
     front = queries.front_page()
-    for_you, personal = queries.for_you(
-        request.user, {a.pk for a in front.articles},
-        shown_stories={a.story_id for a in front.articles if a.story_id},
-        top_stories_ids=front.top_story_ids)
-    queries.decorate(for_you)
+    items, latest = [], []
+    if request.user.is_authenticated:
+        items = foryou.for_you(request.user, HOME_FOR_YOU)
+        queries.decorate([item.article for item in items])
+    else:
+        latest = queries.latest_for_visitors(
+            {a.pk for a in front.articles},
+            shown_stories={a.story_id for a in front.articles if a.story_id},
+            top_stories_ids=front.top_story_ids)
+        queries.decorate(latest)
     return render(request, "web/home.html", {
         "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
-        "section_blocks": front.section_blocks, "for_you": for_you,
-        "for_you_personal": personal, **_desk(request, None),
+        "section_blocks": front.section_blocks, "for_you_items": items, "latest": latest,
+        **_desk(request, None),
     })
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from broadsheet.articles.models import Article
+from broadsheet.curation import interests
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.sources.models import Publisher
@@ -49,7 +50,7 @@ def _wanted(request, on: str, off: str, current: bool) -> bool:
 
 @require_POST
 def save_toggle(request, pk: int):
-    article = get_object_or_404(Article.objects.only("id", "title"), pk=pk)
+    article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=pk)
     back = safe_next(request, article_path(article))
     if not request.user.is_authenticated:
         return _send_to_signin(request, back)
@@ -58,7 +59,10 @@ def save_toggle(request, pk: int):
     if want:
         try:
             with transaction.atomic():
-                SavedArticle.objects.get_or_create(user=request.user, article=article)
+                _, created = SavedArticle.objects.get_or_create(user=request.user,
+                                                                article=article)
+            if created:
+                interests.learn_from_save(request.user, article)
         except IntegrityError:
             pass  # saved twice at once: it is saved either way
     else:
