@@ -129,3 +129,14 @@ def test_fewer_needs_exactly_one_known_target(room):
 def test_for_you_needs_a_reader(room):
     assert Client().get("/api/v1/for-you").status_code == 401
     assert Client().get("/api/v1/for-you/profile").status_code == 401
+
+
+def test_a_story_on_what_was_just_read_names_that_article(room):
+    auth = bearer(make_reader("trial"))
+    culture = room.stories["Culture"]
+    read_lead = room.leads[culture[0].pk]  # its main topic is Film, as culture[3]'s is
+    read(auth, read_lead.pk)
+    by_story = {i["story"]["id"]: i["reason"] for i in for_you(auth, 50) if i["story"]}
+    assert by_story[culture[3].pk] == {"kind": "read",
+                                       "text": f"Because you read “{read_lead.title}”"}
+    assert by_story[culture[1].pk]["kind"] in {"topic", "section"}  # Theatre: not that read

@@ -22,10 +22,10 @@ from broadsheet.articles.models import Article
 from broadsheet.publishers.models import Read
 from broadsheet.readers.models import Follow, ReadingHistory
 from broadsheet.stories.models import Story
-from broadsheet.stories.queries import topic_by_slug
+from broadsheet.stories.queries import topic_by_slug, topics_of
 
 from . import interests
-from .candidates import POOL_DAYS, Candidate, Pool, describe, extras, matching_words, pool
+from .candidates import Candidate, Pool, describe, extras, matching_words, pool
 from .models import Fewer, Interest
 
 FIRST = 10  # the part of the list kept varied
@@ -36,6 +36,9 @@ FRESHNESS_WEIGHT = 0.3
 FRESH_HOURS = 12.0  # freshness halves every twelve hours
 PICK_BOOST = 0.25
 WEAK = 0.15  # an interest match below this does not make a reason
+READ_MEMORY_DAYS = 30  # a story read within this is left out, however long it runs on
+LATELY = timedelta(days=2)
+LATELY_READS = 10
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Signals:
     fewer: set[tuple[str, str]]
     read_stories: set[int]
     read_articles: set[int]
+    lately_read: dict[str, str]  # topic slug -> headline of the latest read about it (two days)
     words: dict[int, str]  # story id -> the followed words (free-text topics) it matches
 
 
@@ -75,7 +79,7 @@ class Signals:
 
 
 def signals(user, now: datetime) -> Signals:
-    since = now - timedelta(days=POOL_DAYS + 1)
+    since = now - timedelta(days=READ_MEMORY_DAYS)
     reset_at = interests.reset_at(user)
     if reset_at is not None and reset_at > since:
         since = reset_at
@@ -102,7 +106,25 @@ def signals(user, now: datetime) -> Signals:
                 .values_list("article_id", flat=True))
     read_stories = set(Article.objects.filter(pk__in=read, story__isnull=False)
                        .values_list("story_id", flat=True))
-    return Signals(weights, follows, fewer, read_stories, read, matching_words(words, now))
+    return Signals(weights, follows, fewer, read_stories, read, _lately_read(user, now),
+                   matching_words(words, now))
+
+
+def _lately_read(user, now: datetime) -> dict[str, str]:
+    """The main topics of the reader's last few reads: a story on one of them is "because you
+    read" that article, the most specific reason there is."""
+    recent = list(Read.objects.filter(user=user, last_at__gte=now - LATELY)
+                  .order_by("-last_at").values_list("article_id", flat=True)[:LATELY_READS])
+    articles = Article.objects.filter(pk__in=recent, story__isnull=False).only("title",
+                                                                               "story_id")
+    by_id = {a.pk: a for a in articles}
+    topics = topics_of({a.story_id for a in by_id.values()})
+    found: dict[str, str] = {}
+    for article_id in recent:  # newest first: the latest read about a topic names it
+        article = by_id.get(article_id)
+        if article is not None and topics.get(article.story_id):
+            found.setdefault(topics[article.story_id][0].slug, article.title)
+    return found
 
 
 def for_you(user, limit: int = 10, now: datetime | None = None) -> list[ForYouItem]:
@@ -162,7 +184,10 @@ def _weigh(c: Candidate, mine: Signals, shared: Pool,
         if (Interest.Kind.TOPIC, slug) in mine.follows:
             parts.append((FOLLOW_BOOST * salience, Reason("follow", f"Because you follow {name}")))
         weight = mine.weights.get((Interest.Kind.TOPIC, slug), 0.0) * salience
-        if weight:
+        if weight and slug in mine.lately_read and rank == 0:
+            title = mine.lately_read[slug]
+            parts.append((weight, Reason("read", f"Because you read “{title}”")))
+        elif weight:
             parts.append((weight, Reason("topic", f"Because you read about {name}")))
     if c.section:
         slug, name = c.section
