@@ -1,22 +1,23 @@
-"""A real SMTP server on 127.0.0.1 for tests that send email.
+"""A real SMTP server on 127.0.0.1 for tests that send email, built on aiosmtpd.
 
-It speaks enough of RFC 5321 for a client such as smtplib (and so Django's SMTP backend): the
-greeting, EHLO/HELO, MAIL FROM, RCPT TO, DATA (with dot-unstuffing), RSET, NOOP and QUIT. Every
-message it accepts is kept, parsed, in ``server.messages``::
+aiosmtpd's ``Controller`` runs the server's event loop in a thread of its own, so a test (or
+the code it drives, such as Django's SMTP backend) talks to it over a real socket. Every message
+it accepts is kept, parsed, in ``server.messages``::
 
     with SmtpServer() as server:
         smtplib.SMTP(server.host, server.port).sendmail("a@x", ["b@y"], "Subject: hi\\r\\n\\r\\nhi")
         assert server.messages[0].recipients == ["b@y"]
 
-Each connection is served by its own thread. The ``smtp_server`` fixture starts one per test.
+Recipients in ``server.refuse`` are answered 550; ``server.commands`` lists every command line
+received. The ``smtp_server`` fixture starts one per test; ``smtp_settings`` points Django at it.
+See docs/decisions/0005-aiosmtpd-test-mail-server.md for why it replaced a hand-written one.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import re
-import socketserver
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +25,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
-MAX_LINE = 1000 * 64  # generous: the RFC's limit is 1000 octets, some clients exceed it
 MAX_MESSAGE = 10 * 1024 * 1024
-
-_ADDRESS = re.compile(r"^(MAIL FROM|RCPT TO):\s*<([^>]*)>", re.I)
 
 
 @dataclass
@@ -54,97 +54,65 @@ class ReceivedMessage:
         part = self.message.get_body(preferencelist=("plain", "html"))
         return part.get_content() if part is not None else ""
 
-
-class _Session(socketserver.StreamRequestHandler):
-    server: _Server
-
-    def reply(self, text: str) -> None:
-        self.wfile.write(text.encode("ascii") + b"\r\n")
-        self.wfile.flush()
-
-    def readline(self) -> str | None:
-        raw = self.rfile.readline(MAX_LINE)
-        if not raw:
-            return None
-        return raw.decode("utf-8", "replace").rstrip("\r\n")
-
-    def handle(self) -> None:
-        owner = self.server.owner
-        self.reply(f"220 {owner.hostname} ESMTP test server ready")
-        sender: str | None = None
-        recipients: list[str] = []
-        while True:
-            line = self.readline()
-            if line is None:
-                return
-            verb = line.split(" ", 1)[0].upper()
-            owner._log_command(line)
-            if verb == "EHLO":
-                self.wfile.write(f"250-{owner.hostname} greets you\r\n".encode())
-                self.wfile.write(f"250-SIZE {MAX_MESSAGE}\r\n".encode())
-                self.wfile.write(b"250-8BITMIME\r\n")
-                self.reply("250 SMTPUTF8")
-            elif verb == "HELO":
-                self.reply(f"250 {owner.hostname}")
-            elif verb in ("MAIL", "RCPT"):
-                match = _ADDRESS.match(line)
-                if not match:
-                    self.reply("501 Syntax: MAIL FROM:<address> / RCPT TO:<address>")
-                elif verb == "MAIL":
-                    if sender is not None:
-                        self.reply("503 Sender already given")
-                    else:
-                        sender, recipients = match.group(2), []
-                        self.reply("250 OK")
-                elif sender is None:
-                    self.reply("503 Need MAIL before RCPT")
-                elif match.group(2) in owner.refuse:
-                    self.reply("550 No such mailbox")
-                else:
-                    recipients.append(match.group(2))
-                    self.reply("250 OK")
-            elif verb == "DATA":
-                if sender is None or not recipients:
-                    self.reply("503 Need MAIL and RCPT before DATA")
-                    continue
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                data = self._read_data()
-                if data is None:
-                    return
-                owner._deliver(ReceivedMessage(sender, recipients, data, self.client_address))
-                self.reply("250 OK: queued")
-                sender, recipients = None, []
-            elif verb == "RSET":
-                sender, recipients = None, []
-                self.reply("250 OK")
-            elif verb == "NOOP":
-                self.reply("250 OK")
-            elif verb == "QUIT":
-                self.reply("221 Bye")
-                return
-            else:
-                self.reply("502 Command not implemented")
-
-    def _read_data(self) -> bytes | None:
-        lines: list[bytes] = []
-        size = 0
-        while True:
-            raw = self.rfile.readline(MAX_LINE)
-            if not raw:
-                return None
-            if raw in (b".\r\n", b".\n"):
-                return b"".join(lines)
-            if raw.startswith(b"."):
-                raw = raw[1:]  # dot-stuffing (RFC 5321 4.5.2)
-            size += len(raw)
-            if size <= MAX_MESSAGE:
-                lines.append(raw)
+    @property
+    def html(self) -> str:
+        """The HTML part ("" when there is none)."""
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: SmtpServer
+class _Handler:
+    """aiosmtpd's handler hooks: refuse some recipients, keep every message accepted."""
+
+    def __init__(self, owner: SmtpServer) -> None:
+        self.owner = owner
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.owner.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        data = envelope.original_content or envelope.content
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        self.owner._deliver(ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), data,
+                                            tuple(session.peer[:2])))
+        return "250 OK: queued"
+
+
+class _LoggingSMTP(SMTP):
+    """aiosmtpd's SMTP session, noting each command line it receives (``server.commands``)."""
+
+    def __init__(self, handler: _Handler, **kwargs) -> None:
+        super().__init__(handler, **kwargs)
+        owner = handler.owner
+        for verb, method in list(self._smtp_methods.items()):
+            self._smtp_methods[verb] = self._logged(owner, verb, method)
+
+    @staticmethod
+    def _logged(owner: SmtpServer, verb: str, method):
+        async def run(arg):
+            owner._log_command(f"{verb} {arg}" if arg else verb)
+            return await method(arg)
+
+        return run
+
+
+class _Controller(Controller):
+    """aiosmtpd's threaded controller, serving a socket bound before it starts (port 0 works)."""
+
+    def __init__(self, handler: _Handler, sock: socket.socket, **kwargs) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+        self._sock = sock
+
+    def factory(self) -> SMTP:
+        return _LoggingSMTP(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
 
 
 class SmtpServer:
@@ -157,22 +125,24 @@ class SmtpServer:
         self.messages: list[ReceivedMessage] = []
         self.commands: list[str] = []
         self._lock = threading.Condition()
-        self._server = _Server((host, port), _Session)
-        self._server.owner = self
-        self.host, self.port = self._server.server_address[:2]
-        self._thread: threading.Thread | None = None
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        self.host, self.port = sock.getsockname()[:2]
+        self._controller = _Controller(_Handler(self), sock, server_hostname=hostname,
+                                       data_size_limit=MAX_MESSAGE)
+        self._running = False
 
     def start(self) -> SmtpServer:
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._controller.start()
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop listening (the port then refuses connections); stopping twice is harmless."""
+        if self._running:
+            self._running = False
+            self._controller.stop()
 
     def __enter__(self) -> SmtpServer:
         return self.start()

@@ -85,15 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
                          help='lines {"id", "outlet", "date", "title", "text", "url"}')
     cluster.add_argument("--output", type=Path, required=True, help='lines {"id", "story"}')
 
+    briefing = sub.add_parser("briefing", help="the daily briefing email")
+    briefing_sub = briefing.add_subparsers(dest="briefing_command", required=True)
+    send = briefing_sub.add_parser("send", help="send the briefings due now (the periodic "
+                                                "task does this every 5 minutes)")
+    send.add_argument("--force", action="store_true",
+                      help="ignore the readers' hours (still never two in one local day)")
+
     demo = sub.add_parser("demo", help="serve a sample publisher network, ingest it, serve the app")
     _add_web_options(demo)
     demo.add_argument("--network-port", type=int, default=8089,
                       help="port of the sample publisher network on 127.0.0.1")
     demo.add_argument("--no-serve", action="store_true",
                       help="ingest the sample network, then exit")
+    from broadsheet.publishers import commands as publisher_commands
     from broadsheet.readers import commands as reader_commands
 
     reader_commands.add_parser(sub)
+    publisher_commands.add_parser(sub)
     return parser
 
 
@@ -329,6 +338,26 @@ def users(args: argparse.Namespace) -> int:
     from broadsheet.readers.commands import run as run_users
 
     return run_users(args)
+
+
+@command("statements")
+def statements(args: argparse.Namespace) -> int:
+    from broadsheet.publishers.commands import run as run_statements
+
+    return run_statements(args)
+
+
+@command("briefing")
+def briefing(args: argparse.Namespace) -> int:
+    """Send the daily briefings due now; exit 1 when some could not be sent."""
+    from broadsheet.web.briefing import send_due
+
+    report = send_due(force=args.force)
+    for error in report.errors:
+        print(f"broadsheet: briefing for {error}", file=sys.stderr)
+    print(f"Daily briefing: {report.sent} sent, {report.skipped} skipped, "
+          f"{report.failed} failed.")
+    return 1 if report.failed else 0
 
 
 @command("articles")

@@ -27,6 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from broadsheet.articles.models import Article, Takedown, not_hidden
 from broadsheet.articles.search import SearchPage, search
+from broadsheet.curation import briefing
 from broadsheet.curation.models import Section
 from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
@@ -341,7 +342,23 @@ me_router = Router(tags=["me"])
 @me_router.get("", response={200: schemas.Me, 401: schemas.Error}, auth=reader_required,
                summary="The signed-in reader and their membership")
 def me(request: HttpRequest) -> dict:
-    user = request.auth
+    return _me(request.auth)
+
+
+@me_router.patch("", response={200: schemas.Me, 401: schemas.Error, 403: schemas.Error,
+                               422: schemas.Error}, auth=reader_required,
+                 summary="Change the reader's settings: the daily briefing")
+def update_me(request: HttpRequest, payload: schemas.MeUpdate) -> dict:
+    if payload.briefing is not None:
+        try:
+            briefing.update(request.auth, **payload.briefing.model_dump())
+        except briefing.BriefingError as error:
+            raise HttpError(422, f"Invalid request: payload.briefing.{error.field}: "
+                                 f"{error.message}") from error
+    return _me(request.auth)
+
+
+def _me(user) -> dict:
     membership = membership_of(user)
     with timezone.override(_zone(user.time_zone)):
         description = describe(membership)
@@ -355,9 +372,15 @@ def me(request: HttpRequest) -> dict:
             "trial_ends_at": membership.trial_ends_at if membership else None,
             "current_period_end": membership.current_period_end if membership else None,
         },
+        "briefing": _briefing(user),
         "feeds": {"latest_rss": present.site_url(reverse("feed_latest_rss")),
                   "latest_atom": present.site_url(reverse("feed_latest_atom"))},
     }
+
+
+def _briefing(user) -> dict:
+    chosen = briefing.preferences(user)
+    return {"enabled": chosen.enabled, "hour": chosen.hour, "time_zone": chosen.time_zone}
 
 
 def _zone(name: str) -> ZoneInfo | None:

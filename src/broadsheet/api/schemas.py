@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 
 class Error(Schema):
@@ -111,6 +111,29 @@ class MembershipOut(Schema):
     current_period_end: datetime | None
 
 
+class BriefingOut(Schema):
+    enabled: bool = Field(description="Whether the daily briefing email is sent")
+    hour: int = Field(description="Local hour, 0-23, from which it is sent")
+    time_zone: str = Field(description="IANA time zone of that hour, e.g. Europe/London")
+
+
+class BriefingIn(Schema):
+    enabled: bool | None = None
+    hour: int | None = Field(None, ge=0, le=23, description="Local hour, 0-23")
+    time_zone: str | None = Field(None, max_length=64,
+                                  description="IANA time zone, e.g. Europe/London")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from broadsheet.curation.briefing import zone_named
+
+        if value is not None and zone_named(value) is None:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "Europe/London")
+        return value
+
+
 class Me(Schema):
     id: int
     email: str
@@ -118,7 +141,12 @@ class Me(Schema):
     time_zone: str
     is_staff: bool
     membership: MembershipOut
+    briefing: BriefingOut = Field(description="The daily briefing email's settings")
     feeds: dict[str, str] = Field(description="Public feeds of this site")
+
+
+class MeUpdate(Schema):
+    briefing: BriefingIn | None = Field(None, description="Any of its fields; others stay")
 
 
 class TokenIn(Schema):

@@ -7,6 +7,7 @@ one-line description; ``docs/settings.md`` documents each (a test keeps the two 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,22 @@ def _days(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("expected a number of days, 0 or more")
+    return value
+
+
+def _fraction(raw: str) -> float:
+    """A share between 0 and 1 (0.7 is 70%)."""
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("expected a share between 0 and 1, e.g. 0.7 for 70%")
+    return value
+
+
+def _currency(raw: str) -> str:
+    """An ISO 4217 code, stored upper-case as Stripe's lower-case codes are."""
+    value = raw.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError("expected a three-letter ISO 4217 currency code, e.g. GBP")
     return value
 
 
@@ -118,10 +135,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Mail server, smtp://USER:PASS@HOST:PORT (smtps:// for TLS, ?starttls=1 for "
             "STARTTLS); empty means emails are written to $BROADSHEET_HOME/mail/."),
     Setting("BROADSHEET_EMAIL_FROM", str, "Broadsheet <news@localhost>",
-            "Sender of password-reset and membership emails."),
+            "Sender of password-reset, membership and daily briefing emails."),
     Setting("BROADSHEET_READ_MIN_SECONDS", int, "30",
             "Seconds on an article (or reaching its end) for a member's read to count in the "
             "publishers' statements."),
+    Setting("BROADSHEET_PUBLISHER_SHARE", _fraction, "0.7",
+            "Share of a month's subscription revenue (paid Stripe invoices) paid out to "
+            "publishers in their statements: 0.7 is 70%."),
+    Setting("BROADSHEET_CURRENCY", _currency, "GBP",
+            "Currency of the publishers' statements (ISO 4217, with two decimals); revenue in "
+            "other currencies is left out of a statement's pool."),
     Setting("BROADSHEET_TRIAL_DAYS", int, "14", "Length of the free trial that sign-up starts."),
     Setting("BROADSHEET_BILLING", str, "none",
             "`stripe` to take payments with Stripe Checkout; `none` runs without payments "

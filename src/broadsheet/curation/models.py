@@ -115,3 +115,57 @@ class ForYouReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} reset For you at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Briefing(models.Model):
+    """A reader's daily briefing email: whether they want it, and when (their local hour)."""
+
+    user = models.OneToOneField("readers.User", on_delete=models.CASCADE,
+                                related_name="briefing")
+    enabled = models.BooleanField(default=False)
+    hour = models.PositiveSmallIntegerField(
+        default=7, help_text="Local hour (0-23) from which the day's briefing is sent")
+    time_zone = models.CharField(max_length=64, help_text="IANA name, e.g. Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(hour__gte=0, hour__lte=23),
+                                              name="briefing_hour_0_23")]
+        indexes = [models.Index(fields=["time_zone", "hour"], name="briefing_due",
+                                condition=models.Q(enabled=True))]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"{self.user}: briefing {state} at {self.hour:02d}:00 {self.time_zone}"
+
+
+class BriefingDelivery(models.Model):
+    """One reader's briefing for one local date: the claim that makes it go out at most once.
+
+    The row is written before anything is sent (the unique constraint lets one worker have it),
+    ``handed_at`` just before the email goes to the mail server, ``sent_at`` once it took it.
+    A claim never handed over is released when sending fails, or after a while when its worker
+    died; one handed over is never sent again (see docs/operations.md, "Daily briefing").
+    """
+
+    user = models.ForeignKey("readers.User", on_delete=models.CASCADE,
+                             related_name="briefing_deliveries")
+    local_date = models.DateField(help_text="The reader's date, in their time zone")
+    claimed_at = models.DateTimeField()
+    handed_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="When the email was handed to the mail server")
+    sent_at = models.DateTimeField(null=True, blank=True,
+                                   help_text="When the mail server accepted it")
+    items = models.PositiveSmallIntegerField(default=0, help_text="Articles in the email")
+    error = models.CharField(max_length=300, blank=True,
+                             help_text="Why it may not have arrived (never sent again)")
+
+    class Meta:
+        ordering = ["-local_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "local_date"],
+                                               name="briefing_once_a_day")]
+
+    def __str__(self) -> str:
+        state = "sent" if self.sent_at else "claimed"
+        return f"{self.user}: briefing of {self.local_date} {state}"

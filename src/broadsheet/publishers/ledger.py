@@ -35,7 +35,10 @@ class Recorded:
 
 
 def has_paid_access(user, now: datetime) -> bool:
-    """A member or a reader in their trial: only their reads are paid for (staff's are not)."""
+    """A member or a reader in their trial: only their reads are paid for (staff's are not,
+    even with a membership: editors read at work, not as the paying public)."""
+    if getattr(user, "is_staff", False):
+        return False
     membership = getattr(user, "membership", None)
     return membership is not None and membership.has_access(now)
 

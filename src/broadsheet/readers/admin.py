@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from . import membership as transitions
-from .models import Membership, StripeEvent, User
+from .models import Membership, Payment, StripeEvent, User
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -89,3 +89,19 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_display = ("event_id", "type", "received_at")
     search_fields = ("event_id", "type")
     readonly_fields = ("event_id", "type", "received_at")
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Paid invoices as Stripe reported them: read only (they are the statements' revenue)."""
+
+    list_display = ("stripe_invoice_id", "user", "amount_paid", "currency", "paid_at")
+    list_filter = ("currency",)
+    search_fields = ("stripe_invoice_id", "user__email")
+    date_hierarchy = "paid_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,5 +1,6 @@
 """`broadsheet users create EMAIL --password P [--member] [--editor]`: accounts from the shell;
-`broadsheet users token EMAIL [--name NAME]`: a new API token, for scripts and operators.
+`broadsheet users token EMAIL [--name NAME]`: a new API token, for scripts and operators;
+`broadsheet users publisher EMAIL SLUG [--remove]`: the account sees that publisher's statements.
 
 With BROADSHEET_BILLING=none this is how members are made (besides the admin); without
 ``--member`` the account starts the usual free trial, as a sign-up does. ``--editor`` makes
@@ -36,6 +37,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     token.add_argument("email")
     token.add_argument("--name", default="Command line",
                        help="what the token is for (shown in the account's token list)")
+    publisher = users_sub.add_parser(
+        "publisher", help="let an account see a publisher's statements and reads (/publisher/)")
+    publisher.add_argument("email")
+    publisher.add_argument("slug", help="the publisher's slug, as in /publication/SLUG/")
+    publisher.add_argument("--remove", action="store_true", help="no longer let it see them")
     return users
 
 
@@ -45,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
         return create_user(args.email, args.password, member=args.member, editor=args.editor)
     if args.users_command == "token":
         return new_token(args.email, args.name)
+    if args.users_command == "publisher":
+        from broadsheet.publishers.commands import link_account
+
+        return link_account(args.email, args.slug, remove=args.remove)
     print(f"broadsheet users: unknown command {args.users_command!r}", file=sys.stderr)
     return 2
 

@@ -104,6 +104,29 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class Payment(models.Model):
+    """A paid Stripe invoice: the subscription revenue that publishers' statements share out.
+
+    One row per invoice however often Stripe reports it. The row outlives the account (the user
+    becomes empty), so a month's revenue, and its statement, can be worked out again.
+    """
+
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    amount_paid = models.PositiveBigIntegerField(help_text="In minor units (pence, cents)")
+    currency = models.CharField(max_length=3, help_text="ISO 4217, upper case")
+    paid_at = models.DateTimeField(help_text="When Stripe marked the invoice paid (UTC)")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_at"]
+        indexes = [models.Index(fields=["currency", "paid_at"], name="payment_currency_paid")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_invoice_id}: {self.amount_paid / 100:.2f} {self.currency}"
+
+
 class Follow(models.Model):
     """A reader follows a publisher, a section or a topic (a word or phrase)."""
 

@@ -272,8 +272,17 @@ def account(request: HttpRequest) -> HttpResponse:
         "zone": zone,
         "tokens": _tokens_of(user),
         "new_feed_url": request.session.pop(NEW_FEED_URL_KEY, ""),
+        "linked_publishers": _linked_publishers(user),
     }
     return render(request, "readers/account.html", context)
+
+
+def _linked_publishers(user) -> list:
+    """Publishers whose reads and statements this account sees (its page, /publisher/)."""
+    from broadsheet.publishers.models import PublisherAccount
+
+    return [link.publisher for link in PublisherAccount.objects.filter(user=user)
+            .select_related("publisher").order_by("publisher__name")]
 
 
 # -- apps and private feeds (tokens) -----------------------------------------------------------

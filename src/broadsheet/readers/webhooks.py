@@ -4,9 +4,10 @@ Handled: checkout.session.completed (which activates only once the payment went 
 ``payment_status`` "paid" or "no_payment_required"), checkout.session.async_payment_succeeded (a
 bank debit or similar that settled later), customer.subscription.created/updated/deleted,
 invoice.payment_failed and invoice.paid (which ends a past-due spell, or activates a membership
-whose checkout was still awaiting payment). Stripe may send an event
-twice and in any order: processed event ids are remembered (``StripeEvent``), and an event older
-than the newest one already applied to a membership is skipped.
+whose checkout was still awaiting payment). Every ``invoice.paid`` is also recorded as a
+``Payment`` (once per invoice), the revenue that publishers' statements share out. Stripe may
+send an event twice and in any order: processed event ids are remembered (``StripeEvent``), and
+an event older than the newest one already applied to a membership is skipped.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from . import membership as transitions
 from .billing import USER_ID_METADATA
-from .models import Membership, StripeEvent, User
+from .models import Membership, Payment, StripeEvent, User
 
 log = logging.getLogger("broadsheet.readers.stripe")
 
@@ -105,6 +107,8 @@ def _apply(event_type: str, event: dict) -> str:
     # invoices
     subscription_id = invoice_subscription(obj)
     membership = _find(subscription_id=subscription_id, customer_id=_id(obj.get("customer")))
+    if event_type == "invoice.paid":  # money received counts, whatever it does to a membership
+        record_payment(obj, membership.user_id if membership else None, created)
     if membership is None:
         return "no such reader"
     if _stale(membership, created):
@@ -127,6 +131,28 @@ PAID = ("paid", "no_payment_required")
 # States a paid invoice for the reader's own subscription turns active (a checkout that was
 # awaiting payment).
 AWAITING = (Membership.State.TRIALING, Membership.State.EXPIRED)
+
+
+def record_payment(invoice: dict, user_id: int | None,
+                   created: datetime | None) -> Payment | None:
+    """Store a paid invoice's amount once (by invoice id); nothing for an invoice of zero.
+
+    Stripe's invoice object: ``amount_paid`` in minor units, ``currency`` in lower case,
+    ``status_transitions.paid_at`` (the event's creation time stands in when it is missing).
+    Revenue is in the account's currency; the statements use only payments in theirs.
+    """
+    invoice_id = invoice.get("id") or ""
+    amount = int(invoice.get("amount_paid") or 0)
+    currency = (invoice.get("currency") or "").upper()
+    if not invoice_id or amount <= 0 or len(currency) != 3:
+        return None
+    paid_at = (_time((invoice.get("status_transitions") or {}).get("paid_at")) or created
+               or timezone.now())
+    payment, _ = Payment.objects.get_or_create(
+        stripe_invoice_id=invoice_id,
+        defaults={"user_id": user_id, "amount_paid": amount, "currency": currency,
+                  "paid_at": paid_at})
+    return payment
 
 
 def subscription_period_end(subscription: dict) -> datetime | None:

@@ -1,7 +1,8 @@
 from django.urls import path
 
 from . import views
-from .views import desk, foryou
+from .views import briefing, desk, foryou
+from .views.publisher import publisher_home, publisher_page
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +18,10 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("following/", views.following, name="following"),
     path("follow/", views.follow_toggle, name="follow_toggle"),
+    # The daily briefing email: its settings, and unsubscribing from its link (no sign-in).
+    path("briefing/", briefing.briefing_settings, name="briefing_settings"),
+    path("briefing/unsubscribe/<str:token>/", briefing.unsubscribe, name="briefing_unsubscribe"),
+    path("briefing/resubscribe/<str:token>/", briefing.resubscribe, name="briefing_resubscribe"),
     # For you: the reader's own ranking, their control over it, and reading reports.
     path("for-you/", foryou.page, name="for_you"),
     path("for-you/fewer/", foryou.fewer, name="for_you_fewer"),
@@ -24,6 +29,9 @@ urlpatterns = [
     path("for-you/learned/forget/", foryou.forget, name="for_you_forget"),
     path("for-you/learned/reset/", foryou.reset, name="for_you_reset"),
     path("reads/", foryou.reads, name="reads"),
+    # A publisher's own reads and statements (linked accounts and staff only).
+    path("publisher/", publisher_home, name="publisher_home"),
+    path("publisher/<slug:slug>/", publisher_page, name="publisher_page"),
     # The editors' desk: plain forms that come back to the page they were posted from.
     path("desk/picks/", desk.pick_create, name="desk_pick_create"),
     path("desk/picks/<int:pk>/", desk.pick_update, name="desk_pick_update"),
