@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsing import close_quietly
 from django.core.cache import cache
 from newsroom import Newsroom, make_newsroom
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -91,7 +92,7 @@ def context(browser: Browser, site: str) -> Iterator[BrowserContext]:
                               locale="en-GB", timezone_id="Europe/London")
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
-    ctx.close()
+    close_quietly(ctx)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import article_path
+from browsing import article_path, close_quietly
 from playwright.sync_api import Browser, Page
 
 SERIOUS = ("serious", "critical")
@@ -48,5 +48,5 @@ def test_main_pages_have_no_serious_violations(browser: Browser, site: str, news
             if violations:
                 found[name] = describe(violations)
     finally:
-        ctx.close()
+        close_quietly(ctx)
     assert not found, "\n\n".join(f"{name} ({scheme}):\n{text}" for name, text in found.items())

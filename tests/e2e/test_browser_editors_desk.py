@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from browsing import article_path, sign_in
+from browsing import article_path, close_quietly, sign_in
 from django.utils import timezone
 from newsroom import PASSWORD, make_member
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -52,7 +52,7 @@ def visit(browser: Browser, site: str) -> Iterator[Callable[[str], Page]]:
 
     yield go
     for page in opened:
-        page.context.close()
+        close_quietly(page.context)
 
 
 def desk(page: Page) -> Locator:
@@ -187,7 +187,7 @@ def test_reorder_picks_without_javascript(browser: Browser, site: str, visit, ne
         reorder_on_the_home_page(page, visit, newsroom.articles[0], newsroom.articles[1],
                                  javascript=False)
     finally:
-        page.context.close()
+        close_quietly(page.context)
 
 
 def test_scheduled_and_ended_picks_are_not_shown_to_readers(page: Page, visit, newsroom):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browsing import article_path, page_widths, sign_in
+from browsing import article_path, close_quietly, page_widths, sign_in
 from newsroom import make_member
 from playwright.sync_api import Browser, expect
 
@@ -29,7 +29,7 @@ def test_article_has_no_horizontal_scroll_on_phones(browser: Browser, site: str,
                 f"{width}px screen: the page is {scroll_width}px wide (window {inner_width}px); "
                 f"sticking out: {widest(page, width)}")
         finally:
-            ctx.close()
+            close_quietly(ctx)
 
 
 def widest(page, limit: int) -> list[str]:

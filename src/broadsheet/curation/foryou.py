@@ -106,14 +106,14 @@ def signals(user, now: datetime) -> Signals:
                 .values_list("article_id", flat=True))
     read_stories = set(Article.objects.filter(pk__in=read, story__isnull=False)
                        .values_list("story_id", flat=True))
-    return Signals(weights, follows, fewer, read_stories, read, _lately_read(user, now),
-                   matching_words(words, now))
+    return Signals(weights, follows, fewer, read_stories, read,
+                   _lately_read(user, max(since, now - LATELY)), matching_words(words, now))
 
 
-def _lately_read(user, now: datetime) -> dict[str, str]:
+def _lately_read(user, since: datetime) -> dict[str, str]:
     """The main topics of the reader's last few reads: a story on one of them is "because you
     read" that article, the most specific reason there is."""
-    recent = list(Read.objects.filter(user=user, last_at__gte=now - LATELY)
+    recent = list(Read.objects.filter(user=user, last_at__gte=since)
                   .order_by("-last_at").values_list("article_id", flat=True)[:LATELY_READS])
     articles = Article.objects.filter(pk__in=recent, story__isnull=False).only("title",
                                                                                "story_id")
