@@ -1,13 +1,13 @@
 """For you, evaluated offline: simulated readers with hidden interests, against three baselines.
 
-    .venv/bin/python bench/for_you.py                       # both worlds, 5 seeds: ~8 minutes
+    .venv/bin/python bench/for_you.py                       # both worlds, 5 seeds: 7-8 minutes
     .venv/bin/python bench/for_you.py --world devset --variant PER_KIND_IN_FIRST=10
     # options: --world {devset,demo,both}  --seeds N  --readers N (25)  --days N (7 evaluated)
     #          --warm-up N (3)  --history N (3)  --stories N (800 dev set stories per world)
     #          --variant NAME=VALUE[,...] (a fifth policy: For you with constants of
     #          curation.foryou, or candidates.X / interests.X, changed)  --json FILE
 
-The defaults are sized to finish in about ten minutes on two cores: 25 readers and 800 of the
+The defaults are sized to finish within ten minutes on two cores: 25 readers and 800 of the
 dev set's 2,876 stories per seed (building the world through the cluster stage is most of the
 time); more readers narrow the spread, more stories make the days denser.
 
@@ -38,11 +38,11 @@ happen at the end of the day (the simulated ``now`` every product call is given)
 The readers. At the end of the history days each reader signs up with hidden interests: 1-3
 topics (drawn among the topics that so far appear in at least two stories' first three topics,
 with probability proportional to the square root of that count) and 1-2 of the sections that
-have stories (likewise), with weights drawn from a flat Dirichlet (they sum to 1). Half of the
-readers follow their heaviest hidden section at sign-up (a ``Follow`` row). A story's hidden
-relevance to a reader, ``rel`` in [0, 1], is the sum of the weights of the reader's topics among
-the story's first three topics (what its card shows) and of its section. The ranker never sees
-these interests: only the ``Follow`` rows and the reads the reader reports.
+have stories (likewise), with weights drawn from a flat Dirichlet (they sum to 1). Each reader
+follows their heaviest hidden section at sign-up with probability 0.5 (a ``Follow`` row). A
+story's hidden relevance to a reader, ``rel`` in [0, 1], is the sum of the weights of the
+reader's topics among the story's first three topics (what its card shows) and of its section.
+The ranker never sees these interests: only the ``Follow`` rows and the reads the reader reports.
 
 The behaviour model, each simulated day:
 

@@ -25,8 +25,12 @@ as the product reads it. Why each part:
   task's own time (``refresh_pool``) is timed too.
 - **The home page.** ``GET /`` as the signed-in member through Django's test client in this
   process (middleware, views, templates and the database, without HTTP or a server process),
-  pool warm; and the same for a member with the same follows and no history, so that For you's
-  share of the page is a ratio measured in the same run.
+  pool warm; the same for a member with the same follows and no history; and the first
+  member's page with For you's answer given (an empty box: the rest of the page; the reader's
+  own items already worked out: what a per-reader cache of the ranking would leave). The four
+  pages alternate call by call, so For you's share of the page is a ratio measured in the same
+  run, under the same load.
+- **Where the time goes.** A warm call again with each step of ``for_you`` timed.
 
 Prints p50/p95/p99 in milliseconds and the ratios, headed by the store, the date and the machine.
 """
@@ -41,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,6 +233,7 @@ def home_page(user) -> Callable[[], object]:
 def measure(user, fresh, args: argparse.Namespace) -> dict:
     from broadsheet.curation.candidates import refresh_pool
     from broadsheet.curation.foryou import for_you
+    from broadsheet.web.views.listings import HOME_FOR_YOU
 
     warm = WarmPool()
     results = {}
@@ -241,24 +247,67 @@ def measure(user, fresh, args: argparse.Namespace) -> dict:
                                                       before=warm))
     # The home pages alternate call by call, so all see the same load on the machine.
     mine, theirs = home_page(user), home_page(fresh)
-    home, blank, bare = [], [], []
+    home, blank, bare, ready = [], [], [], []
+    worked_out = for_you(user, HOME_FOR_YOU)
     for _ in range(args.calls):
         home += timed(mine, 1, before=warm)
         blank += timed(theirs, 1, before=warm)
-        bare += timed(without_for_you(mine), 1, before=warm)
+        bare += timed(with_for_you(mine, []), 1, before=warm)
+        ready += timed(with_for_you(mine, worked_out), 1, before=warm)
     results["home_member_history"] = percentiles(home)
     results["home_member_no_history"] = percentiles(blank)
     results["home_without_for_you"] = percentiles(bare)
+    results["home_for_you_ready"] = percentiles(ready)
+    results["parts"] = {"history": parts(user, args.calls // 2, warm),
+                        "no history": parts(fresh, args.calls // 2, warm)}
+    results["pool_candidates"] = len(refresh_pool().candidates)
     return results
 
 
-def without_for_you(get: Callable[[], object]) -> Callable[[], object]:
-    """The same page with For you's box empty: the rest of the page's time, for the ratio."""
+PARTS = {"pool": "pool from the cache", "signals": "the reader's signals",
+         "extras": "own candidates", "_allowed": "leaving out read and fewer",
+         "_weigh": "weighing every candidate", "_varied": "variety rule",
+         "_materialise": "cards' articles"}
+
+
+def parts(user, calls: int, warm: WarmPool) -> dict[str, float]:
+    """Mean milliseconds per warm ``for_you`` call in each of its steps (each step wrapped in a
+    timer, whose own cost, under a microsecond a call, lands in the per-candidate steps)."""
+    from broadsheet.curation import foryou
+
+    spent: Counter = Counter()
+    originals = {name: getattr(foryou, name) for name in PARTS}
+
+    def wrapped(name: str, step: Callable) -> Callable:
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+        return call
+
+    for name, step in originals.items():
+        setattr(foryou, name, wrapped(name, step))
+    try:
+        total = sum(timed(lambda: foryou.for_you(user, 10), calls, before=warm))
+    finally:
+        for name, step in originals.items():
+            setattr(foryou, name, step)
+    found = {name: spent[name] * 1000 / calls for name in PARTS}
+    found["other"] = total / calls - sum(found.values())
+    found["total"] = total / calls
+    return found
+
+
+def with_for_you(get: Callable[[], object], items: list) -> Callable[[], object]:
+    """The same page with For you's answer given: ``[]`` leaves the box empty (the rest of the
+    page's time); the reader's own items, already worked out, leave only their cards' time."""
     from broadsheet.curation import foryou
 
     def call() -> object:
         real = foryou.for_you
-        foryou.for_you = lambda *args, **kwargs: []
+        foryou.for_you = lambda *args, **kwargs: list(items)
         try:
             return get()
         finally:
@@ -305,6 +354,8 @@ def report(meta: dict, history: dict, results: dict) -> str:
         ("home page `/`, member with the year of history", "home_member_history"),
         ("home page `/`, member with no history", "home_member_no_history"),
         ("home page `/`, member with the history, For you's box empty", "home_without_for_you"),
+        ("home page `/`, member with the history, For you's items already worked out",
+         "home_for_you_ready"),
     ]
     lines = [f"For you speed, {meta['date']}; {meta['store']}; commit {meta['commit']}; "
              f"{meta['machine']} at the start", "",
@@ -319,6 +370,13 @@ def report(meta: dict, history: dict, results: dict) -> str:
     warm = results["for_you_warm"]
     blank = results["home_member_no_history"]
     bare = results["home_without_for_you"]
+    lines += ["", f"Where a warm For you call's time goes (mean ms; the shared pool holds "
+              f"{results['pool_candidates']} candidates):", "",
+              "| step | " + " | ".join(results["parts"]) + " |",
+              "| --- |" + " --- |" * len(results["parts"])]
+    for key in [*PARTS, "other", "total"]:
+        cells = " | ".join(f"{found[key]:.1f}" for found in results["parts"].values())
+        lines.append(f"| {PARTS.get(key, key)} | {cells} |")
     lines += ["",
               f"For you (warm) / home page with history, p50: {warm['p50'] / home['p50']:.2f}; "
               f"p95: {warm['p95'] / home['p95']:.2f}",
