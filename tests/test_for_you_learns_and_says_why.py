@@ -14,6 +14,7 @@ from for_you_support import build_newsroom
 from broadsheet.api.auth import issue_token
 from broadsheet.curation import picks
 from broadsheet.readers.models import User
+from broadsheet.stories.models import Story
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,19 @@ def test_a_story_on_what_was_just_read_names_that_article(room):
     assert by_story[culture[3].pk] == {"kind": "read",
                                        "text": f"Because you read “{read_lead.title}”"}
     assert by_story[culture[1].pk]["kind"] in {"topic", "section"}  # Theatre: not that read
+
+
+def test_new_articles_keep_the_shared_candidates_but_a_hidden_story_goes_at_once(room):
+    from broadsheet.curation import candidates, desk
+    from broadsheet.freshness import generation
+
+    auth = bearer(make_reader("trial"))
+    first = for_you(auth)
+    built = candidates.pool()
+    before = generation()
+    room.leads[room.stories["Sport"][0].pk].save()  # an ingest stores an article
+    assert generation() != before and candidates.pool() is built  # no rebuild per request
+    editor = User.objects.create_user("desk@example.com", "x", is_staff=True)
+    hidden = first[0]["story"]["id"]
+    desk.set_story_hidden(editor, Story.objects.get(pk=hidden), True)
+    assert hidden not in {i["story"]["id"] for i in for_you(auth, 50) if i["story"]}

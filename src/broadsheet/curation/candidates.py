@@ -1,13 +1,14 @@
 """For you's candidates: recent stories with what a reader may like about them.
 
 The shared pool (the best-scored and newest stories of the last days, Top stories and Our
-Picks) is the same for every reader: it is worked out once per content generation and minute,
-and kept in the cache (a periodic task keeps it warm). A reader's own extras (new stories on
+Picks) is the same for every reader: a periodic task works it out once a minute and keeps it in
+the cache; each process holds the newest build in memory. A reader's own extras (new stories on
 topics they like or publishers they follow that the pool lacks) are a couple of small queries.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +18,6 @@ from django.utils import timezone
 
 from broadsheet.articles.models import Article, not_hidden
 from broadsheet.articles.search import search
-from broadsheet.freshness import generation
 from broadsheet.stories import queries as stories
 from broadsheet.stories.models import Story, StoryTopic
 
@@ -29,7 +29,10 @@ POOL_BY_SCORE = 400
 POOL_NEWEST = 300
 TOP_COUNT = 10  # the Top stories as the home page ranks them
 TOPICS_KEPT = 5
-POOL_SECONDS = 60
+POOL_SECONDS = 300  # kept this long; the periodic task builds them afresh every minute
+POOL_KEY = "curation:for-you-pool"
+POOL_STAMP_KEY = "curation:for-you-pool-stamp"
+_memo: dict = {}  # this process's copy of the pool, and the stamp of the build it is
 EXTRAS = 120  # a reader's own candidates beyond the pool, at most
 WORDS_MATCHED = 20  # stories matched per followed word or phrase
 
@@ -63,21 +66,27 @@ class Pool:
 
 
 def pool(now: datetime | None = None) -> Pool:
-    """The shared candidates, from the cache when this generation's are fresh."""
-    found = cache.get(_pool_key())
-    return found if found is not None else refresh_pool(now)
-
-
-def refresh_pool(now: datetime | None = None) -> Pool:
-    """Work the shared candidates out again and keep them (the periodic task's job)."""
-    key = _pool_key()
-    found = build_pool(now)
-    cache.set(key, found, POOL_SECONDS)
+    """The shared candidates: this process's copy while it is the newest built, else the
+    cache's, else built here (only when no worker keeps them warm)."""
+    stamp = cache.get(POOL_STAMP_KEY)
+    if stamp is not None and _memo.get("stamp") == stamp:
+        return _memo["pool"]
+    found = cache.get(POOL_KEY) if stamp is not None else None
+    if found is None:
+        return refresh_pool(now)
+    _memo.update(stamp=stamp, pool=found)
     return found
 
 
-def _pool_key() -> str:
-    return f"curation:for-you-pool:{generation()}"
+def refresh_pool(now: datetime | None = None) -> Pool:
+    """Work the shared candidates out again and keep them (the periodic task's job, once a
+    minute). They are not tied to the content generation, which every stored article moves:
+    a request never waits for them after an ingest, and new stories join within a minute."""
+    found = build_pool(now)
+    stamp = f"{time.time():.6f}"
+    cache.set_many({POOL_KEY: found, POOL_STAMP_KEY: stamp}, POOL_SECONDS)
+    _memo.update(stamp=stamp, pool=found)
+    return found
 
 
 def build_pool(now: datetime | None = None) -> Pool:

@@ -280,7 +280,9 @@ def _materialise(chosen: list[tuple[Candidate, Reason]], shared: Pool,
     items = []
     for candidate, reason in chosen:
         article = articles.get(candidate.article_id)
-        if article is None or article.hidden_at is not None:
+        # The shared pool may be a minute old: an editor's hiding counts at once.
+        if (article is None or article.hidden_at is not None
+                or (article.story is not None and article.story.hidden_at is not None)):
             continue
         if article.story is not None:
             article.coverage = article.story

@@ -71,4 +71,6 @@ def record_read(user, article: Article, seconds: int, finished: bool,
             read.last_at = now
             read.save(update_fields=["seconds", "finished", "member", "last_at"])
             return Recorded(read, before.before_seconds, before.before_finished)
-    raise RuntimeError("the read could not be stored")  # pragma: no cover: two lost races
+    # Two inserts in a row lost to a parallel one, yet no row to update: the database is not
+    # keeping its unique constraint. Say so rather than lose the report silently.
+    raise RuntimeError("the read could not be stored: the ledger's unique row is missing")
