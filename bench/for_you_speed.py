@@ -18,18 +18,20 @@ as the product reads it. Why each part:
   learned from. The store's articles span its own few days, so the reads are of those articles,
   dated over the year: For you reads a history through its learned interests (at most
   ``interests.KEPT`` rows) and the last 30 days of reads, which is what a year of reading leaves.
-- **For you, cold and warm.** ``for_you(reader, 10)`` with the shared candidate pool taken out
-  of the cache before each call (cold: the call builds it, as the first request after a content
-  change would without the periodic task), and with the pool warm, kept fresh the way the
-  periodic task ``warm_for_you`` does (once a minute, outside the timed calls). The periodic
-  task's own time (``refresh_pool``) is timed too.
+- **For you, cold, worked out and kept.** ``for_you(reader, 10)`` with the shared candidate
+  pool taken out of the cache before each call (cold: the call builds it, as the first request
+  after a cache flush would without the periodic task); with the pool warm, kept fresh the way
+  the periodic task ``warm_for_you`` does (once a minute, outside the timed calls), and the
+  reader's ranking worked out on every call (``foryou.KEPT`` set to 0: the first page after the
+  reader did something, or after the pool's minute); and on the product's default path, the
+  reader's ranking kept from the call before. The periodic task's own time (``refresh_pool``)
+  is timed too.
 - **The home page.** ``GET /`` as the signed-in member through Django's test client in this
   process (middleware, views, templates and the database, without HTTP or a server process),
-  pool warm; the same for a member with the same follows and no history; and the first
-  member's page with For you's answer given (an empty box: the rest of the page; the reader's
-  own items already worked out: what a per-reader cache of the ranking would leave). The four
-  pages alternate call by call, so For you's share of the page is a ratio measured in the same
-  run, under the same load.
+  pool warm: as the product runs (ranking kept), with the ranking worked out on every page,
+  for a member with the same follows and no history, and with For you's box empty (the rest of
+  the page). The pages alternate call by call, so For you's share of the page is a ratio
+  measured in the same run, under the same load.
 - **Where the time goes.** A warm call again with each step of ``for_you`` timed.
 
 Prints p50/p95/p99 in milliseconds and the ratios, headed by the store, the date and the machine.
@@ -206,11 +208,28 @@ class WarmPool:
 
 
 def drop_pool() -> None:
+    """As after a cache flush with no worker: the next call builds the pool itself."""
     from django.core.cache import cache
 
-    from broadsheet.curation.candidates import _pool_key
+    from broadsheet.curation.candidates import POOL_KEY, POOL_STAMP_KEY
 
-    cache.delete(_pool_key())
+    cache.delete_many([POOL_KEY, POOL_STAMP_KEY])
+
+
+def reranked(call: Callable[[], object]) -> Callable[[], object]:
+    """The call with no kept ranking to use (``foryou.KEPT`` at 0): what the first page after
+    the reader did something, or after the pool's minute, costs."""
+    from broadsheet.curation import foryou
+
+    def run() -> object:
+        kept = foryou.KEPT
+        foryou.KEPT = 0
+        try:
+            return call()
+        finally:
+            foryou.KEPT = kept
+
+    return run
 
 
 def home_page(user) -> Callable[[], object]:
@@ -233,46 +252,45 @@ def home_page(user) -> Callable[[], object]:
 def measure(user, fresh, args: argparse.Namespace) -> dict:
     from broadsheet.curation.candidates import refresh_pool
     from broadsheet.curation.foryou import for_you
-    from broadsheet.web.views.listings import HOME_FOR_YOU
 
     warm = WarmPool()
     results = {}
     for_you(user, 10)  # imports and connections, untimed
     results["refresh_pool"] = percentiles(timed(refresh_pool, max(5, args.cold)))
-    results["for_you_cold"] = percentiles(timed(lambda: for_you(user, 10), args.cold,
-                                                before=drop_pool))
+    results["for_you_cold"] = percentiles(timed(reranked(lambda: for_you(user, 10)),
+                                                args.cold, before=drop_pool))
+    results["for_you_rerank"] = percentiles(timed(reranked(lambda: for_you(user, 10)),
+                                                  args.calls, before=warm))
+    results["for_you_fresh_rerank"] = percentiles(timed(reranked(lambda: for_you(fresh, 10)),
+                                                        args.calls, before=warm))
     results["for_you_warm"] = percentiles(timed(lambda: for_you(user, 10), args.calls,
                                                 before=warm))
-    results["for_you_fresh_warm"] = percentiles(timed(lambda: for_you(fresh, 10), args.calls,
-                                                      before=warm))
     # The home pages alternate call by call, so all see the same load on the machine.
     mine, theirs = home_page(user), home_page(fresh)
-    home, blank, bare, ready = [], [], [], []
-    worked_out = for_you(user, HOME_FOR_YOU)
+    pages = {"home_member_history": mine, "home_member_rerank": reranked(mine),
+             "home_member_no_history": theirs, "home_without_for_you": with_for_you(mine, [])}
+    samples: dict[str, list[float]] = {name: [] for name in pages}
     for _ in range(args.calls):
-        home += timed(mine, 1, before=warm)
-        blank += timed(theirs, 1, before=warm)
-        bare += timed(with_for_you(mine, []), 1, before=warm)
-        ready += timed(with_for_you(mine, worked_out), 1, before=warm)
-    results["home_member_history"] = percentiles(home)
-    results["home_member_no_history"] = percentiles(blank)
-    results["home_without_for_you"] = percentiles(bare)
-    results["home_for_you_ready"] = percentiles(ready)
+        for name, get in pages.items():
+            samples[name] += timed(get, 1, before=warm)
+    results.update({name: percentiles(found) for name, found in samples.items()})
     results["parts"] = {"history": parts(user, args.calls // 2, warm),
                         "no history": parts(fresh, args.calls // 2, warm)}
     results["pool_candidates"] = len(refresh_pool().candidates)
     return results
 
 
-PARTS = {"pool": "pool from the cache", "signals": "the reader's signals",
+PARTS = {"pool": "pool from the cache", "signals_version": "the signals' digest (the key)",
+         "signals": "the reader's signals",
          "extras": "own candidates", "_allowed": "leaving out read and fewer",
          "_weigh": "weighing every candidate", "_varied": "variety rule",
          "_materialise": "cards' articles"}
 
 
 def parts(user, calls: int, warm: WarmPool) -> dict[str, float]:
-    """Mean milliseconds per warm ``for_you`` call in each of its steps (each step wrapped in a
-    timer, whose own cost, under a microsecond a call, lands in the per-candidate steps)."""
+    """Mean milliseconds per warm ``for_you`` call that works the ranking out, in each of its
+    steps (each step wrapped in a timer, whose own cost, under a microsecond a call, lands in
+    the per-candidate steps)."""
     from broadsheet.curation import foryou
 
     spent: Counter = Counter()
@@ -290,7 +308,7 @@ def parts(user, calls: int, warm: WarmPool) -> dict[str, float]:
     for name, step in originals.items():
         setattr(foryou, name, wrapped(name, step))
     try:
-        total = sum(timed(lambda: foryou.for_you(user, 10), calls, before=warm))
+        total = sum(timed(reranked(lambda: foryou.for_you(user, 10)), calls, before=warm))
     finally:
         for name, step in originals.items():
             setattr(foryou, name, step)
@@ -347,15 +365,17 @@ def store() -> str:
 
 def report(meta: dict, history: dict, results: dict) -> str:
     rows = [
-        ("For you, pool cold (builds the pool)", "for_you_cold"),
-        ("For you, pool warm", "for_you_warm"),
-        ("For you, pool warm, same follows, no history", "for_you_fresh_warm"),
+        ("For you, pool cold (builds the pool and the ranking)", "for_you_cold"),
+        ("For you, pool warm, ranking worked out", "for_you_rerank"),
+        ("For you, pool warm, ranking worked out, same follows, no history",
+         "for_you_fresh_rerank"),
+        ("For you, pool warm, ranking kept (repeat visits: the default path)", "for_you_warm"),
         ("the periodic task: refresh_pool()", "refresh_pool"),
         ("home page `/`, member with the year of history", "home_member_history"),
+        ("home page `/`, member with the history, ranking worked out on each page",
+         "home_member_rerank"),
         ("home page `/`, member with no history", "home_member_no_history"),
         ("home page `/`, member with the history, For you's box empty", "home_without_for_you"),
-        ("home page `/`, member with the history, For you's items already worked out",
-         "home_for_you_ready"),
     ]
     lines = [f"For you speed, {meta['date']}; {meta['store']}; commit {meta['commit']}; "
              f"{meta['machine']} at the start", "",
@@ -368,9 +388,9 @@ def report(meta: dict, history: dict, results: dict) -> str:
                      f"| {r['mean']:.1f} |")
     home = results["home_member_history"]
     warm = results["for_you_warm"]
-    blank = results["home_member_no_history"]
+    rerank = results["home_member_rerank"]
     bare = results["home_without_for_you"]
-    lines += ["", f"Where a warm For you call's time goes (mean ms; the shared pool holds "
+    lines += ["", f"Where a warm For you call that works the ranking out spends its time (mean ms; the shared pool holds "
               f"{results['pool_candidates']} candidates):", "",
               "| step | " + " | ".join(results["parts"]) + " |",
               "| --- |" + " --- |" * len(results["parts"])]
@@ -382,8 +402,8 @@ def report(meta: dict, history: dict, results: dict) -> str:
               f"p95: {warm['p95'] / home['p95']:.2f}",
               f"home page with history / with For you's box empty, p50: "
               f"{home['p50'] / bare['p50']:.2f}; p95: {home['p95'] / bare['p95']:.2f}",
-              f"home page with history / member with no history, p50: "
-              f"{home['p50'] / blank['p50']:.2f}; p95: {home['p95'] / blank['p95']:.2f}"]
+              f"home page with the ranking worked out / kept, p50: "
+              f"{rerank['p50'] / home['p50']:.2f}; p95: {rerank['p95'] / home['p95']:.2f}"]
     return "\n".join(lines)
 
 

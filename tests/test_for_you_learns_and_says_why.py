@@ -157,3 +157,42 @@ def test_new_articles_keep_the_shared_candidates_but_a_hidden_story_goes_at_once
     hidden = first[0]["story"]["id"]
     desk.set_story_hidden(editor, Story.objects.get(pk=hidden), True)
     assert hidden not in {i["story"]["id"] for i in for_you(auth, 50) if i["story"]}
+
+
+def test_a_kept_ranking_answers_repeat_visits_and_anything_the_reader_does_replaces_it(
+        room, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from broadsheet.curation import foryou, interests
+    from broadsheet.readers.models import Follow
+    from broadsheet.sources.models import Publisher
+
+    reader = make_reader("trial")
+    auth = bearer(reader)
+    for story in room.stories["Sport"][:3]:
+        assert read(auth, room.leads[story.pk].pk).status_code == 201
+    with CaptureQueriesContext(connection) as first:
+        ranked = foryou.for_you(reader, 10)
+    with django_assert_max_num_queries(3):  # the signals' digest and the cards
+        assert [i.article.pk for i in foryou.for_you(reader, 10)] == [
+            i.article.pk for i in ranked]
+    assert len(first) > 6  # the first visit really worked it out
+
+    def shown() -> set[int]:
+        return {i.story.pk for i in foryou.for_you(reader, 30) if i.story}
+
+    story = ranked[0].story
+    assert read(auth, room.leads[story.pk].pk).status_code == 201
+    assert story.pk not in shown()  # a read leaves at once
+    sport = next(i.section for i in foryou.for_you(reader, 30) if i.section[1] == "Sport")
+    interests.show_fewer(reader, interests.Feature("section", sport[0], sport[1]))
+    assert not any(i.section == sport for i in foryou.for_you(reader, 30))
+    interests.show_again(reader, "section", sport[0])
+    assert any(i.section == sport for i in foryou.for_you(reader, 30))
+    assert not any(i.reason.kind == "follow" for i in foryou.for_you(reader, 30))
+    Follow.objects.create(user=reader, publisher=Publisher.objects.order_by("pk").last())
+    assert any(i.reason.kind == "follow" for i in foryou.for_you(reader, 30))
+    interests.reset(reader)
+    Follow.objects.filter(user=reader).delete()
+    assert {i.reason.kind for i in foryou.for_you(reader, 10)} <= {"top", "pick"}

@@ -63,6 +63,7 @@ class Pool:
     top: list[str]  # keys, in Top stories order
     picked: list[str]  # keys, in Our Picks order
     max_score: float
+    stamp: str = ""  # which build this is: rankings made from it are kept under it
 
 
 def pool(now: datetime | None = None) -> Pool:
@@ -83,7 +84,7 @@ def refresh_pool(now: datetime | None = None) -> Pool:
     minute). They are not tied to the content generation, which every stored article moves:
     a request never waits for them after an ingest, and new stories join within a minute."""
     found = build_pool(now)
-    stamp = f"{time.time():.6f}"
+    stamp = found.stamp = f"{time.time():.6f}"
     cache.set_many({POOL_KEY: found, POOL_STAMP_KEY: stamp}, POOL_SECONDS)
     _memo.update(stamp=stamp, pool=found)
     return found

@@ -11,11 +11,14 @@ The home page's box, the For you page, the API and the daily briefing all call `
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
@@ -26,7 +29,7 @@ from broadsheet.stories.queries import topic_by_slug, topics_of
 
 from . import interests
 from .candidates import Candidate, Pool, describe, extras, matching_words, pool
-from .models import Fewer, Interest
+from .models import Fewer, ForYouReset, Interest
 
 FIRST = 10  # the part of the list kept varied
 PER_KIND_IN_FIRST = 3  # at most this many of the first ten share a section, topic or publisher
@@ -39,6 +42,9 @@ WEAK = 0.15  # an interest match below this does not make a reason
 READ_MEMORY_DAYS = 30  # a story read within this is left out, however long it runs on
 LATELY = timedelta(days=2)
 LATELY_READS = 10
+KEPT = 60  # a reader's ranking is kept this long (its first entries) between requests
+KEPT_SECONDS = 300
+KEPT_BUCKET_SECONDS = 300  # a kept ranking is never older than this, even on an old pool
 
 
 @dataclass(frozen=True)
@@ -127,12 +133,43 @@ def _lately_read(user, since: datetime) -> dict[str, str]:
     return found
 
 
+def signals_version(user) -> str:
+    """A digest of everything the reader has told us, in one query: it changes with every
+    read, save, click, follow, "show fewer", forgotten interest and reset, so a kept ranking
+    is never used after the reader has done something that should change it."""
+    tables = [(Interest, "updated_at"), (Fewer, "created_at"), (Follow, "id"),
+              (Read, "last_at"), (ReadingHistory, "read_at"), (ForYouReset, "at")]
+    parts = []
+    for model, column in tables:
+        where = f"FROM {model._meta.db_table} WHERE user_id = %s"
+        parts += [f"(SELECT COUNT(*) {where})", f"(SELECT MAX({column}) {where})"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), [user.pk] * len(parts))
+        row = cursor.fetchone()
+    return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
+
+
 def for_you(user, limit: int = 10, now: datetime | None = None) -> list[ForYouItem]:
-    """The reader's For you, best first; Top stories and Our Picks for a visitor."""
+    """The reader's For you, best first; Top stories and Our Picks for a visitor.
+
+    A reader's ranking is kept in the cache while the shared pool, the reader's signals and
+    the five minutes it was made in are the same: most pages then cost one small query and
+    the cards' own. Takedowns still count at once (``_materialise`` checks every card)."""
     now = now or timezone.now()
     shared = pool(now)
     if not getattr(user, "is_authenticated", False):
         return _materialise(_starter(shared, None), shared, limit)
+    bucket = int(now.timestamp() // KEPT_BUCKET_SECONDS)
+    key = f"curation:for-you:{user.pk}:{shared.stamp}:{bucket}:{signals_version(user)}"
+    ranked = cache.get(key) if limit <= KEPT else None
+    if ranked is None:
+        ranked = _rank(user, shared, now)
+        cache.set(key, ranked[:max(KEPT, limit)], KEPT_SECONDS)
+    return _materialise(ranked, shared, limit)
+
+
+def _rank(user, shared: Pool, now: datetime) -> list[tuple[Candidate, Reason]]:
+    """The reader's whole ranking, worked out afresh."""
     mine = signals(user, now)
     candidates = dict(shared.candidates)
     if not mine.empty:
@@ -146,11 +183,11 @@ def for_you(user, limit: int = 10, now: datetime | None = None) -> list[ForYouIt
             candidates[candidate.key] = candidate
     allowed = [c for c in candidates.values() if _allowed(c, mine)]
     if mine.empty:
-        return _materialise(_starter(shared, allowed), shared, limit)
+        return _starter(shared, allowed)
     ranked = sorted((_weigh(c, mine, shared, now) for c in allowed),
                     key=lambda pair: (-pair[0], -pair[1].published_at.timestamp(),
                                       pair[1].key))
-    return _materialise(_varied(ranked, shared), shared, limit)
+    return _varied(ranked, shared)
 
 
 def _section_names(shared: Pool, wanted: list[tuple[str, str]]) -> list[str]:
