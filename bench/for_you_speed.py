@@ -390,8 +390,8 @@ def report(meta: dict, history: dict, results: dict) -> str:
     warm = results["for_you_warm"]
     rerank = results["home_member_rerank"]
     bare = results["home_without_for_you"]
-    lines += ["", f"Where a warm For you call that works the ranking out spends its time (mean ms; the shared pool holds "
-              f"{results['pool_candidates']} candidates):", "",
+    lines += ["", "Where a warm For you call that works the ranking out spends its time "
+              f"(mean ms; the shared pool holds {results['pool_candidates']} candidates):", "",
               "| step | " + " | ".join(results["parts"]) + " |",
               "| --- |" + " --- |" * len(results["parts"])]
     for key in [*PARTS, "other", "total"]:
