@@ -7,6 +7,7 @@ after; revoking the feed token closes the address.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import feedparser
@@ -76,3 +77,16 @@ def test_revoking_the_feed_token_closes_the_address(client, reader):
     ApiToken.objects.filter(user=reader, kind=ApiToken.Kind.FEED).delete()
     assert client.get(path).status_code == 404
     assert client.get("/feeds/private/bs_unknown/for-you.xml").status_code == 404
+
+
+def test_the_account_page_shows_the_for_you_address_with_a_new_private_feed(client, reader):
+    client.force_login(reader)
+    client.post("/account/apps/feed/")
+    page = client.get("/account/").content.decode()
+    latest = re.search(r'id="new-feed-url" type="text" readonly value="([^"]+)"', page).group(1)
+    for_you = re.search(r'id="new-for-you-url" type="text" readonly value="([^"]+)"',
+                        page).group(1)
+    assert for_you == latest.replace("/latest.xml", "/for-you.xml")
+    client.logout()
+    feed = feedparser.parse(client.get(urlsplit(for_you).path).content)
+    assert feed.feed.title == "Broadsheet: For you" and feed.entries

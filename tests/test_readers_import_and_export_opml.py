@@ -234,3 +234,10 @@ def test_upload_of_a_bad_file_is_refused_with_a_message(client, gazette, name):
     assert "Nothing was changed." in response.content.decode()
     assert follows(reader) == set()
     assert client.post("/account/following/import/").status_code == 400
+
+
+def test_opml_is_in_the_openapi_document(client):
+    operations = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/opml"]
+    assert "text/x-opml" in operations["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in operations["post"]["requestBody"]["content"]
+    assert "text/x-opml" in operations["get"]["responses"]["200"]["content"]
