@@ -152,8 +152,10 @@ def test_visitor_search_still_finds_the_article_but_not_the_sentence(world):
 
 
 def feed_paths(world) -> list[str]:
-    return ["/feeds/latest.xml", "/feeds/latest.atom", "/feeds/section/world.xml",
-            "/feeds/publication/the-harbour-gazette.xml"]
+    return ["/feeds/latest.xml", "/feeds/latest.atom", "/feeds/latest.json",
+            "/feeds/section/world.xml", "/feeds/section/world.json",
+            "/feeds/publication/the-harbour-gazette.xml",
+            "/feeds/publication/the-harbour-gazette.json"]
 
 
 @pytest.mark.parametrize("who", ["visitor", "expired", "lapsed", "trial"])
@@ -173,7 +175,8 @@ def test_public_feeds_carry_only_teasers_for_everyone(world, who):
 @pytest.mark.parametrize("who", ["expired", "lapsed"])
 def test_private_feed_of_a_lapsed_membership_gives_teasers(world, who):
     reader = world[who]
-    for path in (reader.feed_path, reader.feed_path.replace("latest.xml", "latest.atom")):
+    for path in (reader.feed_path, reader.feed_path.replace("latest.xml", "latest.atom"),
+                 reader.feed_path.replace("latest.xml", "latest.json")):
         for extra in BYPASS_PARAMS:
             response = Client().get(path, extra)
             assert response.status_code == 200

@@ -452,7 +452,8 @@ def _optional_routers() -> None:
                                       ("/topics", "broadsheet.stories.api", "topics_router"),
                                       ("/picks", "broadsheet.api.picks", "router"),
                                       ("/reads", "broadsheet.api.reads", "router"),
-                                      ("/for-you", "broadsheet.api.foryou", "router")):
+                                      ("/for-you", "broadsheet.api.foryou", "router"),
+                                      ("/opml", "broadsheet.api.opml", "router")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

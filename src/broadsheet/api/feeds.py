@@ -1,4 +1,5 @@
-"""Feeds out: RSS and Atom of the latest articles, by section and by publication.
+"""Feeds out: RSS, Atom and JSON Feed of the latest articles, by section, publication, topic
+and story, and Our Picks.
 
 Public feeds are read by anyone and cached by anyone, so they always carry the teaser a visitor
 sees (whoever fetches them, signed in or not) and a link to the article's page on this site.
@@ -13,16 +14,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 
 from broadsheet.articles.models import Article, not_hidden
+from broadsheet.articles.search import MAX_QUERY_CHARS
 from broadsheet.curation import picks
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
@@ -30,10 +32,11 @@ from broadsheet.stories.queries import (
     attach_carriers,
     latest_in_section,
     originals_only,
+    resolve_story,
     topic_by_slug,
     topic_latest,
 )
-from broadsheet.web.queries import as_cards
+from broadsheet.web.queries import as_cards, topic_articles
 
 from . import present
 from .auth import user_for_token
@@ -63,9 +66,18 @@ class Item:
 
 
 class ArticleFeed(Feed):
-    """The shared item rendering: every body goes through the paywall for the channel's user."""
+    """The shared item rendering: every body goes through the paywall for the channel's user.
+
+    One class serves every format of a feed: ``SectionFeed()`` is RSS 2.0,
+    ``SectionFeed(Atom1Feed)`` Atom and ``SectionFeed(JsonFeed)`` JSON Feed 1.1.
+    """
 
     private = False
+
+    def __init__(self, feed_type: type | None = None) -> None:
+        super().__init__()
+        if feed_type is not None:
+            self.feed_type = feed_type
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if self.private:
@@ -146,6 +158,11 @@ class ArticleFeed(Feed):
     def item_categories(self, item: Item) -> list[str]:
         return [item.article.section] if item.article.section else []
 
+    def item_extra_kwargs(self, item: Item) -> dict:
+        """What JSON Feed carries beyond RSS: the publisher's own address and the image."""
+        return {"external_url": item.article.canonical_url or None,
+                "image": item.article.image_url or None}
+
 
 def _carriers_html(article: Article) -> str:
     """"Also in: B, C" for an original whose copies other outlets carried; "" otherwise."""
@@ -166,10 +183,6 @@ def _latest(user) -> Channel:
 class LatestFeed(ArticleFeed):
     def channel(self, request: HttpRequest) -> Channel:
         return _latest(AnonymousUser())
-
-
-class LatestAtomFeed(LatestFeed):
-    feed_type = Atom1Feed
 
 
 class SectionFeed(ArticleFeed):
@@ -203,10 +216,6 @@ class PrivateLatestFeed(ArticleFeed):
         if user is None:
             raise Http404("No such feed")
         return _latest(user)
-
-
-class PrivateLatestAtomFeed(PrivateLatestFeed):
-    feed_type = Atom1Feed
 
 
 @dataclass(frozen=True)
@@ -269,3 +278,53 @@ class TopicFeed(ArticleFeed):
         articles = topic_latest(channel.subject, FEED_ITEMS)
         attach_carriers(articles)
         return [Item(a, present.shown(channel.user, a)) for a in articles]
+
+
+class StoryFeed(ArticleFeed):
+    """One story's coverage as it grows: every outlet's article, newest first, copies folded."""
+
+    def channel(self, request: HttpRequest, pk: int) -> Channel:
+        story, _ = resolve_story(pk)
+        if story is None:
+            raise Http404("No such story")
+        articles = Article.objects.filter(originals_only(), story=story)
+        first = articles.order_by("published_at", "id").first()
+        if first is None:
+            raise Http404("This story has no articles")
+        title = story.title or first.title
+        return Channel(AnonymousUser(), f"Full coverage: {title}",
+                       present.site_url(present._reverse("story", f"/story/{story.pk}/",
+                                                         pk=story.pk)),
+                       f"Every outlet's reporting on {title}, on Broadsheet.", articles)
+
+
+class SearchFeed(ArticleFeed):
+    """The newest articles with these words (``?q=``): a search, or a followed phrase, to watch."""
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _search_words(request):
+            return HttpResponseBadRequest("Give the words to search for, e.g. "
+                                          "/feeds/search.xml?q=harbour+wall",
+                                          content_type="text/plain; charset=utf-8")
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> Channel:
+        channel = self.channel(request)
+        return replace(channel, self_url=present.site_url(request.get_full_path()))
+
+    def channel(self, request: HttpRequest) -> Channel:
+        words = _search_words(request)
+        return Channel(AnonymousUser(), f"Broadsheet: “{words}”",
+                       present.site_url(present._reverse("search", "/search") + "?"
+                                        + urlencode({"q": words})),
+                       f"The newest articles about “{words}” on Broadsheet.",
+                       Article.objects.none(), subject=words)
+
+    def items(self, channel: Channel) -> list[Item]:
+        articles = topic_articles(channel.subject, channel.user, FEED_ITEMS)
+        attach_carriers(articles)
+        return [Item(a, present.shown(channel.user, a)) for a in articles]
+
+
+def _search_words(request: HttpRequest) -> str:
+    return " ".join(request.GET.get("q", "").split())[:MAX_QUERY_CHARS]

@@ -1,23 +1,36 @@
 """Machine surfaces: the JSON API, feeds out and the Google Reader API."""
 
 from django.urls import path, re_path
+from django.utils.feedgenerator import Atom1Feed
 
 from . import feeds, greader
 from .api import api
+from .feeds_foryou import PrivateForYouFeed
+from .jsonfeed import JsonFeed
+
+
+def _formats(route: str, feed: type, rss_name: str, stem: str | None = None) -> list:
+    """A feed's RSS (``<name>``), Atom (``<stem>_atom``) and JSON Feed (``<stem>_json``)."""
+    stem = stem or rss_name
+    return [path(f"{route}.xml", feed(), name=rss_name),
+            path(f"{route}.atom", feed(Atom1Feed), name=f"{stem}_atom"),
+            path(f"{route}.json", feed(JsonFeed), name=f"{stem}_json")]
+
 
 urlpatterns = [
     path("api/v1/", api.urls),
     # Feeds out: teasers for everyone; a member's private address carries full text.
-    path("feeds/latest.xml", feeds.LatestFeed(), name="feed_latest_rss"),
-    path("feeds/latest.atom", feeds.LatestAtomFeed(), name="feed_latest_atom"),
-    path("feeds/picks.xml", feeds.PicksFeed(), name="feed_picks"),
-    path("feeds/topic/<slug:slug>.xml", feeds.TopicFeed(), name="feed_topic"),
-    path("feeds/section/<slug:slug>.xml", feeds.SectionFeed(), name="feed_section"),
-    path("feeds/publication/<slug:slug>.xml", feeds.PublicationFeed(), name="feed_publication"),
-    path("feeds/private/<str:token>/latest.xml", feeds.PrivateLatestFeed(),
-         name="feed_private_latest"),
-    path("feeds/private/<str:token>/latest.atom", feeds.PrivateLatestAtomFeed(),
-         name="feed_private_latest_atom"),
+    # Each feed in three formats: .xml (RSS 2.0), .atom (Atom) and .json (JSON Feed 1.1).
+    *_formats("feeds/latest", feeds.LatestFeed, "feed_latest_rss", "feed_latest"),
+    *_formats("feeds/picks", feeds.PicksFeed, "feed_picks"),
+    *_formats("feeds/topic/<slug:slug>", feeds.TopicFeed, "feed_topic"),
+    *_formats("feeds/section/<slug:slug>", feeds.SectionFeed, "feed_section"),
+    *_formats("feeds/publication/<slug:slug>", feeds.PublicationFeed, "feed_publication"),
+    *_formats("feeds/story/<int:pk>", feeds.StoryFeed, "feed_story"),
+    *_formats("feeds/search", feeds.SearchFeed, "feed_search"),
+    *_formats("feeds/private/<str:token>/latest", feeds.PrivateLatestFeed,
+              "feed_private_latest"),
+    *_formats("feeds/private/<str:token>/for-you", PrivateForYouFeed, "feed_private_for_you"),
     # Google Reader API (the dialect of FreshRSS and Miniflux).
     path("accounts/ClientLogin", greader.client_login, name="greader_client_login"),
     path("reader/api/0/token", greader.token, name="greader_token"),

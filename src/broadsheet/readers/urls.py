@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import opml_views, views
 
 urlpatterns = [
     path("", views.account, name="account"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
     path("delete/", views.account_delete, name="account_delete"),
+    path("following.opml", opml_views.opml_export, name="opml_export"),
+    path("following/import/", opml_views.opml_import, name="opml_import"),
     path("apps/feed/", views.private_feed_new, name="private_feed_new"),
     path("apps/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("membership/cancel/", views.membership_cancel, name="membership_cancel"),

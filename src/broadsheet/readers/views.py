@@ -271,10 +271,17 @@ def account(request: HttpRequest) -> HttpResponse:
         "checkout_done": request.GET.get("checkout") == "success",
         "zone": zone,
         "tokens": _tokens_of(user),
-        "new_feed_url": request.session.pop(NEW_FEED_URL_KEY, ""),
+        **_new_feed_urls(request.session.pop(NEW_FEED_URL_KEY, "")),
         "linked_publishers": _linked_publishers(user),
     }
     return render(request, "readers/account.html", context)
+
+
+def _new_feed_urls(latest: str) -> dict:
+    """A new private feed address, and the reader's For you behind the same secret."""
+    suffix = "/latest.xml"
+    for_you = latest[:-len(suffix)] + "/for-you.xml" if latest.endswith(suffix) else ""
+    return {"new_feed_url": latest, "new_for_you_url": for_you}
 
 
 def _linked_publishers(user) -> list:

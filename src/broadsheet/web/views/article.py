@@ -15,6 +15,7 @@ from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories import queries as stories
 
+from .. import alternates
 from ..caching import mark_private, visitor_cache
 from ..links import article_path, article_slug
 from ..queries import decorate
@@ -109,6 +110,7 @@ def article(request, pk: int, slug: str):
     context = _context(request, current)
     context["same_story"], context["related"] = _related(current)
     context.update(_coverage_context(current))
+    context["alternates"] = alternates.article(current)
     user = request.user
     if user.is_authenticated:
         if _is_reading(request):

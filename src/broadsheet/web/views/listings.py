@@ -12,7 +12,7 @@ from broadsheet.readers.roles import is_editor
 from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
 
-from .. import queries
+from .. import alternates, queries
 from ..caching import visitor_cache
 from .common import page_of, paginate
 
@@ -41,7 +41,7 @@ def home(request):
     return render(request, "web/home.html", {
         "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
         "section_blocks": front.section_blocks, "for_you_items": items, "latest": latest,
-        **_desk(request, None),
+        "alternates": alternates.home(bool(front.our_picks)), **_desk(request, None),
     })
 
 
@@ -68,6 +68,7 @@ def section(request, slug: str):
         "heading": current.name, "page": page, "kind": "section", "target": current.slug,
         "following": _following(request, kind=Follow.Kind.SECTION, section=current),
         "description": f"The latest {current.name} news from every publication.",
+        "alternates": alternates.section(current),
     })
 
 
@@ -84,6 +85,7 @@ def publication(request, slug: str):
         "publisher": publisher,
         "following": _following(request, kind=Follow.Kind.PUBLISHER, publisher=publisher),
         "description": f"The latest articles from {publisher.name}.",
+        "alternates": alternates.publication(publisher),
     })
 
 
@@ -102,4 +104,5 @@ def topic(request, slug: str):
         "topic": current,
         "following": _following(request, kind=Follow.Kind.TOPIC, topic=current.slug),
         "description": f"The latest on {current.name} from every publication.",
+        "alternates": alternates.topic(current),
     })

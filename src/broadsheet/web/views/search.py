@@ -9,6 +9,7 @@ from django.shortcuts import render
 from broadsheet.articles.search import MAX_QUERY_CHARS, search
 from broadsheet.curation.models import Section
 
+from .. import alternates
 from ..caching import visitor_cache
 from ..queries import decorate
 
@@ -52,4 +53,5 @@ def search_page(request):
         "publication": publication, "section_slug": section_slug,
         "since": since, "until": until,
         "sections": Section.objects.all(),
+        "alternates": alternates.search(query),
     })

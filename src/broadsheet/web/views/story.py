@@ -17,6 +17,7 @@ from broadsheet.articles.models import Article
 from broadsheet.readers.paywall import VisibleBody, visible_body
 from broadsheet.stories import queries as stories
 
+from .. import alternates
 from ..caching import visitor_cache
 from .common import signin_url, signup_url
 
@@ -54,4 +55,5 @@ def story(request, pk: int):
         "trial_days": settings.TRIAL_DAYS,
         "paywall_heading": "Sign up to read every outlet's coverage in full",
         "paywall_lead": "Read each of these articles in full",
+        "alternates": alternates.story(current, headline),
     })
