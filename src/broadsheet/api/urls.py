@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from . import feeds
+from . import feeds, fever
 from .api import api
 from .greader import urls as greader_urls
 
@@ -21,5 +21,7 @@ urlpatterns = [
          name="feed_private_latest_atom"),
     # Google Reader API (the dialect of FreshRSS, Miniflux and FeedHQ), at every base apps use.
     path("", include(greader_urls)),
+    # Fever API, for apps that speak only Fever (an app password signs them in).
+    path("api/fever.php", fever.fever, name="fever"),
     re_path(greader_urls.BASES, include(greader_urls.at_bases)),
 ]

@@ -29,7 +29,7 @@ from .streams import stream_articles
 
 BULK_BATCH = 500
 
-def _mark_read(user, article_ids: list[int], full: bool) -> None:
+def mark_read(user, article_ids: list[int], full: bool) -> None:
     now = timezone.now()
     for start in range(0, len(article_ids), BULK_BATCH):
         ReadingHistory.objects.bulk_create(
@@ -38,7 +38,7 @@ def _mark_read(user, article_ids: list[int], full: bool) -> None:
             ignore_conflicts=True)
 
 
-def _save(user, article_ids: list[int]) -> None:
+def save(user, article_ids: list[int]) -> None:
     SavedArticle.objects.bulk_create([SavedArticle(user=user, article_id=pk)
                                       for pk in article_ids], ignore_conflicts=True)
 
@@ -53,11 +53,11 @@ def edit_tag(request: HttpRequest, user) -> HttpResponse:
     if READ in add or KEPT_UNREAD in remove:
         # An app marks an item read when the reader has it in front of them: a reading, in full
         # when their membership gives full text.
-        _mark_read(user, ids, full=can_read_full(user))
+        mark_read(user, ids, full=can_read_full(user))
     if READ in remove or KEPT_UNREAD in add:
         ReadingHistory.objects.filter(user=user, article_id__in=ids).delete()
     if STARRED in add:
-        _save(user, ids)
+        save(user, ids)
     if STARRED in remove:
         SavedArticle.objects.filter(user=user, article_id__in=ids).delete()
     return text("OK")
@@ -73,5 +73,5 @@ def mark_all_as_read(request: HttpRequest, user) -> HttpResponse:
         Exists(ReadingHistory.objects.filter(user=user, article=OuterRef("pk"))))
     if param(request, "ts"):
         articles = articles.filter(published_at__lte=from_epoch(param(request, "ts"), "ts"))
-    _mark_read(user, list(articles.values_list("pk", flat=True)), full=False)
+    mark_read(user, list(articles.values_list("pk", flat=True)), full=False)
     return text("OK")

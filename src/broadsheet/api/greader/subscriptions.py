@@ -32,7 +32,7 @@ from .streams import once, publisher_from_feed, subscribed_publishers
 
 UNREAD_MAX = 1000
 
-def _categories(publishers: list[Publisher]) -> dict[int, list[str]]:
+def section_folders(publishers: list[Publisher]) -> dict[int, list[str]]:
     """Section names each publisher's feeds cover (in menu order)."""
     sections = {s.name.casefold(): s.name for s in Section.objects.all()}
     order = {name: i for i, name in enumerate(sections.values())}
@@ -49,12 +49,12 @@ def _categories(publishers: list[Publisher]) -> dict[int, list[str]]:
 @reader_view(("GET", "HEAD"))
 def subscription_list(request: HttpRequest, user) -> HttpResponse:
     publishers = list(subscribed_publishers(user).order_by("name"))
-    categories = _categories(publishers)
+    folders = section_folders(publishers)
     return json({"subscriptions": [{
         "id": f"feed/{p.pk}",
         "title": p.name,
         "categories": [{"id": LABEL_PREFIX + name, "label": name}
-                       for name in categories[p.pk]],
+                       for name in folders[p.pk]],
         "url": present.site_url(reverse("feed_publication", args=[p.slug])),
         "htmlUrl": p.homepage_url or publisher_page(p),
         "iconUrl": "",
@@ -87,7 +87,7 @@ def subscription_edit(request: HttpRequest, user) -> HttpResponse:
 @reader_view(("GET", "HEAD"))
 def tag_list(request: HttpRequest, user) -> HttpResponse:
     publishers = list(subscribed_publishers(user))
-    used = {name for names in _categories(publishers).values() for name in names}
+    used = {name for names in section_folders(publishers).values() for name in names}
     tags = [{"id": STARRED}]
     tags += [{"id": LABEL_PREFIX + s.name, "type": "folder"}
              for s in Section.objects.all() if s.name in used]
