@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the test suite needs beyond the Python packages: Debian's Chromium for the browser tests
-# and axe-core (from npm, with Debian's nodejs and npm when missing) for the accessibility
+# What the test suite needs beyond the Python packages: Debian's Chromium for the browser tests,
+# Debian's newsboat for the reader-app test (a real Google Reader API client), and axe-core (from npm, with Debian's nodejs and npm when missing) for the accessibility
 # checks. Quick and silent when everything is there.
 set -euo pipefail
 
@@ -30,6 +30,11 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
     echo "Installing Debian's chromium for the browser tests..."
     apt_install chromium fonts-dejavu-core
+fi
+
+if [ ! -x /usr/bin/newsboat ]; then
+    echo "Installing Debian's newsboat for the reader-app test..."
+    apt_install newsboat
 fi
 
 installed_axe=""

@@ -208,6 +208,9 @@ def greader_requests(world) -> list[tuple[str, str, dict]]:
             requests.append(("GET", f"/reader/api/0/stream/contents/{stream}", {"n": 50} | extra))
         requests.append(("HEAD", f"/reader/api/0/stream/contents/{stream}", {}))
         requests.append(("GET", "/reader/api/0/stream/contents", {"s": stream}))
+        for extra in BYPASS_PARAMS:  # the Atom stream, at the site root and at an app's base
+            requests.append(("GET", f"/reader/atom/{stream}", {"n": 50} | extra))
+        requests.append(("GET", f"/api/greader.php/reader/atom/{stream}", {}))
     for forms in ([long_item_id(pk) for pk in ids], [str(pk) for pk in ids],
                   [f"{pk:016x}" for pk in ids]):
         requests.append(("POST", "/reader/api/0/stream/items/contents", {"i": forms}))

@@ -35,7 +35,7 @@ from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
 
 from . import present, schemas
-from .auth import ReaderAuth, issue_token
+from .auth import ReaderAuth, issue_fever_password, issue_token
 from .models import ApiToken
 
 reader_or_visitor = ReaderAuth(optional=True)
@@ -413,7 +413,13 @@ def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Status:
     _session_only(request)
     expires_at = (timezone.now() + timedelta(days=payload.expires_in_days)
                   if payload.expires_in_days else None)
-    issued = issue_token(request.auth, payload.kind, payload.name, expires_at)
+    if payload.kind == ApiToken.Kind.FEVER:
+        if payload.expires_in_days:
+            raise HttpError(422, "A Fever app password lasts until it is revoked: leave out "
+                                 "expires_in_days.")
+        issued = issue_fever_password(request.auth, payload.name)
+    else:
+        issued = issue_token(request.auth, payload.kind, payload.name, expires_at)
     data = {**_token(issued.token), "token": issued.secret, "feed_url": None}
     if payload.kind == ApiToken.Kind.FEED:
         data["feed_url"] = present.site_url(reverse("feed_private_latest",

@@ -1,10 +1,10 @@
 """Who is asking: personal tokens (hashed at rest) and the browser session.
 
-Three doors use tokens: ``Authorization: Bearer <token>`` on the JSON API,
-``Authorization: GoogleLogin auth=<token>`` on the Google Reader API, and the secret in a
-private feed address. Each door accepts only its own kind of token, so a leaked feed address
-cannot drive the API. A token says who the reader is; what they may read is still decided by
-the paywall policy on every request.
+Four doors use tokens: ``Authorization: Bearer <token>`` on the JSON API,
+``Authorization: GoogleLogin auth=<token>`` on the Google Reader API, the secret in a
+private feed address, and the Fever API's ``api_key`` (from an app password). Each door accepts
+only its own kind of token, so a leaked feed address cannot drive the API. A token says who the
+reader is; what they may read is still decided by the paywall policy on every request.
 """
 
 from __future__ import annotations
@@ -54,6 +54,25 @@ def issue_token(user, kind: str = ApiToken.Kind.API, name: str = "",
         stale_ids = list(stale.values_list("id", flat=True)[GREADER_TOKENS_KEPT:])
         if stale_ids:
             ApiToken.objects.filter(id__in=stale_ids).delete()
+    return IssuedToken(token, secret)
+
+
+def fever_api_key(email: str, app_password: str) -> str:
+    """What a Fever app sends as ``api_key``: MD5 of ``email:password``, as the protocol says."""
+    return hashlib.md5(f"{email}:{app_password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def issue_fever_password(user, name: str = "") -> IssuedToken:
+    """A random app password for Fever apps, never the account's own password.
+
+    Fever apps send MD5(email:password) on every request, so whatever password they are given
+    is as good as that key: it must be one made for them, random (the MD5 cannot be reversed to
+    anything worth having) and revocable. Only the SHA-256 of the key is stored.
+    """
+    secret = "-".join(secrets.token_hex(3) for _ in range(4))
+    token = ApiToken.objects.create(user=user, kind=ApiToken.Kind.FEVER, name=name[:100],
+                                    key_hash=hash_secret(fever_api_key(user.email, secret)),
+                                    prefix=secret[:6])
     return IssuedToken(token, secret)
 
 

@@ -10,14 +10,16 @@ class ApiToken(models.Model):
     """A secret a reader hands to an app; only its SHA-256 digest is stored.
 
     The kind limits where a token works: an ``api`` token is a Bearer token for the JSON API,
-    a ``greader`` token comes from ClientLogin and works only on the Google Reader API, and a
-    ``feed`` token sits in a private feed address and works only there.
+    a ``greader`` token comes from ClientLogin and works only on the Google Reader API, a
+    ``feed`` token sits in a private feed address and works only there, and a ``fever`` token
+    is an app password for the Fever API (stored as the SHA-256 of the key apps send).
     """
 
     class Kind(models.TextChoices):
         API = "api", "JSON API"
         GREADER = "greader", "Google Reader API"
         FEED = "feed", "Private feed"
+        FEVER = "fever", "Fever app password"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="api_tokens")

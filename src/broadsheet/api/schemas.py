@@ -151,8 +151,9 @@ class MeUpdate(Schema):
 
 class TokenIn(Schema):
     name: str = Field("", max_length=100, description="What the token is for")
-    kind: Literal["api", "feed"] = Field(
-        "api", description="api: a Bearer token for this API; feed: a private feed address")
+    kind: Literal["api", "feed", "fever"] = Field(
+        "api", description="api: a Bearer token for this API; feed: a private feed address; "
+                           "fever: an app password for Fever apps")
     expires_in_days: int | None = Field(None, ge=1, le=3650,
                                         description="Empty: valid until revoked")
 
@@ -168,7 +169,8 @@ class Token(Schema):
 
 
 class NewToken(Token):
-    token: str = Field(description="The secret: shown only now, never again")
+    token: str = Field(description="The secret (for fever, the app password): shown only now, "
+                                   "never again")
     feed_url: str | None = Field(None, description="For feed tokens: the private feed address")
 
 

@@ -1,11 +1,12 @@
 """Machine surfaces: the JSON API, feeds out and the Google Reader API."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.utils.feedgenerator import Atom1Feed
 
-from . import feeds, greader
+from . import feeds, fever
 from .api import api
 from .feeds_foryou import PrivateForYouFeed
+from .greader import urls as greader_urls
 from .jsonfeed import JsonFeed
 
 
@@ -31,25 +32,9 @@ urlpatterns = [
     *_formats("feeds/private/<str:token>/latest", feeds.PrivateLatestFeed,
               "feed_private_latest"),
     *_formats("feeds/private/<str:token>/for-you", PrivateForYouFeed, "feed_private_for_you"),
-    # Google Reader API (the dialect of FreshRSS and Miniflux).
-    path("accounts/ClientLogin", greader.client_login, name="greader_client_login"),
-    path("reader/api/0/token", greader.token, name="greader_token"),
-    path("reader/api/0/user-info", greader.user_info, name="greader_user_info"),
-    path("reader/api/0/subscription/list", greader.subscription_list,
-         name="greader_subscription_list"),
-    path("reader/api/0/subscription/edit", greader.subscription_edit,
-         name="greader_subscription_edit"),
-    path("reader/api/0/tag/list", greader.tag_list, name="greader_tag_list"),
-    path("reader/api/0/unread-count", greader.unread_count, name="greader_unread_count"),
-    path("reader/api/0/preference/stream/list", greader.stream_prefs,
-         name="greader_stream_prefs"),
-    path("reader/api/0/stream/items/ids", greader.stream_item_ids, name="greader_item_ids"),
-    path("reader/api/0/stream/items/contents", greader.stream_item_contents,
-         name="greader_item_contents"),
-    path("reader/api/0/stream/contents", greader.stream_contents, name="greader_stream"),
-    re_path(r"^reader/api/0/stream/contents/(?P<stream_id>.+)$", greader.stream_contents,
-            name="greader_stream_contents"),
-    path("reader/api/0/edit-tag", greader.edit_tag, name="greader_edit_tag"),
-    path("reader/api/0/mark-all-as-read", greader.mark_all_as_read,
-         name="greader_mark_all_as_read"),
+    # Google Reader API (the dialect of FreshRSS, Miniflux and FeedHQ), at every base apps use.
+    path("", include(greader_urls)),
+    # Fever API, for apps that speak only Fever (an app password signs them in).
+    path("api/fever.php", fever.fever, name="fever"),
+    re_path(greader_urls.BASES, include(greader_urls.at_bases)),
 ]
