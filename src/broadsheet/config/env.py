@@ -96,9 +96,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_CSRF_TRUSTED_ORIGINS", _list, "",
             "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
     Setting("BROADSHEET_BEHIND_PROXY", _bool, "0",
-            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto: requests it marks "
-            "https count as secure (secure cookies). Leave 0 when clients reach Broadsheet "
-            "directly, or they could claim https themselves."),
+            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto and appends the "
+            "client's address to X-Forwarded-For: requests it marks https count as secure "
+            "(secure cookies), and the last X-Forwarded-For address is the client's for the "
+            "rate limits and sign-in throttle. Leave 0 when clients reach Broadsheet directly, "
+            "or they could claim https, or another address, themselves."),
     Setting("BROADSHEET_RATE_LIMIT_ANONYMOUS", _per_minute, "120",
             "Requests a minute the JSON API (/api/v1/) answers from one client address without "
             "a token or session; more get 429 with Retry-After. 0 turns the limit off."),
