@@ -463,7 +463,9 @@ def _optional_routers() -> None:
                                       ("/for-you", "broadsheet.api.foryou", "router"),
                                       ("/saved", "broadsheet.api.lists", "saved_router"),
                                       ("/history", "broadsheet.api.lists", "history_router"),
-                                      ("/follows", "broadsheet.api.follows", "router")):
+                                      ("/follows", "broadsheet.api.follows", "router"),
+                                      ("/me/membership", "broadsheet.api.membership",
+                                       "router")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:
