@@ -198,3 +198,13 @@ def test_two_processes_share_one_budget_through_redis(tmp_path):
     # The counts were in Redis (a missing Redis fails above, loudly).
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
     assert redis.Redis.from_url(redis_url).keys(f"*ratelimit:address:{digest}:*")
+
+
+def test_when_the_cache_is_down_the_api_still_answers(limits, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "incr", down)
+    assert statuses(Client(REMOTE_ADDR="192.0.2.200"), 5) == [200] * 5

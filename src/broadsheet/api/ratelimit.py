@@ -17,6 +17,7 @@ burst across a minute's turn gets no second allowance.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -25,11 +26,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from redis.exceptions import RedisError
 
 from broadsheet.readers.throttle import client_address
 
 from .auth import bearer_user
 
+logger = logging.getLogger(__name__)
 PREFIX = "/api/v1/"
 WINDOW = 60  # seconds
 
@@ -124,7 +127,11 @@ class RateLimitMiddleware:
         who = caller(request)
         if who.limit <= 0:
             return self.get_response(request)
-        verdict = hit(who.key, who.limit)
+        try:
+            verdict = hit(who.key, who.limit)
+        except (RedisError, OSError) as error:  # the cache is down: serve rather than fail
+            logger.warning("API rate limit not counted, the cache is unavailable: %s", error)
+            return self.get_response(request)
         if not verdict.allowed:
             return too_many(who, verdict)
         response = self.get_response(request)
