@@ -8,7 +8,9 @@ It measures the store the environment configures, as the product would (``DATABA
 SQLite under ``BROADSHEET_HOME``), normally one filled by ``bench/make_store.py``. It starts the
 product's own server with its defaults (``broadsheet web --port PORT``: gunicorn, two processes
 per core) and stops it at the end, or measures a server already running with ``--url`` (which
-must use the same database). The load comes from wrk, in its own process, through
+must use the same database, and run with ``BROADSHEET_RATE_LIMIT_ANONYMOUS=0`` and
+``BROADSHEET_RATE_LIMIT_TOKEN=0``, as the server started here does, or the JSON API answers 429
+past its limits). The load comes from wrk, in its own process, through
 ``bench/pages.lua``: each run cycles through many URLs of one page (300 articles, 100 stories,
 every section, ten search words of each frequency class...) so that caches and indexes are
 exercised as by many readers.
@@ -523,7 +525,9 @@ def product_server(port: int, log: Path) -> Iterator[str]:
     program = Path(sys.executable).with_name("broadsheet")
     if not program.exists():
         raise SystemExit(f"pages.py: {program} is missing; run this with the venv's python")
-    env = {**os.environ, "BROADSHEET_ALLOWED_HOSTS": _allowed_hosts()}
+    # Rate limits off: the load comes from one address and one token, far past a reader's pace.
+    env = {**os.environ, "BROADSHEET_ALLOWED_HOSTS": _allowed_hosts(),
+           "BROADSHEET_RATE_LIMIT_ANONYMOUS": "0", "BROADSHEET_RATE_LIMIT_TOKEN": "0"}
     with log.open("wb") as output:
         process = subprocess.Popen([str(program), "web", "--port", str(port)], cwd=ROOT,
                                    env=env, stdout=output, stderr=subprocess.STDOUT,

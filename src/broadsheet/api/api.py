@@ -37,6 +37,7 @@ from broadsheet.stories.queries import attach_carriers, latest_in_section, origi
 from . import present, schemas
 from .auth import ReaderAuth, issue_fever_password, issue_token
 from .models import ApiToken
+from .openapi import declare_common_answers
 
 reader_or_visitor = ReaderAuth(optional=True)
 reader_required = ReaderAuth()
@@ -52,6 +53,12 @@ class BroadsheetAPI(NinjaAPI):
         if _for_a_reader(request):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict | None = None):
+        """The document, with the answers any operation may give (429, 401, 422) declared."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_common_answers(schema)
 
 
 def _for_a_reader(request: HttpRequest) -> bool:
@@ -187,7 +194,8 @@ def _section_page(section: str, since: datetime | None, before: tuple[datetime, 
 articles_router = Router(tags=["articles"])
 
 
-@articles_router.get("", response=schemas.ArticlePage, auth=reader_or_visitor,
+@articles_router.get("", response={200: schemas.ArticlePage, 400: schemas.Error},
+                     auth=reader_or_visitor,
                      summary="Latest articles, newest first")
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
     limit = filters.limit
@@ -459,7 +467,12 @@ def _optional_routers() -> None:
                                       ("/picks", "broadsheet.api.picks", "router"),
                                       ("/reads", "broadsheet.api.reads", "router"),
                                       ("/for-you", "broadsheet.api.foryou", "router"),
-                                      ("/opml", "broadsheet.api.opml", "router")):
+                                      ("/opml", "broadsheet.api.opml", "router"),
+                                      ("/saved", "broadsheet.api.lists", "saved_router"),
+                                      ("/history", "broadsheet.api.lists", "history_router"),
+                                      ("/follows", "broadsheet.api.follows", "router"),
+                                      ("/me/membership", "broadsheet.api.membership",
+                                       "router")):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

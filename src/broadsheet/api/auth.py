@@ -101,6 +101,32 @@ def private_feed_url(user, name: str = "Private feed") -> str:
     return settings.SITE_URL + reverse("feed_private_latest", args=[issued.secret])
 
 
+BEARER_SEEN = "_broadsheet_bearer"
+
+
+def bearer_user(request: HttpRequest) -> tuple[object | None, str | None]:
+    """The user behind the request's ``Authorization: Bearer`` token, and the token's digest.
+
+    ``(None, None)`` without an Authorization header; ``(None, digest)`` for a token that is not
+    valid (``""`` for another scheme). Looked up once per request: the rate limit and the
+    endpoint's authentication share the answer.
+    """
+    if hasattr(request, BEARER_SEEN):
+        return getattr(request, BEARER_SEEN)
+    header = request.headers.get("Authorization")
+    if header is None:
+        seen: tuple[object | None, str | None] = (None, None)
+    else:
+        scheme, _, secret = header.partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
+            seen = (None, "")
+        else:
+            seen = (user_for_token(secret, ApiToken.Kind.API), hash_secret(secret))
+    setattr(request, BEARER_SEEN, seen)
+    return seen
+
+
 class ReaderAuth(HttpBearer):
     """JSON API authentication: a Bearer token, else the signed-in browser session.
 
@@ -137,6 +163,9 @@ class ReaderAuth(HttpBearer):
         return None
 
     def authenticate(self, request: HttpRequest, token: str):
+        user, digest = bearer_user(request)
+        if digest == hash_secret(token):
+            return user
         return user_for_token(token, ApiToken.Kind.API)
 
 

@@ -51,6 +51,14 @@ def _currency(raw: str) -> str:
     return value
 
 
+def _per_minute(raw: str) -> int:
+    """Requests a minute, 0 or more (0 turns the limit off)."""
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected requests a minute, 0 or more (0 turns the limit off)")
+    return value
+
+
 def _list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -88,9 +96,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_CSRF_TRUSTED_ORIGINS", _list, "",
             "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
     Setting("BROADSHEET_BEHIND_PROXY", _bool, "0",
-            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto: requests it marks "
-            "https count as secure (secure cookies). Leave 0 when clients reach Broadsheet "
-            "directly, or they could claim https themselves."),
+            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto and appends the "
+            "client's address to X-Forwarded-For: requests it marks https count as secure "
+            "(secure cookies), and the last X-Forwarded-For address is the client's for the "
+            "rate limits and sign-in throttle. Leave 0 when clients reach Broadsheet directly, "
+            "or they could claim https, or another address, themselves."),
+    Setting("BROADSHEET_RATE_LIMIT_ANONYMOUS", _per_minute, "120",
+            "Requests a minute the JSON API (/api/v1/) answers from one client address without "
+            "a token or session; more get 429 with Retry-After. 0 turns the limit off."),
+    Setting("BROADSHEET_RATE_LIMIT_TOKEN", _per_minute, "600",
+            "Requests a minute the JSON API answers per personal token (and per signed-in "
+            "browser session's reader). 0 turns the limit off."),
     Setting("BROADSHEET_TIME_ZONE", str, "UTC",
             "Default time zone for showing times; times are always stored in UTC."),
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",

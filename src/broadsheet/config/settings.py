@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "broadsheet.api.ratelimit.RateLimitMiddleware",
     "broadsheet.web.middleware.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -115,10 +116,15 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Trust X-Forwarded-Proto only behind a reverse proxy that sets it (and strips a client's own).
+# Trust X-Forwarded-Proto (and the client address the proxy appends to X-Forwarded-For) only
+# behind a reverse proxy that sets them.
 BEHIND_PROXY = env("BROADSHEET_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# JSON API rate limits, requests a minute (0: off); counted in the cache, so in Redis when set.
+RATE_LIMIT_ANONYMOUS = env("BROADSHEET_RATE_LIMIT_ANONYMOUS")
+RATE_LIMIT_TOKEN = env("BROADSHEET_RATE_LIMIT_TOKEN")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

@@ -173,10 +173,18 @@ def prune(now: datetime | None = None) -> int:
 
 
 def client_address(request) -> str:
-    """The client's address as the server saw it.
+    """The client's address: the server's peer, or behind a proxy the address it appended.
 
-    ``X-Forwarded-For`` is not trusted: any client can send it. Behind a reverse proxy that does
-    not pass the client's address on as REMOTE_ADDR, all clients share the proxy's budget; the
-    per-address limit holds either way.
+    With ``BROADSHEET_BEHIND_PROXY=1`` the last entry of ``X-Forwarded-For`` is used: the one
+    the proxy itself added for the client it saw (earlier entries come from the client and are
+    not trusted). Without that setting ``X-Forwarded-For`` is ignored, since any client can send
+    it; every client of a proxy that does not pass the address on then shares the proxy's.
     """
+    from django.conf import settings
+
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
     return request.META.get("REMOTE_ADDR", "") or "unknown"

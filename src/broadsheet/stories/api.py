@@ -78,7 +78,8 @@ def top(request: HttpRequest,
             for story in stories]
 
 
-@router.get("/{int:story_id}", response={200: schemas.StoryDetail, 404: schemas.Error},
+@router.get("/{int:story_id}", response={200: schemas.StoryDetail, 301: None,
+                                         404: schemas.Error},
             auth=reader_or_visitor, summary="One story: every outlet's article, copies folded")
 def get_story(request: HttpRequest, story_id: int):
     story, merged = queries.resolve_story(story_id)
@@ -115,7 +116,7 @@ MAX_TOPIC_STORIES = 50
 topics_router = Router(tags=["topics"])
 
 
-@topics_router.get("/{slug}", response={200: schemas.TopicOut, 404: schemas.Error},
+@topics_router.get("/{slug}", response={200: schemas.TopicOut, 301: None, 404: schemas.Error},
                    auth=reader_or_visitor, summary="A topic and its most recent stories")
 def get_topic(request: HttpRequest, slug: str,
               limit: int = Query(20, ge=1, le=MAX_TOPIC_STORIES,
