@@ -118,7 +118,7 @@ def test_the_emailed_link_starts_the_trial_in_full(mail, settings):
     [message] = mail.to("second@example.org")
     assert "confirm your address to start your 14-day free trial" in message.subject
     assert "nothing starts without the link" in message.body
-    page = client.get(confirm_link(message))
+    page = Client().get(confirm_link(message))  # opened on another device, not signed in
     assert page.status_code == 200
     assert "Your free trial has started: 14 days" in page.content.decode()
     user = User.objects.get(email="second@example.org")

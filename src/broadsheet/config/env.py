@@ -97,8 +97,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
     Setting("BROADSHEET_BEHIND_PROXY", _bool, "0",
             "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto: requests it marks "
-            "https count as secure (secure cookies). Leave 0 when clients reach Broadsheet "
-            "directly, or they could claim https themselves."),
+            "https count as secure (secure cookies), and the client address for sign-in and "
+            "sign-up limits is the last one in X-Forwarded-For (the one the proxy appended). "
+            "Leave 0 when clients reach Broadsheet directly, or they could claim https, or "
+            "another address, themselves."),
     Setting("BROADSHEET_TIME_ZONE", str, "UTC",
             "Default time zone for showing times; times are always stored in UTC."),
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",

@@ -10,6 +10,7 @@ can be used to flood someone's inbox.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -41,7 +42,13 @@ def confirm_token(user: User) -> str:
     return signing.dumps({"u": user.pk, "e": user.email}, salt=CONFIRM_SALT, compress=True)
 
 
-def confirm_address(token: str) -> User | None:
+@dataclass(frozen=True)
+class Confirmed:
+    user: User
+    trial_started: bool  # a trial that waited for the confirmation starts now
+
+
+def confirm_address(token: str) -> Confirmed | None:
     """Mark the address in ``token`` confirmed (starting a trial that waited for it); None when
     the token is bad, old or out of date."""
     try:
@@ -54,8 +61,7 @@ def confirm_address(token: str) -> User | None:
     if user.email_confirmed_at is None:
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email_confirmed_at"])
-    transitions.confirm_trial(user)
-    return user
+    return Confirmed(user, transitions.confirm_trial(user))
 
 
 def send_welcome(user: User, *, raise_errors: bool = False) -> bool:

@@ -53,17 +53,21 @@ def start_trial(user: User, now: datetime | None = None, days: int | None = None
     return membership
 
 
-def confirm_trial(user: User, now: datetime | None = None) -> Membership | None:
-    """The reader confirmed their address: a trial that waited for it starts now, in full."""
+def confirm_trial(user: User, now: datetime | None = None) -> bool:
+    """The reader confirmed their address: a trial that waited for it starts now, in full.
+
+    Returns whether a trial started.
+    """
     membership = membership_of(user)
     if membership is None or not membership.awaits_confirmation:
-        return membership
+        return False
     membership.awaits_confirmation = False
-    if membership.state == State.TRIALING:
+    started = membership.state == State.TRIALING
+    if started:
         now = now or timezone.now()
         membership.trial_ends_at = now + timedelta(days=settings.TRIAL_DAYS)
     membership.save()
-    return membership
+    return started
 
 
 def membership_of(user: User) -> Membership | None:

@@ -236,17 +236,19 @@ class Budget:
     Unlike a sign-in throttle nothing clears it: every use counts until it leaves the window.
     """
 
-    def __init__(self, scope: str, setting: str, window: int) -> None:
+    def __init__(self, scope: str, setting: str, window: int, *, hashed: bool = True) -> None:
         self.scope = scope
         self.setting = setting
         self.window = window
+        self.hashed = hashed  # email addresses are kept as digests; client addresses as they are
 
     @property
     def limit(self) -> int:
         return settings.SIGNIN_LIMITS[self.setting]
 
     def rule(self, name: str) -> Rule:
-        return Rule(f"{self.scope}:{_digest(name)}", self.limit, self.window)
+        return Rule(f"{self.scope}:{_digest(name) if self.hashed else name[:64]}", self.limit,
+                    self.window)
 
     def used(self, name: str, now: float | None = None) -> int:
         """Uses under ``name`` still in the window."""
@@ -275,7 +277,7 @@ reset_throttle = Throttle("reset")
 # Account emails (welcome, confirmation, password reset) to one address in an hour.
 email_budget = Budget("mail", "emails_per_address", 3600)
 # New accounts made from one client address in a day.
-signup_budget = Budget("signup", "signups_per_address", 24 * 3600)
+signup_budget = Budget("signup", "signups_per_address", 24 * 3600, hashed=False)
 
 
 def prune(now: datetime | None = None) -> int:

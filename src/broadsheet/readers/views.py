@@ -168,13 +168,12 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     """Confirm the address from the emailed link; a trial that waited for it starts now."""
-    waited = _awaits_confirmation(request.user)
-    user = emails.confirm_address(token)
+    confirmed = emails.confirm_address(token)
     return render(request, "readers/confirm_email.html", {
-        "confirmed": user is not None, "trial_days": settings.TRIAL_DAYS,
-        "trial_started": user is not None and waited and not _awaits_confirmation(user),
-        "waiting": user is None and waited,
-    }, status=200 if user else 400)
+        "confirmed": confirmed is not None, "trial_days": settings.TRIAL_DAYS,
+        "trial_started": confirmed is not None and confirmed.trial_started,
+        "waiting": confirmed is None and _awaits_confirmation(request.user),
+    }, status=200 if confirmed else 400)
 
 
 def _awaits_confirmation(user) -> bool:
