@@ -208,3 +208,30 @@ def test_the_limits_are_settings(mail, settings):
     assert setting.read({"BROADSHEET_SIGNUPS_PER_ADDRESS": "7"}) == 7
     with pytest.raises(SettingError, match="1 or more"):
         setting.read({"BROADSHEET_SIGNUPS_PER_ADDRESS": "0"})
+
+
+def test_a_link_that_cannot_be_sent_says_so_and_costs_nothing(mail, settings):
+    sign_up(FARM, "first@example.org")
+    client, _ = sign_up(FARM, "second@example.org")
+    mail.stop()  # the mail server goes away
+    response = client.post(reverse("confirm_email_send"))
+    assert response.status_code == 503
+    assert "We could not send the email just now" in response.content.decode()
+    assert ThrottleAttempt.objects.filter(key__startswith="mail:").count() == 2  # the welcomes
+
+
+def test_a_confirmed_reader_is_told_so(mail):
+    client, _ = sign_up(FARM, "first@example.org")
+    User.objects.filter(email="first@example.org").update(email_confirmed_at=timezone.now())
+    response = client.post(reverse("confirm_email_send"), follow=True)
+    assert "Your email address is already confirmed." in response.content.decode()
+
+
+def test_sending_the_link_again_returns_to_the_page(mail):
+    sign_up(FARM, "first@example.org")
+    client, _ = sign_up(FARM, "second@example.org")
+    page = client.get("/saved/").content.decode()
+    assert 'name="next" value="/saved/"' in page
+    response = client.post(reverse("confirm_email_send"), {"next": "/saved/"})
+    assert response.status_code == 302 and response["Location"] == "/saved/"
+    assert "We have sent a new link to second@example.org" in client.get("/saved/").content.decode()

@@ -194,11 +194,14 @@ def confirm_email_send(request: HttpRequest) -> HttpResponse:
     use = email_budget.take(user.email)
     if not use.allowed:
         return _throttled(request, "readers/throttled.html", {
-            "heading": "The link is on its way", "back_url": reverse("account")}, use.verdict)
+            "heading": "The link is on its way", "back_url": reverse("account"),
+            "note": "We have sent this address several emails in the last hour; the newest "
+                    "link works. Check your spam folder too."}, use.verdict)
     if not emails.send_confirmation(user, booked=use):
         return render(request, "readers/throttled.html", {
             "heading": "We could not send the email just now", "back_url": reverse("account"),
             "throttled": "Our mail server did not answer. Please try again in a few minutes.",
+            "note": "Nothing was sent, so this does not count against the emails an hour.",
         }, status=503)
     messages.success(request, f"We have sent a new link to {user.email}.")
     return redirect(safe_next(request, "account"))
