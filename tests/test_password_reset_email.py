@@ -197,10 +197,10 @@ def test_guessing_the_old_password_is_throttled(client, reader):
         "old_password": OLD, "new_password1": NEW, "new_password2": NEW})
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
-    assert int(response["Retry-After"]) > 14 * 60
+    assert int(response["Retry-After"]) >= 1
     reader.refresh_from_db()
     assert reader.check_password(OLD)
-    # The same budget as signing in: the address is locked there too.
+    # The same count as signing in: from this address the account waits there too.
     signin = Client().post(reverse("signin"), {"email": "reader@example.org", "password": OLD})
     assert signin.status_code == 429
 

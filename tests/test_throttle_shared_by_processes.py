@@ -1,6 +1,7 @@
-"""The sign-in throttle is one budget for every web process: attempts are counted in the database
+"""The sign-in throttle is one count for every web process: attempts are counted in the database
 and booked before the password is checked, so neither two workers nor a parallel burst get more
-than five guesses at an address. The page cache, without Redis, is shared the same way."""
+than five guesses at an account from one address, or more than the address's ceiling across
+accounts. The page cache, without Redis, is shared the same way."""
 
 from __future__ import annotations
 
@@ -32,29 +33,34 @@ def sign_in(client, password="wrong password!"):
     return client.post(reverse("signin"), {"email": "reader@example.org", "password": password})
 
 
-def test_two_clients_share_one_budget_per_address(reader):
-    # Like two gunicorn workers: each client alone stays under the limit, together they do not.
-    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+def test_two_workers_share_one_count_per_address(reader):
+    # Like two gunicorn workers serving the same guesser: each alone stays under the limit,
+    # together they do not.
+    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.1")
     codes = [sign_in(first if n % 2 else second).status_code for n in range(8)]
     assert codes == [400] * 5 + [429] * 3
     assert sign_in(first, PASSWORD).status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.2"), PASSWORD).status_code == 302
 
 
 def test_a_booked_attempt_counts_before_its_password_is_checked(db):
-    throttle = Throttle("burst", per_email=5, per_client=100)
-    # Six guesses in flight at once: all booked before any finishes.
-    attempts = [throttle.attempt("a@example.org", f"10.0.0.{n}", now=1000.0) for n in range(6)]
+    throttle = Throttle("burst", free_failures=5, max_delay=900, per_address=100)
+    # Six guesses in flight at once from one address: all booked before any finishes.
+    attempts = [throttle.attempt("a@example.org", "10.0.0.1", now=1000.0) for _ in range(6)]
     assert [a.allowed for a in attempts] == [True] * 5 + [False]
-    assert attempts[-1].verdict.minutes == 15
+    assert attempts[-1].verdict.retry_after == 2
+    # The same burst from other addresses is another count each.
+    assert all(throttle.attempt("a@example.org", f"10.0.1.{n}", now=1000.0).allowed
+               for n in range(6))
 
 
 def test_released_and_successful_attempts_do_not_count(db):
-    throttle = Throttle("release", per_email=2, per_client=100)
+    throttle = Throttle("release", free_failures=2, max_delay=900, per_address=100)
     throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).release()
     throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).failed()
-    throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).succeeded()  # clears the address
+    throttle.attempt("a@example.org", "10.0.0.1", now=1000.0).succeeded()  # clears the pair
     assert throttle.check("a@example.org", "10.0.0.1", now=1001.0).allowed
-    assert ThrottleAttempt.objects.filter(key__startswith="release:email:").count() == 0
+    assert ThrottleAttempt.objects.filter(key__startswith="release:pair:").count() == 0
     # The client's failed guess stays: a good password for one account resets only that one.
     assert ThrottleAttempt.objects.filter(key__startswith="release:client:").count() == 1
 
@@ -77,13 +83,17 @@ from broadsheet.readers.throttle import signin_throttle
 start, worker = float(sys.argv[1]), int(sys.argv[2])
 while time.time() < start:
     time.sleep(0.005)
-allowed = 0
-for n in range(5):
-    attempt = signin_throttle.attempt("victim@example.org", f"10.{worker}.0.{n}")
+
+def guess(email, client):
+    # Every guess at the same moment, as if all were in flight at once: only counting decides.
+    attempt = signin_throttle.attempt(email, client, now=start)
     if attempt.allowed:
-        allowed += 1
         attempt.failed()
-print(allowed)
+    return attempt.allowed
+
+one_account = sum(guess("victim@example.org", "10.0.0.1") for n in range(5))
+many_accounts = sum(guess(f"victim{worker}-{n}@example.org", "10.0.0.2") for n in range(10))
+print(one_account, many_accounts)
 """
 
 
@@ -93,7 +103,7 @@ def _environ(home: Path) -> dict[str, str]:
             "REDIS_URL": "", "PYTHONPATH": str(SRC)}
 
 
-def test_four_processes_guessing_at_once_get_five_guesses_in_all(tmp_path):
+def test_four_processes_guessing_at_once_get_the_limits_in_all(tmp_path):
     environ = _environ(tmp_path)
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=environ,
                    check=True, capture_output=True)
@@ -101,12 +111,17 @@ def test_four_processes_guessing_at_once_get_five_guesses_in_all(tmp_path):
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start), str(n)], env=environ,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for n in range(4)]
-    allowed = []
+    one_account, many_accounts = [], []
     for worker in workers:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
-        allowed.append(int(out.strip()))
-    assert sum(allowed) == signin_throttle.per_email, allowed
+        first, second = out.split()
+        one_account.append(int(first))
+        many_accounts.append(int(second))
+    # 20 guesses at one account from one address: the free failures, no more.
+    assert sum(one_account) == signin_throttle.free_failures, one_account
+    # 40 guesses at different accounts from another address: the address's ceiling, no more.
+    assert sum(many_accounts) == signin_throttle.per_address, many_accounts
 
 
 def test_the_page_cache_is_shared_by_processes(db):

@@ -377,6 +377,7 @@ def _me(user) -> dict:
             "state": membership.state if membership else "none",
             "description": description,
             "full_access": can_read_full(user),
+            "awaiting_confirmation": bool(membership and membership.awaits_confirmation),
             "trial_ends_at": membership.trial_ends_at if membership else None,
             "current_period_end": membership.current_period_end if membership else None,
         },

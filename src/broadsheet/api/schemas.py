@@ -107,6 +107,9 @@ class MembershipOut(Schema):
     state: str = Field(description="trialing, active, past_due, cancelled, expired or none")
     description: str = Field(description='In words, e.g. "Free trial: 12 days left"')
     full_access: bool = Field(description="Whether this reader reads articles in full now")
+    awaiting_confirmation: bool = Field(
+        False, description="A repeat trial from one address: it starts (full_access becomes "
+                           "true) when the reader opens the emailed confirmation link")
     trial_ends_at: datetime | None
     current_period_end: datetime | None
 

@@ -35,6 +35,14 @@ def _days(raw: str) -> int:
     return value
 
 
+def _count(raw: str) -> int:
+    """A whole number, 1 or more (a limit of 0 would shut the door on everyone)."""
+    value = int(raw)
+    if value < 1:
+        raise ValueError("expected a whole number, 1 or more")
+    return value
+
+
 def _fraction(raw: str) -> float:
     """A share between 0 and 1 (0.7 is 70%)."""
     value = float(raw)
@@ -96,11 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_CSRF_TRUSTED_ORIGINS", _list, "",
             "Comma-separated origins (https://example.com) trusted for CSRF behind a proxy."),
     Setting("BROADSHEET_BEHIND_PROXY", _bool, "0",
-            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto and appends the "
-            "client's address to X-Forwarded-For: requests it marks https count as secure "
-            "(secure cookies), and the last X-Forwarded-For address is the client's for the "
-            "rate limits and sign-in throttle. Leave 0 when clients reach Broadsheet directly, "
-            "or they could claim https, or another address, themselves."),
+            "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto and appends the client's "
+            "address to X-Forwarded-For: requests it marks https count as secure (secure "
+            "cookies), and the last X-Forwarded-For address is the client's for the API's rate "
+            "limits and the sign-in and sign-up limits. Leave 0 when clients reach Broadsheet "
+            "directly, or they could claim https, or another address, themselves."),
     Setting("BROADSHEET_RATE_LIMIT_ANONYMOUS", _per_minute, "120",
             "Requests a minute the JSON API (/api/v1/) answers from one client address without "
             "a token or session; more get 429 with Retry-After. 0 turns the limit off."),
@@ -162,6 +170,24 @@ SETTINGS: tuple[Setting, ...] = (
             "Currency of the publishers' statements (ISO 4217, with two decimals); revenue in "
             "other currencies is left out of a statement's pool."),
     Setting("BROADSHEET_TRIAL_DAYS", int, "14", "Length of the free trial that sign-up starts."),
+    Setting("BROADSHEET_SIGNIN_FREE_FAILURES", _count, "5",
+            "Wrong passwords for one account from one client address before each further "
+            "attempt waits (2, 4, 8 ... seconds after the last failure)."),
+    Setting("BROADSHEET_SIGNIN_MAX_DELAY", _count, "900",
+            "Longest wait, in seconds, between attempts at one account from one address."),
+    Setting("BROADSHEET_SIGNIN_FAILURES_PER_ADDRESS", _count, "20",
+            "Wrong passwords from one client address, whatever the accounts, in any 15 "
+            "minutes; then that address waits (credential stuffing)."),
+    Setting("BROADSHEET_SIGNUPS_PER_ADDRESS", _count, "5",
+            "New accounts from one client address in a day; more are refused (HTTP 429)."),
+    Setting("BROADSHEET_INSTANT_TRIALS_PER_ADDRESS", _count, "1",
+            "Free trials from one client address in a day that start at once; later ones "
+            "start when the reader opens the emailed confirmation link."),
+    Setting("BROADSHEET_EMAILS_PER_ADDRESS", _count, "3",
+            "Account emails (welcome, confirmation, password reset) to one email address in "
+            "an hour."),
+    Setting("BROADSHEET_CONFIRM_LINK_DAYS", _count, "7",
+            "Days an emailed address-confirmation link works."),
     Setting("BROADSHEET_BILLING", str, "none",
             "`stripe` to take payments with Stripe Checkout; `none` runs without payments "
             "(members are made by an admin or `broadsheet users create --member`)."),

@@ -176,6 +176,16 @@ LOAD_PUBLISHERS = env("BROADSHEET_LOAD_PUBLISHERS")
 
 SITE_URL = env("BROADSHEET_SITE_URL").rstrip("/")
 TRIAL_DAYS = env("BROADSHEET_TRIAL_DAYS")
+# Sign-in and sign-up limits (read by broadsheet.readers.throttle and .signups).
+SIGNIN_LIMITS = {
+    "free_failures": env("BROADSHEET_SIGNIN_FREE_FAILURES"),
+    "max_delay": env("BROADSHEET_SIGNIN_MAX_DELAY"),
+    "per_address": env("BROADSHEET_SIGNIN_FAILURES_PER_ADDRESS"),
+    "signups_per_address": env("BROADSHEET_SIGNUPS_PER_ADDRESS"),
+    "instant_trials_per_address": env("BROADSHEET_INSTANT_TRIALS_PER_ADDRESS"),
+    "emails_per_address": env("BROADSHEET_EMAILS_PER_ADDRESS"),
+    "confirm_link_days": env("BROADSHEET_CONFIRM_LINK_DAYS"),
+}
 READ_MIN_SECONDS = env("BROADSHEET_READ_MIN_SECONDS")
 PUBLISHER_SHARE = env("BROADSHEET_PUBLISHER_SHARE")
 CURRENCY = env("BROADSHEET_CURRENCY")

@@ -26,8 +26,8 @@ class MembershipInline(admin.StackedInline):
     model = Membership
     can_delete = False
     extra = 0
-    fields = ("state", "trial_ends_at", "current_period_end", "stripe_customer_id",
-              "stripe_subscription_id")
+    fields = ("state", "trial_ends_at", "awaits_confirmation", "current_period_end",
+              "stripe_customer_id", "stripe_subscription_id")
 
 
 @admin.register(User)
@@ -65,7 +65,7 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "state", "trial_ends_at", "current_period_end", "updated_at")
-    list_filter = ("state",)
+    list_filter = ("state", "awaits_confirmation")
     search_fields = ("user__email", "stripe_customer_id", "stripe_subscription_id")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at", "stripe_event_at")

@@ -36,15 +36,38 @@ UNKNOWN_PERIOD_GRACE = timedelta(days=30)
 LAPSED_GRACE = timedelta(days=3)
 
 
-def start_trial(user: User, now: datetime | None = None, days: int | None = None) -> Membership:
-    """Start the free trial that sign-up gives: full access at once for ``TRIAL_DAYS`` days."""
+def start_trial(user: User, now: datetime | None = None, days: int | None = None, *,
+                awaits_confirmation: bool = False) -> Membership:
+    """Start the free trial that sign-up gives: full access at once for ``TRIAL_DAYS`` days.
+
+    With ``awaits_confirmation`` (a repeat trial from one address) access waits for the emailed
+    confirmation link, and the trial's days are counted from then (``confirm_trial``).
+    """
     now = now or timezone.now()
     days = settings.TRIAL_DAYS if days is None else days
     membership, _ = Membership.objects.update_or_create(
         user=user,
-        defaults={"state": State.TRIALING, "trial_ends_at": now + timedelta(days=days)},
+        defaults={"state": State.TRIALING, "trial_ends_at": now + timedelta(days=days),
+                  "awaits_confirmation": awaits_confirmation},
     )
     return membership
+
+
+def confirm_trial(user: User, now: datetime | None = None) -> bool:
+    """The reader confirmed their address: a trial that waited for it starts now, in full.
+
+    Returns whether a trial started.
+    """
+    membership = membership_of(user)
+    if membership is None or not membership.awaits_confirmation:
+        return False
+    membership.awaits_confirmation = False
+    started = membership.state == State.TRIALING
+    if started:
+        now = now or timezone.now()
+        membership.trial_ends_at = now + timedelta(days=settings.TRIAL_DAYS)
+    membership.save()
+    return started
 
 
 def membership_of(user: User) -> Membership | None:
@@ -180,6 +203,8 @@ def describe(membership: Membership | None, now: datetime | None = None) -> str:
         return "No membership"
     state = membership.state
     if state == State.TRIALING:
+        if membership.awaits_confirmation:
+            return "Free trial: starts when you confirm your email address"
         if membership.trial_ends_at is None or now >= membership.trial_ends_at:
             return "Expired: your free trial has ended"
         days = math.ceil((membership.trial_ends_at - now).total_seconds() / 86400)

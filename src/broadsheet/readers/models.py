@@ -36,7 +36,8 @@ class User(AbstractUser):
                                  help_text="Shown times use this zone; empty means the default")
     email_confirmed_at = models.DateTimeField(
         null=True, blank=True,
-        help_text="When the reader confirmed the address (optional; access never waits for it)")
+        help_text="When the reader confirmed the address (a repeat trial from one address "
+                  "waits for it)")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -67,6 +68,10 @@ class Membership(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
     state = models.CharField(max_length=16, choices=State.choices, default=State.TRIALING)
     trial_ends_at = models.DateTimeField(null=True, blank=True)
+    awaits_confirmation = models.BooleanField(
+        default=False,
+        help_text="A repeat trial from one address: it starts when the reader confirms the "
+                  "address by the emailed link")
     current_period_end = models.DateTimeField(null=True, blank=True)
     stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -82,7 +87,8 @@ class Membership(models.Model):
     def has_access(self, now) -> bool:
         """Whether this membership reads full text at ``now``."""
         if self.state == self.State.TRIALING:
-            return self.trial_ends_at is not None and now < self.trial_ends_at
+            return (not self.awaits_confirmation and self.trial_ends_at is not None
+                    and now < self.trial_ends_at)
         if self.state in (self.State.ACTIVE, self.State.PAST_DUE):
             return True
         if self.state == self.State.CANCELLED:

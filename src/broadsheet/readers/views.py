@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from . import billing, emails, tasks
+from . import billing, emails, signups, tasks
 from . import membership as transitions
 from .forms import (
     ChangePasswordForm,
@@ -40,7 +40,7 @@ from .forms import (
     SignUpForm,
     normalise_email,
 )
-from .throttle import client_address, reset_throttle, signin_throttle
+from .throttle import client_address, email_budget, reset_throttle, signin_throttle
 from .webhooks import handle_event
 
 log = logging.getLogger("broadsheet.readers")
@@ -70,22 +70,40 @@ def _next_value(request: HttpRequest) -> str:
 @never_cache
 @sensitive_post_parameters("password")
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account, sign in at once and start the free trial: full access immediately."""
+    """Create an account, sign in at once and start the free trial: full access immediately,
+    unless this is a repeat trial from the same address today (then it waits for the emailed
+    confirmation link); past the daily number of sign-ups from an address, HTTP 429."""
     if request.user.is_authenticated:
         return redirect(safe_next(request, "account"))
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    context = {"form": form, "next": _next_value(request), "trial_days": settings.TRIAL_DAYS}
+    if request.method == "POST":
+        admission = signups.admit(client_address(request))
+        if not admission.allowed:
+            response = render(request, "readers/signup.html",
+                              {**context, "form": SignUpForm(initial={"email": request.POST.get(
+                                  "email", "")}), "throttled": admission.message}, status=429)
+            response["Retry-After"] = str(admission.retry_after)
+            return response
+        user = _make_account(form, admission)
+        if user is not None:
+            return _welcome(request, user)
+    return render(request, "readers/signup.html", context, status=400 if form.errors else 200)
+
+
+def _make_account(form: SignUpForm, admission: signups.Admission):
+    """The new account with its trial, or None (and the sign-up uncounted) when the form fails."""
+    if form.is_valid():
         try:
             with transaction.atomic():
                 user = form.save()
-                transitions.start_trial(user)
+                transitions.start_trial(user, awaits_confirmation=not admission.instant)
         except IntegrityError:  # the same address signed up a moment ago
             form.add_error("email", SignUpForm.duplicate_message)
         else:
-            return _welcome(request, user)
-    return render(request, "readers/signup.html", {
-        "form": form, "next": _next_value(request), "trial_days": settings.TRIAL_DAYS,
-    }, status=400 if form.errors else 200)
+            return user
+    admission.release()
+    return None
 
 
 def _welcome(request: HttpRequest, user) -> HttpResponse:
@@ -97,8 +115,12 @@ def _welcome(request: HttpRequest, user) -> HttpResponse:
     except Exception:  # a queue that is down must not spoil the sign-up; the email is optional
         log.warning("welcome email for user %s not queued", user.pk, exc_info=True)
     days = settings.TRIAL_DAYS
-    messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
-                              f"day{'' if days == 1 else 's'} of full access.")
+    if user.membership.awaits_confirmation:
+        messages.info(request, f"Welcome to Broadsheet. We have sent a link to {user.email}: "
+                               f"your {days}-day free trial starts when you open it.")
+    else:
+        messages.success(request, f"Welcome to Broadsheet. Your free trial has started: {days} "
+                                  f"day{'' if days == 1 else 's'} of full access.")
     return redirect(safe_next(request))
 
 
@@ -145,9 +167,44 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
-    user = emails.confirm_address(token)
-    return render(request, "readers/confirm_email.html", {"confirmed": user is not None},
-                  status=200 if user else 400)
+    """Confirm the address from the emailed link; a trial that waited for it starts now."""
+    confirmed = emails.confirm_address(token)
+    return render(request, "readers/confirm_email.html", {
+        "confirmed": confirmed is not None, "trial_days": settings.TRIAL_DAYS,
+        "trial_started": confirmed is not None and confirmed.trial_started,
+        "waiting": confirmed is None and _awaits_confirmation(request.user),
+    }, status=200 if confirmed else 400)
+
+
+def _awaits_confirmation(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    membership = transitions.membership_of(user)
+    return membership is not None and membership.awaits_confirmation
+
+
+@require_POST
+@login_required
+def confirm_email_send(request: HttpRequest) -> HttpResponse:
+    """Email the confirmation link again (a few an hour per address: HTTP 429 past that)."""
+    user = request.user
+    if user.email_confirmed_at is not None and not _awaits_confirmation(user):
+        messages.info(request, "Your email address is already confirmed.")
+        return redirect("account")
+    use = email_budget.take(user.email)
+    if not use.allowed:
+        return _throttled(request, "readers/throttled.html", {
+            "heading": "The link is on its way", "back_url": reverse("account"),
+            "note": "We have sent this address several emails in the last hour; the newest "
+                    "link works. Check your spam folder too."}, use.verdict)
+    if not emails.send_confirmation(user, booked=use):
+        return render(request, "readers/throttled.html", {
+            "heading": "We could not send the email just now", "back_url": reverse("account"),
+            "throttled": "Our mail server did not answer. Please try again in a few minutes.",
+            "note": "Nothing was sent, so this does not count against the emails an hour.",
+        }, status=503)
+    messages.success(request, f"We have sent a new link to {user.email}.")
+    return redirect(safe_next(request, "account"))
 
 
 # -- passwords ---------------------------------------------------------------------------------
@@ -192,7 +249,11 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Email a reset link that starts with SITE_URL (never the request's Host header)."""
+    """Email a reset link that starts with SITE_URL (never the request's Host header).
+
+    Requests follow the sign-in rules under their own scope, and each email spends one of the
+    address's ``email_budget``: past either, HTTP 429 with Retry-After.
+    """
 
     form_class = ResetForm
     template_name = "readers/password_reset.html"
@@ -202,15 +263,19 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = normalise_email(form.cleaned_data["email"])
-        client = client_address(self.request)
-        attempt = reset_throttle.attempt(email, client)  # counts emails sent
-        if not attempt.allowed:
-            form.add_error(None, attempt.verdict.message)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+        attempt = reset_throttle.attempt(email, client_address(self.request))
+        use = email_budget.take(email) if attempt.allowed else attempt
+        if not use.allowed:
+            attempt.release()
+            response = self.render_to_response(
+                self.get_context_data(form=form, throttled=use.verdict.message), status=429)
+            response["Retry-After"] = str(use.verdict.retry_after)
+            return response
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         response = super().form_valid(form)
         if form.delivery_failed:
             attempt.release()  # nothing was sent: trying again later is not flooding anyone
+            use.release()
             form.add_error(None, "We could not send the email just now: our mail server did not "
                                  "answer. Please try again in a few minutes.")
             return self.render_to_response(self.get_context_data(form=form), status=503)
@@ -273,6 +338,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "tokens": _tokens_of(user),
         **_new_feed_urls(request.session.pop(NEW_FEED_URL_KEY, "")),
         "linked_publishers": _linked_publishers(user),
+        "confirm_days": settings.SIGNIN_LIMITS["confirm_link_days"],
     }
     return render(request, "readers/account.html", context)
 
