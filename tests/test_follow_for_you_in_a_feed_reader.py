@@ -90,3 +90,18 @@ def test_the_account_page_shows_the_for_you_address_with_a_new_private_feed(clie
     client.logout()
     feed = feedparser.parse(client.get(urlsplit(for_you).path).content)
     assert feed.feed.title == "Broadsheet: For you" and feed.entries
+
+
+def test_a_feed_token_made_through_the_api_names_both_private_feeds(client, reader):
+    client.force_login(reader)
+    made = client.post("/api/v1/tokens", json.dumps({"kind": "feed", "name": "reader app"}),
+                       content_type="application/json")
+    assert made.status_code == 201, made.content
+    answer = made.json()
+    assert answer["feed_url"].endswith(f"/feeds/private/{answer['token']}/latest.xml")
+    for_you = urlsplit(answer["for_you_feed_url"]).path
+    assert for_you == f"/feeds/private/{answer['token']}/for-you.xml"
+    parsed = feedparser.parse(client.get(for_you).content)
+    assert [e.title for e in parsed.entries] == [
+        r.article.title for r in foryou.for_you(reader, 50)]
+    assert client.get("/api/v1/me").json()["feeds"]["latest_json"].endswith("/feeds/latest.json")

@@ -8,8 +8,6 @@ Other teams add their own routers (stories, top stories) with ``api.add_router``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import re
 from datetime import UTC, datetime, timedelta
@@ -34,7 +32,7 @@ from broadsheet.readers.paywall import can_read_full
 from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
 
-from . import present, schemas
+from . import cursor, present, schemas
 from .auth import ReaderAuth, issue_fever_password, issue_token
 from .models import ApiToken
 from .openapi import declare_common_answers
@@ -147,21 +145,6 @@ def _filtered(publisher: str | None, section: str | None, since: datetime | None
     return articles
 
 
-def _encode_cursor(article: Article) -> str:
-    raw = f"{article.published_at.isoformat()}|{article.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.rsplit("|", 1)
-        return _aware(datetime.fromisoformat(moment)), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise HttpError(400, "This cursor is not valid; use next_cursor from a previous "
-                             "page.") from exc
-
-
 # --- articles ---------------------------------------------------------------------------------
 
 def _article_list(filters: schemas.ArticleFilters, before: tuple[datetime, int] | None,
@@ -199,14 +182,14 @@ articles_router = Router(tags=["articles"])
                      summary="Latest articles, newest first")
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
     limit = filters.limit
-    before = _decode_cursor(filters.cursor) if filters.cursor else None
+    before = cursor.decode(filters.cursor) if filters.cursor else None
     if filters.section and not filters.publisher and not filters.q:
         page = _section_page(filters.section, filters.since, before, limit + 1)
     else:
         page = list(_article_list(filters, before)[:limit + 1])
     more, page = len(page) > limit, page[:limit]
     attach_carriers(page)
-    next_cursor = _encode_cursor(page[-1]) if more and page else None
+    next_cursor = cursor.encode(page[-1].published_at, page[-1].pk) if more and page else None
     next_url = None
     if next_cursor:
         params = {k: v for k, v in request.GET.items() if k != "cursor"}
@@ -383,7 +366,8 @@ def _me(user) -> dict:
         },
         "briefing": _briefing(user),
         "feeds": {"latest_rss": present.site_url(reverse("feed_latest_rss")),
-                  "latest_atom": present.site_url(reverse("feed_latest_atom"))},
+                  "latest_atom": present.site_url(reverse("feed_latest_atom")),
+                  "latest_json": present.site_url(reverse("feed_latest_json"))},
     }
 
 
@@ -429,10 +413,13 @@ def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Status:
         issued = issue_fever_password(request.auth, payload.name)
     else:
         issued = issue_token(request.auth, payload.kind, payload.name, expires_at)
-    data = {**_token(issued.token), "token": issued.secret, "feed_url": None}
+    data = {**_token(issued.token), "token": issued.secret, "feed_url": None,
+            "for_you_feed_url": None}
     if payload.kind == ApiToken.Kind.FEED:
         data["feed_url"] = present.site_url(reverse("feed_private_latest",
                                                     args=[issued.secret]))
+        data["for_you_feed_url"] = present.site_url(reverse("feed_private_for_you",
+                                                            args=[issued.secret]))
     return Status(201, data)
 
 

@@ -79,9 +79,9 @@ def _uploaded(request: HttpRequest) -> bytes:
         raise HttpError(400, f"The multipart form could not be read: {error}") from error
 
 
-@router.get("", response={200: None, 401: schemas.Error}, auth=signed_in,
+@router.get("", response={401: schemas.Error}, auth=signed_in,
             summary="What the reader follows, as an OPML file",
-            openapi_extra={"responses": {"200": {"description": "OPML 2.0", "content": {
+            openapi_extra={"responses": {200: {"description": "OPML 2.0", "content": {
                 "text/x-opml": {"schema": {"type": "string"}}}}}})
 def get_opml(request: HttpRequest) -> HttpResponse:
     return opml_download(request.auth)

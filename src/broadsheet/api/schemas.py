@@ -175,6 +175,8 @@ class NewToken(Token):
     token: str = Field(description="The secret (for fever, the app password): shown only now, "
                                    "never again")
     feed_url: str | None = Field(None, description="For feed tokens: the private feed address")
+    for_you_feed_url: str | None = Field(None, description="For feed tokens: the reader's own "
+                                                           "For you at the same secret")
 
 
 class ArticleFilters(Schema):
