@@ -220,6 +220,22 @@ def test_sync_ids_then_contents_then_mark_read(client, world):
     assert READ in again["categories"]
 
 
+def test_an_article_an_editor_hid_leaves_apps_too(client, world):
+    from broadsheet.curation import desk
+    from broadsheet.readers.models import User
+
+    auth = login(client)
+    hidden = world["articles"][0]
+    editor = User.objects.create_user("desk@example.com", "x", is_staff=True)
+    desk.set_article_hidden(editor, hidden, True)
+    contents = client.post("/reader/api/0/stream/items/contents",
+                           {"i": [str(hidden.pk), str(world["articles"][1].pk)]},
+                           **auth).json()["items"]
+    assert [c["id"] for c in contents] == [long_item_id(world["articles"][1].pk)]
+    ids = client.get("/reader/api/0/stream/items/ids", {"s": READING_LIST}, **auth).json()
+    assert str(hidden.pk) not in {ref["id"] for ref in ids["itemRefs"]}
+
+
 def test_mark_unread_removes_the_reading(client, world):
     auth = login(client)
     item = long_item_id(world["articles"][0].pk)

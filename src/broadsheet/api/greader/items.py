@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from broadsheet.articles.models import Article
+from broadsheet.articles.models import Article, not_hidden
 from broadsheet.sources.models import Publisher
 
 from .. import present
@@ -108,7 +108,8 @@ def stream_item_ids(request: HttpRequest, user) -> HttpResponse:
 @reader_view(("GET", "HEAD", "POST"))
 def stream_item_contents(request: HttpRequest, user) -> HttpResponse:
     ids = item_ids(request, MAX_CONTENT_ITEMS)
-    found = Article.objects.select_related("publisher").in_bulk(ids)
+    # An article an editor hid leaves apps too, as it leaves the streams.
+    found = Article.objects.filter(not_hidden()).select_related("publisher").in_bulk(ids)
     articles = [found[pk] for pk in ids if pk in found]
     return json({"direction": "ltr", "id": READING_LIST,
                  "updated": int(timezone.now().timestamp()), "items": _items(user, articles)})
