@@ -91,6 +91,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Set to 1 behind a reverse proxy that sets X-Forwarded-Proto: requests it marks "
             "https count as secure (secure cookies). Leave 0 when clients reach Broadsheet "
             "directly, or they could claim https themselves."),
+    Setting("BROADSHEET_HSTS_SECONDS", int, "31536000",
+            "Behind a proxy (BROADSHEET_BEHIND_PROXY=1), answers to requests that came over "
+            "HTTPS carry Strict-Transport-Security with this max-age, so browsers never use "
+            "plain HTTP for the site again; 0 sends none."),
     Setting("BROADSHEET_TIME_ZONE", str, "UTC",
             "Default time zone for showing times; times are always stored in UTC."),
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",

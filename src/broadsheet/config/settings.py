@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "broadsheet.web.security.SecurityHeadersMiddleware",
     "broadsheet.readers.middleware.SecureCookiesOverHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,6 +120,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 BEHIND_PROXY = env("BROADSHEET_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Strict-Transport-Security on answers to requests that came over HTTPS (SecurityMiddleware).
+    SECURE_HSTS_SECONDS = max(0, env("BROADSHEET_HSTS_SECONDS"))
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
