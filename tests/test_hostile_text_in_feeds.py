@@ -67,7 +67,7 @@ def test_the_api_sends_authors_as_plain_text_whatever_is_stored(client):
     article = make_article(make_publisher(), 1)
     with connection.cursor() as cursor:  # as a row stored by an older version would be
         cursor.execute("UPDATE articles_article SET author = %s WHERE id = %s",
-                       ["<script>alert(1)</script><i>Ana</i>\u202e Reyes\u0000", article.pk])
+                       ["<script>alert(1)</script><i>Ana</i>\u202e Reyes\u0007", article.pk])
     for path in (f"/api/v1/articles/{article.pk}", "/api/v1/articles"):
         body = client.get(path).json()
         shown = body if "author" in body else body["items"][0]

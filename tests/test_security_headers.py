@@ -48,6 +48,9 @@ def test_every_page_sends_a_policy_without_inline_script(client, path):
     assert "microphone=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_each_request_gets_its_own_nonce(client):
