@@ -107,3 +107,9 @@ def test_strict_transport_security_behind_an_https_proxy(tmp_path):
     assert shorter["https"] == "max-age=600"
     # Without a proxy the header cannot be trusted: a client could claim https itself.
     assert hsts_headers(tmp_path, BROADSHEET_BEHIND_PROXY="0") == {"https": None, "http": None}
+
+
+def test_debug_error_pages_stay_readable(client, settings):
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/no-such-page/")
+    assert "Content-Security-Policy" in client.get("/")

@@ -13,6 +13,9 @@ https pages anyway. Forms may post only here, except that Stripe Checkout and it
 are reached by a redirect from our own form when payments are on (browsers apply
 ``form-action`` to that redirect too).
 
+With ``BROADSHEET_DEBUG=1``, error answers go without the policy: Django's debug pages use inline
+styles and scripts. Production never runs in debug mode.
+
 Strict-Transport-Security comes from Django's ``SecurityMiddleware`` (``SECURE_HSTS_SECONDS``,
 set only behind a proxy; see ``config/settings.py``).
 """
@@ -71,6 +74,8 @@ class SecurityHeadersMiddleware:
         nonce = secrets.token_urlsafe(18)
         request.csp_nonce = nonce
         response = self.get_response(request)
-        response["Content-Security-Policy"] = content_security_policy(nonce)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if settings.DEBUG and response.status_code >= 400:
+            return response  # Django's debug pages are styled and scripted inline
+        response["Content-Security-Policy"] = content_security_policy(nonce)
         return response
