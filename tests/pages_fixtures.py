@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html import escape
 from itertools import count
 
 from django.utils import timezone
@@ -31,7 +32,7 @@ def make_article(publisher: Publisher | None = None, *, title: str | None = None
         "The second paragraph adds some detail to the report.",
         "The third paragraph is only for members to read in full.",
     ]
-    html = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = "".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs)
     text = "\n\n".join(paragraphs)
     return Article.objects.create(
         publisher=publisher, url=f"https://example.com/news/{n}",

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, RawPostDataException
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -98,6 +99,19 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 401:
         response["WWW-Authenticate"] = 'Bearer realm="broadsheet", error="invalid_token"'
     return response
+
+
+def _form_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A form or multipart body, read as a form for the CSRF check (or unreadable as one), is
+    not JSON."""
+    return api.create_response(
+        request, {"detail": "Send the request body as JSON with 'Content-Type: "
+                            "application/json'; form and multipart bodies are not accepted."},
+        status=400)
+
+
+api.add_exception_handler(RawPostDataException, _form_body)
+api.add_exception_handler(MultiPartParserError, _form_body)
 
 
 @api.exception_handler(ValidationError)

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
+from broadsheet.ingest.plaintext import plain_text
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories.queries import filed_under
 from broadsheet.web import links
@@ -124,7 +125,8 @@ def article_summary(user, article: Article) -> tuple[dict, Shown]:
         "title": article.title,
         "url": article_url(article),
         "source_url": article.canonical_url,
-        "author": article.author,
+        # Plain text whatever the store holds: apps may put it in HTML as it comes.
+        "author": plain_text(article.author),
         "publisher": publisher_ref(article.publisher),
         "section": article.section,
         "published_at": article.published_at,

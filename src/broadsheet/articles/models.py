@@ -5,7 +5,31 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils import timezone
+
+from .cleaning import clean_article, clean_fields
+
+
+class ArticleQuerySet(models.QuerySet):
+    """Bulk writes clean what they store, as ``Article.save`` does (``articles.cleaning``)."""
+
+    def update(self, **kwargs):
+        return super().update(**clean_fields(kwargs))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for article in objs:
+            clean_article(article)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        extra: set[str] = set()
+        for article in objs:
+            extra |= clean_article(article, set(fields))
+        return super().bulk_update(objs, [*fields, *(extra - set(fields))], *args, **kwargs)
 
 
 class Article(models.Model):
@@ -75,13 +99,31 @@ class Article(models.Model):
                          condition=models.Q(hidden_at__isnull=False)),
         ]
 
+    objects = ArticleQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """Store only sanitised HTML and clean headlines, whoever writes (admin, API, imports)."""
+        update_fields = kwargs.get("update_fields")
+        fields = None if update_fields is None else set(update_fields)
+        also = clean_article(self, fields)
+        if fields is not None and also - fields:
+            kwargs["update_fields"] = [*update_fields, *(also - fields)]
+        super().save(*args, **kwargs)
 
     @property
     def text_trimmed(self) -> bool:
         """Whether only the teaser of the body is kept (the rest is at the publisher)."""
         return self.text_trimmed_at is not None
+
+
+@receiver(pre_save, sender=Article, dispatch_uid="articles.clean_raw_save")
+def _clean_raw_save(sender, instance: Article, raw: bool, **kwargs) -> None:
+    """Fixtures (``loaddata``) save rows without calling ``Article.save``: clean them here."""
+    if raw:
+        clean_article(instance)
 
 
 HIDDEN_SQL = ("articles_article.id NOT IN (SELECT id FROM articles_article"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from broadsheet.readers.paywall import teaser
 
+from .cleaning import clean_fields
 from .models import Article, Takedown
 
 # "removed": an editor took the article down; it is never stored again.
@@ -76,7 +77,14 @@ def taken_down(source_id: int | None, guid: str, canonical_url: str) -> bool:
 
 
 def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
-    """Insert or update one article; returns what happened and the row id."""
+    """Insert or update one article; returns what happened and the row id.
+
+    Headlines, authors and summaries are cleaned first (``articles.cleaning``), so a feed that
+    sends the same hidden characters again finds its article unchanged; the body is sanitised
+    by the model's save.
+    """
+    data = replace(data, **clean_fields({"title": data.title, "author": data.author,
+                                         "summary": data.summary}))
     if not data.content_hash:
         data.content_hash = content_hash(data.title, data.text)
     for attempt in range(2):

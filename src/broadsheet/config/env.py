@@ -115,6 +115,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_RATE_LIMIT_TOKEN", _per_minute, "600",
             "Requests a minute the JSON API answers per personal token (and per signed-in "
             "browser session's reader). 0 turns the limit off."),
+    Setting("BROADSHEET_HSTS_SECONDS", int, "31536000",
+            "Behind a proxy (BROADSHEET_BEHIND_PROXY=1), answers to requests that came over "
+            "HTTPS carry Strict-Transport-Security with this max-age, so browsers never use "
+            "plain HTTP for the site again; 0 sends none."),
     Setting("BROADSHEET_TIME_ZONE", str, "UTC",
             "Default time zone for showing times; times are always stored in UTC."),
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",

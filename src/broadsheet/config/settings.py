@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "broadsheet.web.security.SecurityHeadersMiddleware",
     "broadsheet.readers.middleware.SecureCookiesOverHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,6 +122,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 BEHIND_PROXY = env("BROADSHEET_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Strict-Transport-Security on answers to requests that came over HTTPS (SecurityMiddleware).
+    SECURE_HSTS_SECONDS = max(0, env("BROADSHEET_HSTS_SECONDS"))
 
 # JSON API rate limits, requests a minute (0: off); counted in the cache, so in Redis when set.
 RATE_LIMIT_ANONYMOUS = env("BROADSHEET_RATE_LIMIT_ANONYMOUS")

@@ -66,6 +66,8 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from lxml import etree
 
+from .plaintext import plain_text
+
 
 @dataclass
 class Entry:
@@ -747,7 +749,7 @@ def _fp_entry(entry: dict, feed_url: str, feed_language: str, is_rss: bool,
         guid=guid,
         url=url,
         title=title,
-        author=_fp_author(entry),
+        author=plain_text(_fp_author(entry)),
         published_at=published,
         updated_at=updated,
         summary=summary,
@@ -883,7 +885,7 @@ def _json_item(item: dict, feed_url: str, feed_author: str, feed_language: str) 
         guid=guid,
         url=url,
         title=title,
-        author=_json_author(item) or feed_author,
+        author=plain_text(_json_author(item) or feed_author),
         published_at=_parse_date(item.get("date_published")),
         updated_at=_parse_date(item.get("date_modified")),
         summary=summary,

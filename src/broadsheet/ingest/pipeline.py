@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from . import extract as extract_stage
 from . import parse as parse_stage
+from . import plaintext
 from . import sanitize as sanitize_stage
 from . import urls as url_stage
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
@@ -152,11 +153,11 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
         safe_html = "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n") if p.strip())
     summary_text = sanitize_stage.html_to_text(summary) if summary else ""
     return PreparedArticle(
-        title=" ".join(title.split()),
+        title=plaintext.one_line(title),
         html=safe_html,
         text=text,
         canonical_url=url_stage.canonical_url(url, declared_canonical),
-        author=" ".join(author.split())[:500],
+        author=plaintext.plain_text(author),
         publisher=publisher.strip(),
         section=section.strip()[:100],
         published_at=published_at,
@@ -516,7 +517,8 @@ def _article_data(job: SourceJob, entry: parse_stage.Entry, prepared: PreparedAr
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """A headline as it is stored (``plaintext.one_line``), so a comparison sees no change."""
+    return plaintext.one_line(text)
 
 
 def _first(values: Iterable[str]) -> str:
