@@ -4,6 +4,7 @@ requests, and the file is read once a day for every worker. Real HTTP on 127.0.0
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +22,10 @@ from polite_support import (
 from broadsheet.articles.models import Article
 from broadsheet.cli import main
 from broadsheet.ingest import robots
-from broadsheet.ingest.fetch import FetchPolicy
+from broadsheet.ingest.fetch import Fetcher, FetchPolicy
+from broadsheet.ingest.hosts import HostBook
+from broadsheet.ingest.polite import Politeness
+from broadsheet.sources.hosts import DatabaseHosts
 from broadsheet.sources.models import Host, Source
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +229,36 @@ def test_a_policy_host_delay_larger_than_crawl_delay_still_applies(http_server):
     check(source, policy=policy)
     gaps = starts(http_server, ["p1", "p2"])
     assert gaps[1] - gaps[0] >= 0.45
+
+
+
+def test_two_workers_at_once_share_the_crawl_delay(http_server):
+    """Two workers, each with its own fetcher and memory, take their windows for one host at the
+    same moment and fetch at the same time: the host's pages still start a Crawl-delay apart."""
+    http_server.route("/robots.txt", body=b"User-agent: *\nCrawl-delay: 0.5\n", headers=TEXT)
+    publish(http_server, ["a1", "a2", "b1", "b2"])
+    origin = robots.origin_of(http_server.url("/"))
+    mine = {"a": [http_server.url("/news/a1"), http_server.url("/news/a2")],
+            "b": [http_server.url("/news/b1"), http_server.url("/news/b2")]}
+    with asyncio.Runner() as runner:
+        workers = {}
+        for name in mine:
+            as_another_worker()
+            fetcher = Fetcher(POLICY, hosts=HostBook())
+            runner.run(fetcher.__aenter__())
+            workers[name] = Politeness(fetcher, runner.run, DatabaseHosts())
+            verdicts = workers[name].judge(mine[name])
+            assert {v.action for v in verdicts.values()} == {"fetch"}
+        for worker in workers.values():  # as a pipeline does, just before fetching its pages
+            assert worker.reserve({origin: 2}) == {origin: 2}
+
+        async def both() -> None:
+            await asyncio.gather(*(workers[name].fetcher.fetch(url)
+                                   for name in mine for url in mine[name]))
+            for worker in workers.values():
+                await worker.fetcher.aclose()
+
+        runner.run(both())
+    assert http_server.hits("/robots.txt") == 1
+    times = starts(http_server, ["a1", "a2", "b1", "b2"])
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.45, times

@@ -40,6 +40,7 @@ class HostState:
     throttles: int = 0  # 429/503 answers in a row, for the backoff
     crawl_delay: float = 0.0  # from robots.txt
     not_before: datetime | None = None  # this process's reserved start of its next request
+    last_request: datetime | None = None  # when this process last started a request to it
     changed: bool = False  # pause or throttle count to be saved for the other processes
 
     def paused(self, now: datetime) -> bool:
@@ -176,6 +177,9 @@ class HostGates:
                 self.refuse_if_paused(origin)  # another request may have been told to wait
             await take_global()
             slot.last_start = loop.time()
+            if state is not None and state.crawl_delay > 0:
+                # Shared, so that a worker coming after this one keeps the Crawl-delay too.
+                state.last_request, state.changed = datetime.now(UTC), True
 
     def _tidy(self, origin: str, slot: HostSlot) -> None:
         """Forget hosts nobody is using and whose delay has passed, so the table stays small."""

@@ -40,11 +40,16 @@ class DatabaseHosts:
                 robots_expires_at=file.expires_at, crawl_delay=file.crawl_delay)
 
     def save_states(self, states: list[HostState]) -> None:
-        """Pauses only ever lengthen here, so two workers writing at once lose nothing."""
+        """Pauses and Crawl-delay windows only ever lengthen here, so two workers writing at
+        once lose nothing."""
         _ensure(state.origin for state in states)
         for state in states:
             rows = Host.objects.filter(origin=state.origin)
             rows.update(throttles=state.throttles)
+            if state.last_request is not None and state.crawl_delay > 0:
+                free = state.last_request + timedelta(seconds=state.crawl_delay)
+                rows.filter(Q(next_request_at__isnull=True) | Q(next_request_at__lt=free)
+                            ).update(next_request_at=free)
             if state.paused_until is not None:
                 rows.filter(Q(paused_until__isnull=True) | Q(paused_until__lt=state.paused_until)
                             ).update(paused_until=state.paused_until,
