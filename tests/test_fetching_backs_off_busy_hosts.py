@@ -120,6 +120,8 @@ def test_503_without_retry_after_backs_off_longer_each_time(http_server):
     source.refresh_from_db()
     assert "HTTP 503 Service Unavailable" in source.notice
 
-    http_server.route("/feed.xml", body=feed(http_server, []), headers=RSS)
+    http_server.route("/feed.xml", status=304)
     check(source)
     assert host_row(http_server).throttles == 0  # the next 503 starts from the base again
+    source.refresh_from_db()
+    assert source.notice == ""  # the host answered: the wait is over, even with nothing new

@@ -35,6 +35,7 @@ from .robots import RobotsFile, host_of, origin_of
 
 WAIT_LIMIT = 300.0  # seconds of Crawl-delay windows one run takes on a host; the rest waits
 FEED_ONLY_NOTICE = "Feed only: article pages are not fetched; articles come from the feed"
+PAUSE_MARK = "asked Broadsheet to wait"  # in every notice about a paused host
 
 
 class SharedHosts(Protocol):
@@ -66,7 +67,7 @@ def when(moment: datetime) -> str:
 
 def pause_notice(state: HostState) -> str:
     until = when(state.paused_until) if state.paused_until else "later"
-    return (f"{host_of(state.origin)} asked Broadsheet to wait ({state.pause_reason}): "
+    return (f"{host_of(state.origin)} {PAUSE_MARK} ({state.pause_reason}): "
             f"nothing is fetched from it until {until}")
 
 

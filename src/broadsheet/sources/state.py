@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from broadsheet.db import update_rows
 from broadsheet.ingest.pipeline import SourceJob
+from broadsheet.ingest.polite import PAUSE_MARK
 
 from . import schedule
 from .models import Publisher, Source
@@ -101,6 +102,8 @@ def _apply(source: Source, outcome: CheckOutcome, now: datetime,
            bounds: schedule.ScheduleBounds) -> None:
     if outcome.notice is not None:
         source.notice = outcome.notice[:1000]
+    elif outcome.ok and PAUSE_MARK in source.notice:
+        source.notice = ""  # the host answered again: the wait is over
     if outcome.deferred:
         # Nothing was asked of the host: the source's state stays; it comes back when it may.
         source.next_check_at = schedule.plan_after_wait(now, outcome.not_before)
