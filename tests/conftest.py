@@ -33,3 +33,13 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_robots_memory():
+    """robots.txt files kept in memory never carry over to a test whose server reuses a port."""
+    from broadsheet.ingest import robots
+
+    robots.memory.forget()
+    yield
+    robots.memory.forget()

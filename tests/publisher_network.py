@@ -161,8 +161,9 @@ class PublisherNetwork:
         self._feed("slow", "/slow.xml", body=b"<rss/>", delay=5.0)
         self._feed("missing", "/missing.xml", status=404, body=b"not here")
         self._feed("broken", "/broken.xml", status=500, body=b"oops")
-        self._feed("busy", "/busy.xml", status=503, body=b"busy",
-                   headers={"Retry-After": "1800"})
+        # The busy publisher is a host of its own: its 503 pauses that host, not the others.
+        self.server.route("/busy.xml", status=503, body=b"busy", headers={"Retry-After": "1800"})
+        self.urls["busy"] = f"http://localhost:{self.server.port}/busy.xml"
         self.server.route("/loop-a", handler=lambda request: redirect("/loop-b"))
         self.server.route("/loop-b", handler=lambda request: redirect("/loop-a"))
         self.urls["loop"] = self.server.url("/loop-a")

@@ -36,7 +36,7 @@ def source(http_server):
 
 def test_article_whose_page_failed_is_retried_although_the_feed_is_unchanged(http_server, source):
     story = STORIES[0]
-    pages = iter([Reply(status=503), Reply(body=article_page(story, http_server.url("/story")),
+    pages = iter([Reply(status=500), Reply(body=article_page(story, http_server.url("/story")),
                                            headers={"Content-Type": "text/html"})])
     http_server.route("/story", handler=lambda request: next(pages))
 

@@ -53,8 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("url")
     add.add_argument("--publisher", default="", help="publisher name (default: from the site)")
     add.add_argument("--section", default="", help="section for its articles, e.g. World")
+    add.add_argument("--feed-only", action="store_true",
+                     help="never fetch the publisher's article pages: keep what its feeds carry")
     listing = sources_sub.add_parser("list", help="every source with its state")
     listing.add_argument("--failing", action="store_true", help="only sources with errors")
+    feed_only = sources_sub.add_parser(
+        "feed-only", help="mark a publisher feed only: its article pages are never fetched")
+    feed_only.add_argument("publisher", help="publisher name or slug")
+    feed_only.add_argument("--off", action="store_true",
+                           help="fetch its article pages again (robots.txt permitting)")
     importing = sources_sub.add_parser("import-opml", help="add every feed in an OPML file")
     importing.add_argument("file", type=Path)
     sources_sub.add_parser("export-opml", help="write every source as OPML to standard output")
@@ -236,14 +243,18 @@ def sources(args: argparse.Namespace) -> int:
 
     if args.sources_command == "add":
         try:
-            source, created = add_source(args.url, publisher=args.publisher, section=args.section)
+            source, created = add_source(args.url, publisher=args.publisher, section=args.section,
+                                         feed_only=args.feed_only)
         except SubscribeError as error:
             print(f"broadsheet: {error}", file=sys.stderr)
             return 1
         verb = "Added" if created else "Already have"
+        only = " (feed only: article pages are not fetched)" if source.publisher.feed_only else ""
         print(f"{verb} source {source.pk}: {source.url} ({source.kind}) "
-              f"for {source.publisher.name}")
+              f"for {source.publisher.name}{only}")
         return 0
+    if args.sources_command == "feed-only":
+        return _set_feed_only(args.publisher, not args.off)
     if args.sources_command == "list":
         return _list_sources(Source.objects.select_related("publisher"), args.failing)
     if args.sources_command == "import-opml":
@@ -275,11 +286,36 @@ def _list_sources(queryset, failing_only: bool) -> int:
         queryset = queryset.filter(status__in=[Source.Status.ERROR, Source.Status.FAILING])
     table = Table("id", "publisher", "section", "kind", "status", "next check", "url", "last error",
                   box=None)
+    notices = []
     for source in queryset.order_by("id"):
-        table.add_row(str(source.pk), source.publisher.name, source.section, source.kind,
-                      source.status, f"{source.next_check_at:%Y-%m-%d %H:%M}", source.url,
-                      source.last_error[:80])
+        publisher = source.publisher.name + (" (feed only)" if source.publisher.feed_only else "")
+        table.add_row(str(source.pk), publisher, source.section, source.kind,
+                      source.status + (" *" if source.notice else ""),
+                      f"{source.next_check_at:%Y-%m-%d %H:%M}", source.url, source.last_error[:80])
+        if source.notice:
+            notices.append(f"  * source {source.pk}: {source.notice}")
     Console(width=200).print(table)
+    if notices:  # on lines of their own, never cut or wrapped by the table
+        print("Notices from the last checks:", *notices, sep="\n")
+    return 0
+
+
+def _set_feed_only(name: str, feed_only: bool) -> int:
+    from django.db.models import Q
+
+    from broadsheet.sources.models import Publisher
+
+    publisher = Publisher.objects.filter(Q(name=name) | Q(slug=name)).first()
+    if publisher is None:
+        print(f"broadsheet: no publisher named {name!r} (see `broadsheet sources list`)",
+              file=sys.stderr)
+        return 1
+    Publisher.objects.filter(pk=publisher.pk).update(feed_only=feed_only)
+    if feed_only:
+        print(f"{publisher.name} is feed only: its article pages are not fetched; "
+              "articles come from its feeds.")
+    else:
+        print(f"{publisher.name}'s article pages are fetched again (robots.txt permitting).")
     return 0
 
 
@@ -322,6 +358,15 @@ def print_summary(summary) -> None:
           f"{sum(r.status == 'not_modified' for r in summary.reports)} sources not modified; "
           f"{len(summary.failed_sources)} sources failed; "
           f"{len(summary.failed_articles)} articles failed.")
+    if summary.deferred_sources or summary.deferred_articles or summary.total("kept_from_feed"):
+        print(f"Politeness: {len(summary.deferred_sources)} sources and "
+              f"{len(summary.deferred_articles)} article pages wait for their hosts; "
+              f"{summary.total('kept_from_feed')} articles kept from their feeds.")
+    for report in summary.reports:
+        for notice in report.notices:
+            print(f"  source {report.source_id}: {notice}")
+    for report in summary.deferred_sources:
+        print(f"  source {report.source_id} waits: {report.url}: {report.error}")
     for report in summary.failed_sources:
         print(f"  source {report.source_id} failed: {report.url}: {report.error}")
     for url, reason in summary.failed_articles[:50]:

@@ -124,9 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_FETCH_ALLOW_PRIVATE", _bool, "0",
             "Allow fetching loopback, private, link-local and multicast addresses "
             "(tests and the offline demo)."),
-    Setting("BROADSHEET_FETCH_USER_AGENT", str,
-            "Broadsheet/0.1 (+https://github.com/broadsheet; news aggregator)",
-            "User-Agent sent with every request."),
+    Setting("BROADSHEET_FETCH_USER_AGENT", str, "",
+            "User-Agent sent with every request; empty means one that names the site and a "
+            "contact: Broadsheet/0.1 (+BROADSHEET_SITE_URL; contact: BROADSHEET_FETCH_CONTACT)."),
+    Setting("BROADSHEET_FETCH_CONTACT", str, "",
+            "Address publishers can write to about Broadsheet's fetching, named in the "
+            "User-Agent; empty means the address of BROADSHEET_EMAIL_FROM."),
     Setting("BROADSHEET_FETCH_CONNECT_TIMEOUT", float, "10", "Seconds to wait for a connection."),
     Setting("BROADSHEET_FETCH_READ_TIMEOUT", float, "20", "Seconds to wait between bytes."),
     Setting("BROADSHEET_FETCH_TOTAL_TIMEOUT", float, "60", "Seconds one whole fetch may take."),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
+
+from broadsheet import __version__
 
 from .database import database_config, smtp_config
 from .env import env, home
@@ -154,10 +157,21 @@ LOGGING = {
     "loggers": {"broadsheet": {"level": "INFO"}, "huey": {"level": "WARNING"}},
 }
 
+
+def _fetch_user_agent() -> str:
+    """Who is fetching, for what site and how to reach them (robots.txt token: Broadsheet)."""
+    configured = env("BROADSHEET_FETCH_USER_AGENT")
+    if configured:
+        return configured
+    contact = env("BROADSHEET_FETCH_CONTACT") or parseaddr(env("BROADSHEET_EMAIL_FROM"))[1]
+    version = ".".join(__version__.split(".")[:2])
+    return f"Broadsheet/{version} (+{env('BROADSHEET_SITE_URL').rstrip('/')}; contact: {contact})"
+
+
 # Fetch policy (read by broadsheet.ingest.fetch through FetchPolicy.from_settings()).
 FETCH = {
     "allow_private": env("BROADSHEET_FETCH_ALLOW_PRIVATE"),
-    "user_agent": env("BROADSHEET_FETCH_USER_AGENT"),
+    "user_agent": _fetch_user_agent(),
     "connect_timeout": env("BROADSHEET_FETCH_CONNECT_TIMEOUT"),
     "read_timeout": env("BROADSHEET_FETCH_READ_TIMEOUT"),
     "total_timeout": env("BROADSHEET_FETCH_TOTAL_TIMEOUT"),

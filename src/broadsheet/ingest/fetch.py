@@ -1,16 +1,15 @@
-"""Fetch stage: safe HTTP GETs for feeds and article pages.
+"""Fetch stage: safe, polite HTTP GETs for feeds, article pages and robots.txt files.
 
 Contract (implemented below):
 - ``FetchPolicy`` holds limits; ``FetchPolicy.from_settings()`` reads Django's ``settings.FETCH``.
-- ``Fetcher(policy)`` is an async context manager sharing one connection pool, a global concurrency
-  limit, a per-host limit and a per-host politeness delay. ``await fetcher.fetch(url, etag=...,
-  last_modified=...)`` returns a ``FetchResult`` or raises ``FetchError`` with a clear message.
+- ``Fetcher(policy, hosts=book)`` is an async context manager sharing one connection pool, a global
+  concurrency limit and the per-host gates of :mod:`.hosts` (in-flight limit, spacing of request
+  starts, pauses after 429/503). ``await fetcher.fetch(url, etag=..., last_modified=...)`` returns
+  a ``FetchResult`` or raises ``FetchError`` with a clear message.
 - ``fetch_sync(url, ...)`` runs one fetch for callers without an event loop.
 
-Safety: only http and https; every address is checked after DNS resolution, on the first URL and on
-every redirect hop, and the connection goes to the very address that was checked (so a DNS answer
-that changes between check and connect cannot reach an internal service). Bodies are capped after
-decompression, so a small compressed "bomb" is stopped without being inflated.
+Safety: only http and https, and no internal address (see :mod:`.addresses`). Bodies are capped
+after decompression, so a small compressed "bomb" is stopped without being inflated.
 """
 
 from __future__ import annotations
@@ -18,23 +17,32 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import http.cookiejar
-import ipaddress
 import math
 import socket
 import zlib
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TypeVar
 
-import httpcore
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-T = TypeVar("T")
+from . import hosts as host_stage
+from .addresses import (
+    ALLOW_PRIVATE_HINT,
+    AddressRefused,
+    GuardedTransport,
+    ResolveFailed,
+    address_refusal,
+    literal_ip,
+)
+from .robots import host_of, origin_of
 
-ALLOW_PRIVATE_HINT = "set BROADSHEET_FETCH_ALLOW_PRIVATE=1 to allow private and local addresses"
+__all__ = ["Fetcher", "FetchError", "FetchPolicy", "FetchResult", "address_refusal",
+           "fetch_sync", "parse_retry_after"]
+
+T = TypeVar("T")
 
 # Feeds first, then pages; anything else still accepted so that odd servers answer at all.
 ACCEPT = (
@@ -46,8 +54,6 @@ ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate"
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _UNDECODABLE = frozenset({"br", "zstd", "compress", "x-compress"})
 
 
@@ -94,7 +100,8 @@ class FetchError(Exception):
     """A fetch that failed, with a message fit to show an editor.
 
     ``kind`` is one of: "timeout", "connection", "dns", "blocked_address", "too_large",
-    "too_many_redirects", "http_status", "bad_url", "decoding".
+    "too_many_redirects", "http_status", "bad_url", "decoding", or "paused" (not sent: the host
+    asked us to wait after a 429 or 503; ``retry_after`` says for how long).
     """
 
     def __init__(self, kind: str, message: str, *, url: str = "", status: int | None = None,
@@ -108,156 +115,6 @@ class FetchError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-# --- addresses ---------------------------------------------------------------------------------
-
-
-def address_refusal(ip: IPAddress) -> str:
-    """Why ``ip`` must not be fetched from, e.g. "loopback"; "" for a public address.
-
-    IPv6 forms that embed an IPv4 address (mapped, 6to4, NAT64) are judged by that address, so
-    ``::ffff:127.0.0.1`` is as loopback as ``127.0.0.1``.
-    """
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            return address_refusal(embedded)
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private:
-        return "private"
-    if ip.version == 4 and ip in _CGNAT:
-        return "shared (carrier-grade NAT)"
-    if ip.is_reserved:
-        return "reserved"
-    if not ip.is_global:
-        return "non-public"
-    return ""
-
-
-def _literal_ip(host: str) -> IPAddress | None:
-    """The address when ``host`` is written as one (brackets and zone ids allowed), else None."""
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-
-
-class _AddressRefused(Exception):
-    """Raised at connect time; carried through httpx untouched and turned into a FetchError."""
-
-    def __init__(self, host: str, ip: IPAddress, reason: str) -> None:
-        super().__init__(f"{host} -> {ip} ({reason})")
-        self.host, self.ip, self.reason = host, ip, reason
-
-
-class _ResolveFailed(Exception):
-    def __init__(self, host: str, detail: str) -> None:
-        super().__init__(f"{host}: {detail}")
-        self.host, self.detail = host, detail
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Network backend that resolves names itself and connects only to checked addresses.
-
-    Checking at connect time, on the address actually dialled, is what defeats DNS rebinding:
-    there is no second lookup between the check and the connection.
-    """
-
-    def __init__(self, trusted_hosts: Iterable[str] = ()) -> None:
-        self._inner = httpcore.AnyIOBackend()
-        self._trusted = frozenset(h.lower().strip("[]") for h in trusted_hosts)
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                          ) -> httpcore.AsyncNetworkStream:
-        if host.lower() in self._trusted:
-            return await self._inner.connect_tcp(host, port, timeout, local_address,
-                                                 socket_options)
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        allowed: list[IPAddress] = []
-        refused: list[tuple[IPAddress, str]] = []
-        for ip in await self._resolve(host, port, timeout):
-            reason = address_refusal(ip)
-            if reason:
-                refused.append((ip, reason))
-            else:
-                allowed.append(ip)
-        if not allowed:
-            ip, reason = refused[0]
-            raise _AddressRefused(host, ip, reason)
-        failure: Exception | None = None
-        for ip in allowed:  # addresses in resolver order; the next one only if one fails
-            remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            try:
-                return await self._inner.connect_tcp(str(ip), port, remaining, local_address,
-                                                     socket_options)
-            except httpcore.ConnectTimeout:
-                raise
-            except httpcore.ConnectError as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
-
-    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
-        literal = _literal_ip(host)
-        if literal is not None:
-            return [literal]
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
-        except (socket.gaierror, UnicodeError) as exc:
-            raise _ResolveFailed(host, str(exc.args[-1] if exc.args else exc)) from None
-        found: list[IPAddress] = []
-        for _family, _type, _proto, _canon, sockaddr in infos:
-            ip = ipaddress.ip_address(str(sockaddr[0]))
-            if ip not in found:
-                found.append(ip)
-        if not found:
-            raise _ResolveFailed(host, "no addresses")
-        return found
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                                  ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its pool rebuilt on the guarded backend (same limits and TLS)."""
-
-    def __init__(self, policy: FetchPolicy, limits: httpx.Limits, http2: bool) -> None:
-        super().__init__(limits=limits, http2=http2)
-        if not policy.allow_private:
-            if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-                raise RuntimeError("this httpx version cannot take the guarded network backend")
-            ssl_context = httpx.create_ssl_context()
-            self._pool = httpcore.AsyncConnectionPool(
-                ssl_context=ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=True,
-                http2=http2,
-                network_backend=_GuardedBackend(policy.trusted_hosts),
-            )
 
 
 # --- response helpers --------------------------------------------------------------------------
@@ -363,18 +220,6 @@ def _decoder_for(content_encoding: str, url: str) -> _Decoder:
 # --- the fetcher -------------------------------------------------------------------------------
 
 
-class _HostSlot:
-    """Per-host state: in-flight limit, a gate that spaces request starts, and who is using it."""
-
-    __slots__ = ("sem", "gate", "last_start", "users")
-
-    def __init__(self, per_host: int) -> None:
-        self.sem = asyncio.Semaphore(max(1, per_host))
-        self.gate = asyncio.Lock()
-        self.last_start = -math.inf
-        self.users = 0
-
-
 def _cookie_state(jar: httpx.Cookies) -> tuple[tuple[str, str, str, str | None], ...]:
     return tuple(sorted((c.domain, c.path, c.name, c.value) for c in jar.jar))
 
@@ -406,18 +251,19 @@ class Fetcher:
     """Fetches many URLs politely over one shared connection pool.
 
     Use as ``async with Fetcher(policy) as fetcher: await fetcher.fetch(url)``. Limits: at most
-    ``policy.concurrency`` requests in flight overall, ``policy.per_host`` per host (host:port),
-    and ``policy.host_delay`` seconds between the starts of two requests to the same host. A host
-    waiting out its delay holds no global slot, so it never slows unrelated hosts.
+    ``policy.concurrency`` requests in flight overall, ``policy.per_host`` per host (origin), and
+    ``policy.host_delay`` seconds (or the host's Crawl-delay, when ``hosts`` knows a larger one)
+    between the starts of two requests to the same host. A host that answers 429 or 503 is
+    paused in ``hosts``, and no request goes to it until the pause ends.
     """
 
-    def __init__(self, policy: FetchPolicy | None = None) -> None:
+    def __init__(self, policy: FetchPolicy | None = None,
+                 hosts: host_stage.HostBook | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self._trusted = frozenset(h.lower().strip("[]") for h in self.policy.trusted_hosts)
         self._client: httpx.AsyncClient | None = None
         self._global: asyncio.Semaphore | None = None
-        self._slots: dict[str, _HostSlot] = {}
-        self._done_since_sweep = 0
+        self.gates = host_stage.HostGates(self.policy.per_host, self.policy.host_delay, hosts)
 
     async def __aenter__(self) -> Fetcher:
         p = self.policy
@@ -431,7 +277,7 @@ class Fetcher:
         except ImportError:
             http2 = False
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(p, limits, http2),
+            transport=GuardedTransport(p.allow_private, p.trusted_hosts, limits, http2),
             headers={"User-Agent": p.user_agent, "Accept": ACCEPT,
                      "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(connect=p.connect_timeout, read=p.read_timeout,
@@ -459,7 +305,7 @@ class Fetcher:
 
         Returns a FetchResult (``not_modified=True`` and an empty body on 304). Raises FetchError
         for anything else: bad URL, refused address, DNS, connection, timeout, HTTP 4xx/5xx, too
-        many redirects, body over the limit, undecodable body.
+        many redirects, body over the limit, undecodable body, a host paused after 429/503.
         """
         if self._client is None or self._global is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(policy) as f'")
@@ -476,26 +322,23 @@ class Fetcher:
         deadline: float | None = None
         while True:
             self._refuse_literal(target, url)
-            key = f"{target.host}:{target.port or (443 if target.scheme == 'https' else 80)}"
-            slot = self._slots.get(key)
-            if slot is None:
-                slot = self._slots[key] = _HostSlot(self.policy.per_host)
-            slot.users += 1
+            origin = origin_of(str(target))
+            slot = self.gates.enter(origin)
             try:
                 async with slot.sem:
+                    start = self.gates.start(origin, slot, self._global.acquire)
                     if deadline is None:  # time queued behind other fetches does not count
-                        await self._start(slot)
+                        await self._paused_is_an_error(start, url)
                         deadline = loop.time() + self.policy.total_timeout
                     else:
-                        await self._within(deadline, self._start(slot), url)
+                        await self._within(deadline, self._paused_is_an_error(start, url), url)
                     try:
                         outcome = await self._within(
                             deadline, self._exchange(target, send_headers, jar, url), url)
                     finally:
                         self._global.release()
             finally:
-                slot.users -= 1
-                self._tidy(key, slot)
+                self.gates.leave(origin, slot)
             if isinstance(outcome, FetchResult):
                 outcome.redirects = redirects
                 return outcome
@@ -513,16 +356,15 @@ class Fetcher:
                                  f"(last to {target})", url=url)
             seen.add(visit)
 
-    async def _start(self, slot: _HostSlot) -> None:
-        """Wait for this host's politeness delay, then take a global slot (released by caller)."""
-        assert self._global is not None
-        loop = asyncio.get_running_loop()
-        async with slot.gate:  # only this host's requests queue here
-            wait = slot.last_start + self.policy.host_delay - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            await self._global.acquire()
-            slot.last_start = loop.time()
+    async def _paused_is_an_error(self, start: Awaitable[None], url: str) -> None:
+        try:
+            await start
+        except host_stage.HostPaused as paused:
+            state = paused.state
+            until = f"{state.paused_until:%Y-%m-%d %H:%M:%S} UTC" if state.paused_until else ""
+            raise FetchError("paused", f"Not fetched: {host_of(state.origin)} asked Broadsheet to "
+                             f"wait ({state.pause_reason}) until {until}", url=url,
+                             retry_after=paused.seconds) from None
 
     async def _within(self, deadline: float, step: Awaitable[T], url: str) -> T:
         try:
@@ -532,24 +374,11 @@ class Fetcher:
             raise FetchError("timeout", f"Fetching {url} took longer than the "
                              f"{self.policy.total_timeout:g} s limit", url=url) from None
 
-    def _tidy(self, key: str, slot: _HostSlot) -> None:
-        """Forget hosts nobody is using and whose delay has passed, so the table stays small."""
-        now = asyncio.get_running_loop().time()
-        delay = self.policy.host_delay
-        if slot.users == 0 and now >= slot.last_start + delay and self._slots.get(key) is slot:
-            del self._slots[key]
-        self._done_since_sweep += 1
-        if self._done_since_sweep >= 1024:
-            self._done_since_sweep = 0
-            for k, s in list(self._slots.items()):
-                if s.users == 0 and now >= s.last_start + delay:
-                    del self._slots[k]
-
     def _refuse_literal(self, target: httpx.URL, requested: str) -> None:
         """Refuse an address written in the URL at once, before any connection is attempted."""
         if self.policy.allow_private or target.host.lower() in self._trusted:
             return
-        ip = _literal_ip(target.host)
+        ip = literal_ip(target.host)
         if ip is not None and (reason := address_refusal(ip)):
             raise FetchError("blocked_address", f"Refused to fetch {target}: {target.host} is a "
                              f"{reason} address ({ALLOW_PRIVATE_HINT})", url=requested)
@@ -571,11 +400,11 @@ class Fetcher:
                 return await self._handle(response, target, requested)
             finally:
                 await response.aclose()
-        except _AddressRefused as exc:
+        except AddressRefused as exc:
             raise FetchError("blocked_address", f"Refused to fetch {target}: {exc.host} resolves "
                              f"to {exc.ip}, a {exc.reason} address ({ALLOW_PRIVATE_HINT})",
                              url=requested) from None
-        except _ResolveFailed as exc:
+        except ResolveFailed as exc:
             raise FetchError("dns", f"Could not resolve host {exc.host} ({exc.detail})",
                              url=requested) from None
         except httpx.ConnectTimeout:
@@ -610,9 +439,11 @@ class Fetcher:
                                  f" ({exc})", url=requested) from None
             return _parse_url(str(nxt), requested)
         if status == 304:
+            self.gates.book.answered(origin_of(str(target)))
             return self._result(response, target, requested, b"", not_modified=True)
         if not 200 <= status < 300:
             raise self._status_error(response, target, requested)
+        self.gates.book.answered(origin_of(str(target)))
         body = await self._read_body(response, target, requested)
         return self._result(response, target, requested, body)
 
@@ -658,6 +489,10 @@ class Fetcher:
         message = f"HTTP {status} {reason}".rstrip() + f" from {target}"
         if retry_after is not None:
             message += f" (retry after {math.ceil(retry_after)} s)"
+        if status in host_stage.THROTTLE_STATUSES:
+            self.gates.book.throttled(origin_of(str(target)), status,
+                                      f"HTTP {status} {reason}".rstrip(), retry_after,
+                                      datetime.now(UTC))
         return FetchError("http_status", message, url=requested, status=status,
                           retry_after=retry_after)
 

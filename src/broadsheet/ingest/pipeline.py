@@ -26,15 +26,20 @@ from datetime import UTC, datetime, timedelta
 from . import extract as extract_stage
 from . import parse as parse_stage
 from . import plaintext
-from . import sanitize as sanitize_stage
 from . import urls as url_stage
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
+from .hosts import THROTTLE_STATUSES, HostBook
+from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
+from .prepare import PreparedArticle, prepare_entry, prepare_from_feed, prepare_page
+from .robots import origin_of
+
+__all__ = ["Pipeline", "PreparedArticle", "RunSummary", "SourceJob", "SourceReport",
+           "prepare_entry", "prepare_page", "run_sources"]
 
 log = logging.getLogger("broadsheet.ingest")
 
 MAX_PAGES_PER_SOURCE = 200  # per run; a huge sitemap is worked through over several runs
 MAX_CHILD_SITEMAPS = 3
-SUMMARY_CHARS = 300
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,24 +59,7 @@ class SourceJob:
     last_modified: str = ""
     interval_seconds: int = 3600
     consecutive_errors: int = 0
-
-
-@dataclass
-class PreparedArticle:
-    """An article ready to store: sanitised HTML, plain text and metadata."""
-
-    title: str
-    html: str
-    text: str
-    canonical_url: str
-    author: str = ""
-    publisher: str = ""
-    section: str = ""
-    published_at: datetime | None = None
-    image_url: str = ""
-    language: str = ""
-    summary: str = ""
-    word_count: int = 0
+    feed_only: bool = False  # the publisher's article pages are never fetched
 
 
 @dataclass
@@ -79,19 +67,30 @@ class PageJob:
     source: SourceJob
     entry: parse_stage.Entry
     url: str  # normalised link of a page to fetch; "" when the entry itself is complete
+    from_feed: bool = False  # the page is not fetched: the feed's text is the article
 
 
 @dataclass
 class SourceReport:
     source_id: int
     url: str
-    status: str = "ok"  # "ok", "not_modified" or "error"
+    status: str = "ok"  # "ok", "not_modified", "error" or "deferred" (its host asked to wait)
     error: str = ""
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0  # entries of articles an editor took down: never stored again
     failed: list[tuple[str, str]] = field(default_factory=list)  # (article URL, reason)
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # pages left for later
+    kept_from_feed: int = 0  # articles stored from the feed because their page was not fetched
+    notices: list[str] = field(default_factory=list)  # politeness, for the source's status
+    wait_until: datetime | None = None  # no use checking again before this
+
+    def notice(self, text: str, until: datetime | None = None) -> None:
+        if text and text not in self.notices:
+            self.notices.append(text)
+        if until is not None and (self.wait_until is None or until > self.wait_until):
+            self.wait_until = until
 
 
 @dataclass
@@ -106,86 +105,16 @@ class RunSummary:
         return [report for report in self.reports if report.status == "error"]
 
     @property
+    def deferred_sources(self) -> list[SourceReport]:
+        return [report for report in self.reports if report.status == "deferred"]
+
+    @property
     def failed_articles(self) -> list[tuple[str, str]]:
         return [failure for report in self.reports for failure in report.failed]
 
-
-# --------------------------------------------------------------------------------------------
-# Page preparation: runs in worker processes, pure functions of their input
-
-
-def prepare_page(body: bytes, url: str, charset: str = "") -> PreparedArticle:
-    """Extract, sanitise and canonicalise one article page."""
-    html: bytes | str = body
-    if charset:
-        try:
-            html = body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            html = body
-    extracted = extract_stage.extract(html, url)
-    return _prepared(
-        title=extracted.title, body_html=extracted.html, fallback_text=extracted.text, url=url,
-        declared_canonical=extracted.canonical_url, author=extracted.author,
-        publisher=extracted.publisher, section=extracted.section,
-        published_at=extracted.published_at, image_url=extracted.image_url,
-        language=extracted.language, summary=extracted.description,
-    )
-
-
-def prepare_entry(entry: parse_stage.Entry, base_url: str) -> PreparedArticle:
-    """Prepare an entry whose feed carries the whole article (no page fetch needed)."""
-    return _prepared(
-        title=entry.title, body_html=entry.content_html, fallback_text="",
-        url=entry.url or base_url,
-        declared_canonical="", author=entry.author, publisher="", section="",
-        published_at=entry.published_at, image_url=entry.image_url, language=entry.language,
-        summary=entry.summary,
-    )
-
-
-def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
-              declared_canonical: str, author: str, publisher: str, section: str,
-              published_at: datetime | None, image_url: str, language: str,
-              summary: str) -> PreparedArticle:
-    safe_html = sanitize_stage.sanitize_html(body_html, url) if body_html else ""
-    text = sanitize_stage.html_to_text(safe_html) if safe_html else fallback_text.strip()
-    if not safe_html and text:
-        safe_html = "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n") if p.strip())
-    summary_text = sanitize_stage.html_to_text(summary) if summary else ""
-    return PreparedArticle(
-        title=plaintext.one_line(title),
-        html=safe_html,
-        text=text,
-        canonical_url=url_stage.canonical_url(url, declared_canonical),
-        author=plaintext.plain_text(author),
-        publisher=publisher.strip(),
-        section=section.strip()[:100],
-        published_at=published_at,
-        image_url=image_url if image_url.startswith(("https://", "http://")) else "",
-        language=language.strip()[:16],
-        summary=_shorten(_first_paragraph(summary_text) or _first_paragraph(text), SUMMARY_CHARS),
-        word_count=sanitize_stage.word_count(text),
-    )
-
-
-def _first_paragraph(text: str) -> str:
-    """Summaries never run past the first paragraph, so they reveal no more than a teaser."""
-    for paragraph in text.split("\n\n"):
-        if paragraph.strip():
-            return paragraph
-    return ""
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "…"
+    @property
+    def deferred_articles(self) -> list[tuple[str, str]]:
+        return [page for report in self.reports for page in report.deferred]
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,22 +132,30 @@ class Pipeline:
     """
 
     def __init__(self, policy: FetchPolicy | None = None, workers: int = 0,
-                 batch_size: int = 500, chunk_size: int = 64, cluster: bool = True) -> None:
+                 batch_size: int = 500, chunk_size: int = 64, cluster: bool = True,
+                 shared: SharedHosts | None = None) -> None:
         self.policy = policy or FetchPolicy.from_settings()
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
         self.chunk_size = chunk_size
         self.cluster = cluster
+        self.shared = shared
         self._runner: asyncio.Runner | None = None
         self._fetcher: Fetcher | None = None
+        self._polite: Politeness | None = None
         self._pool: Executor | None = None
 
     def __enter__(self) -> Pipeline:
         if self.workers > 1:
             self._pool = _start_pool(self.workers)
         self._runner = asyncio.Runner()
-        self._fetcher = Fetcher(self.policy)
+        self._fetcher = Fetcher(self.policy, hosts=HostBook())
         self._runner.run(self._fetcher.__aenter__())
+        if self.shared is None:
+            from broadsheet.sources.hosts import DatabaseHosts
+
+            self.shared = DatabaseHosts()
+        self._polite = Politeness(self._fetcher, self._runner.run, self.shared)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -253,19 +190,19 @@ class Pipeline:
                   ) -> list[SourceReport]:
         from broadsheet.sources import state
 
-        assert self._runner is not None
+        assert self._runner is not None and self._polite is not None
         now = datetime.now(UTC)
+        self._polite.before_feeds(job.url for job in batch)
         fetched = self._runner.run(self._fetch_feeds(batch, progress))
+        self._polite.save()  # a host that answered 429/503 now waits for every worker
         reports: dict[int, SourceReport] = {}
         outcomes: list[state.CheckOutcome] = []
         page_jobs: list[PageJob] = []
-        ready: list[tuple[SourceJob, parse_stage.Entry]] = []
+        ready: list[PageJob] = []
         for job, result in zip(batch, fetched, strict=True):
             report = reports[job.id] = SourceReport(job.id, job.url)
             if isinstance(result, FetchError):
-                report.status, report.error = "error", result.message
-                outcomes.append(
-                    state.CheckOutcome.failed(job.id, result.message, result.retry_after))
+                outcomes.append(self._feed_failed(job, result, report))
                 continue
             feed_result, parsed = result
             if feed_result.not_modified:
@@ -283,22 +220,86 @@ class Pipeline:
             new_pages, full, unchanged = self._triage(job, parsed.entries, report)
             report.unchanged += unchanged
             page_jobs.extend(new_pages)
-            ready.extend((job, entry) for entry in full)
+            ready.extend(PageJob(job, entry, "") for entry in full)
 
-        work: list[PageJob] = page_jobs + [PageJob(job, entry, "") for job, entry in ready]
+        work = self._politely(page_jobs, reports) + ready
         for start in range(0, len(work), self.chunk_size):
             # Stored chunk by chunk: a crash loses at most one chunk's work, never the batch's.
             prepared = self._runner.run(self._prepare_all(work[start:start + self.chunk_size]))
             self._store(prepared, reports, now)
-        jobs_by_id = {job.id: job for job in batch}
-        for outcome in outcomes:
-            if outcome.ok and reports[outcome.source_id].failed:
-                # Keep the old validators: a 304 next time would hide the articles that failed
-                # now, so the next check must see the whole feed again and retry them.
-                job = jobs_by_id[outcome.source_id]
-                outcome.etag, outcome.last_modified = job.etag, job.last_modified
+        self._polite.save()
+        self._finish_outcomes(outcomes, reports, {job.id: job for job in batch}, page_jobs)
         state.record_checks(outcomes, now)
         return list(reports.values())
+
+    def _feed_failed(self, job: SourceJob, error: FetchError, report: SourceReport):
+        """A feed not fetched: an error, or a wait when its host asked everyone to wait."""
+        from broadsheet.sources import state
+
+        origin = origin_of(error.url or job.url)
+        paused = self._fetcher.gates.book.get(origin) if self._fetcher else None
+        if error.kind == "paused":
+            report.status, report.error = "deferred", error.message
+            until = paused.paused_until if paused else None
+            notice = pause_notice(paused) if paused is not None else error.message
+            return state.CheckOutcome.deferred_until(job.id, notice, until or datetime.now(UTC))
+        report.status, report.error = "error", error.message
+        outcome = state.CheckOutcome.failed(job.id, error.message, error.retry_after)
+        if error.status in THROTTLE_STATUSES and paused is not None and paused.paused_until:
+            outcome.notice = pause_notice(paused)
+        return outcome
+
+    def _politely(self, pages: list[PageJob], reports: dict[int, SourceReport]) -> list[PageJob]:
+        """Pages to fetch, and pages kept from their feed; the ones that must wait are noted."""
+        assert self._polite is not None
+        for page in pages:
+            if page.source.feed_only:
+                page.from_feed = True
+                reports[page.source.id].notice(FEED_ONLY_NOTICE)
+        asked = [page for page in pages if not page.from_feed]
+        verdicts = self._polite.judge(page.entry.url for page in asked)
+        fetch: list[PageJob] = []
+        for page in asked:
+            verdict: Verdict = verdicts[page.entry.url]
+            report = reports[page.source.id]
+            report.notice(verdict.notice, verdict.until)
+            if verdict.action == "fetch":
+                fetch.append(page)
+            elif verdict.action == "feed":
+                page.from_feed = True
+            else:
+                report.deferred.append((page.entry.url, verdict.notice))
+        by_origin: dict[str, list[PageJob]] = {}
+        for page in fetch:
+            by_origin.setdefault(origin_of(page.entry.url), []).append(page)
+        granted = self._polite.reserve({o: len(group) for o, group in by_origin.items()})
+        allowed: list[PageJob] = []
+        for origin, group in by_origin.items():
+            allowed.extend(group[:granted[origin]])
+            if len(group) > granted[origin]:
+                notice = self._polite.delay_notice(origin, len(group) - granted[origin])
+                for page in group[granted[origin]:]:
+                    reports[page.source.id].notice(notice)
+                    reports[page.source.id].deferred.append((page.entry.url, notice))
+        return allowed + [page for page in pages if page.from_feed]
+
+    @staticmethod
+    def _finish_outcomes(outcomes: list, reports: dict[int, SourceReport],
+                         jobs: dict[int, SourceJob], page_jobs: list[PageJob]) -> None:
+        """Each successful check's notice, next-check floor and validators, from its pages."""
+        asked = {page.source.id for page in page_jobs}
+        for outcome in outcomes:
+            report = reports[outcome.source_id]
+            if not outcome.ok:
+                continue
+            if outcome.source_id in asked or report.notices:
+                outcome.notice = "; ".join(report.notices)
+            outcome.not_before = report.wait_until
+            if report.failed or report.deferred:
+                # Keep the old validators: a 304 next time would hide the articles that failed
+                # or waited now, so the next check must see the whole feed again and retry them.
+                job = jobs[outcome.source_id]
+                outcome.etag, outcome.last_modified = job.etag, job.last_modified
 
     # -- stages -----------------------------------------------------------------------------
 
@@ -391,21 +392,21 @@ class Pipeline:
                 tzinfo=UTC), reverse=True)[:MAX_PAGES_PER_SOURCE]
         return pages, full, unchanged
 
-    async def _prepare_all(self, work: list[PageJob]) -> list:
+    async def _prepare_all(self, work: list[PageJob]) -> list[tuple[PageJob, object]]:
         """Fetch and prepare pages (``url`` set) or prepare complete entries; keeps the order."""
         seen: dict[str, asyncio.Future] = {}
         tasks = []
         for item in work:
-            if not item.url:
+            if not item.url or item.from_feed:
+                prepare = prepare_from_feed if item.from_feed else prepare_entry
                 tasks.append(asyncio.ensure_future(
-                    self._in_worker(prepare_entry, item.entry, item.entry.url or item.source.url)))
+                    self._in_worker(prepare, item.entry, item.entry.url or item.source.url)))
                 continue
             if item.url not in seen:  # the same article in two feeds is fetched once per run
                 seen[item.url] = asyncio.ensure_future(self._prepare_page(item))
             tasks.append(seen[item.url])
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        return [((item.source, item.entry), result)
-                for item, result in zip(work, results, strict=True)]
+        return list(zip(work, results, strict=True))
 
     async def _prepare_page(self, page: PageJob) -> PreparedArticle:
         assert self._fetcher is not None
@@ -425,9 +426,13 @@ class Pipeline:
         from broadsheet.articles.store import upsert_article
         from broadsheet.sources import state
 
-        for (job, entry), outcome in prepared:
+        for item, outcome in prepared:
+            job, entry = item.source, item.entry
             report = reports[job.id]
             link = entry.url or job.url
+            if isinstance(outcome, FetchError) and self._host_asked_to_wait(outcome, report):
+                report.deferred.append((link, outcome.message))
+                continue
             if isinstance(outcome, BaseException):
                 report.failed.append((link, _reason(outcome)))
                 continue
@@ -444,6 +449,17 @@ class Pipeline:
                 report.failed.append((link, f"could not be stored: {error}"))
                 continue
             setattr(report, result, getattr(report, result) + 1)
+            report.kept_from_feed += item.from_feed
+
+    def _host_asked_to_wait(self, error: FetchError, report: SourceReport) -> bool:
+        """A page refused (429, 503) or not sent because its host is paused: it waits."""
+        if error.kind != "paused" and error.status not in THROTTLE_STATUSES:
+            return False
+        assert self._fetcher is not None
+        paused = self._fetcher.gates.book.get(origin_of(error.url))
+        if paused is not None and paused.paused_until is not None:
+            report.notice(pause_notice(paused), paused.paused_until)
+        return True
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:

@@ -45,6 +45,7 @@ class PublisherEntry:
     country: str  # ISO 3166-1 alpha-2, upper case
     language: str  # BCP 47 primary tag, e.g. "en", "pt-BR"
     feeds: list[FeedEntry] = field(default_factory=list)
+    feed_only: bool = False  # never fetch its article pages; articles come from its feeds
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
     if not isinstance(name, str) or not name.strip():
         raise CatalogError(f"{label}: 'name' is missing or empty")
     label = f"{label} {name!r}"
-    unknown = set(item) - {"name", "homepage", "country", "language", "feeds"}
+    unknown = set(item) - {"name", "homepage", "country", "language", "feeds", "feed_only"}
     if unknown:
         raise CatalogError(f"{label}: unknown field(s) {', '.join(sorted(unknown))}")
     homepage = item.get("homepage", "")
@@ -130,6 +131,9 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
     language = item.get("language", "")
     if not isinstance(language, str) or not _LANGUAGE.match(language):
         raise CatalogError(f"{label}: 'language' {language!r} is not a BCP 47 tag like 'en'")
+    feed_only = item.get("feed_only", False)
+    if not isinstance(feed_only, bool):
+        raise CatalogError(f"{label}: 'feed_only' {feed_only!r} must be true or false")
     feeds_raw = item.get("feeds")
     if not isinstance(feeds_raw, list) or not feeds_raw:
         raise CatalogError(f"{label}: 'feeds' must be a non-empty list")
@@ -148,7 +152,7 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
             raise CatalogError(f"{where}: 'kind' {kind!r} is not one of {', '.join(KINDS)}")
         feeds.append(FeedEntry(url=url, section=section, kind=kind))
     return PublisherEntry(name=name.strip(), homepage=homepage, country=country,
-                          language=language, feeds=feeds)
+                          language=language, feeds=feeds, feed_only=feed_only)
 
 
 def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResult:
@@ -171,7 +175,7 @@ def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResul
             if publisher is None:
                 publisher = Publisher.objects.create(
                     name=entry.name, homepage_url=entry.homepage, country=entry.country,
-                    language=entry.language)
+                    language=entry.language, feed_only=entry.feed_only)
                 result.publishers_created += 1
             else:
                 result.publishers_existing += 1

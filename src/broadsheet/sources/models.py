@@ -22,6 +22,10 @@ class Publisher(models.Model):
         default=1.0, validators=[MinValueValidator(0.0)],
         help_text="How much this publisher's coverage counts in Top stories: 1 is normal, "
                   "2 counts it twice, 0 not at all")
+    feed_only = models.BooleanField(
+        default=False,
+        help_text="Never fetch this publisher's article pages: its articles are kept as its "
+                  "feeds carry them (headline, summary or full text)")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -75,6 +79,10 @@ class Source(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    notice = models.CharField(
+        max_length=1000, blank=True,
+        help_text="What politeness changed in the last check: robots.txt rules, a host that "
+                  "asked us to wait, a feed-only publisher")
 
     class Meta:
         ordering = ["publisher__name", "url"]
@@ -82,3 +90,36 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publisher.name}: {self.url}"
+
+
+class Host(models.Model):
+    """What every worker knows about one web host: its robots.txt and whether it asked us to wait.
+
+    One row per origin (``https://example.com:443``). Workers read it before fetching article
+    pages and write back what they learnt, so a robots.txt is fetched once a day for all of them,
+    a 429 or 503 pauses the host for all of them, and Crawl-delay windows are handed out in turn.
+    """
+
+    origin = models.CharField(max_length=300, unique=True)
+    robots_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="HTTP status of the last robots.txt fetch; 0: no answer")
+    robots_txt = models.TextField(blank=True)
+    robots_error = models.CharField(max_length=1000, blank=True)
+    robots_fetched_at = models.DateTimeField(null=True, blank=True)
+    robots_good_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the rules kept here were last read")
+    robots_expires_at = models.DateTimeField(null=True, blank=True)
+    crawl_delay = models.FloatField(default=0.0, help_text="Seconds, from robots.txt")
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=200, blank=True)
+    throttles = models.PositiveIntegerField(
+        default=0, help_text="429 or 503 answers in a row (the backoff doubles with each)")
+    next_request_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="First free start after the Crawl-delay windows handed out")
+
+    class Meta:
+        ordering = ["origin"]
+
+    def __str__(self) -> str:
+        return self.origin

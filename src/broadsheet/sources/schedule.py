@@ -90,6 +90,13 @@ def plan_after_error(now: datetime, previous_interval: int, consecutive_errors: 
     return Plan(now + timedelta(seconds=_jitter(delay)), previous_interval)
 
 
+def plan_after_wait(now: datetime, until: datetime | None) -> datetime:
+    """When a source whose host asked us to wait is checked again: once the wait is over."""
+    if until is None or until <= now:
+        until = now + timedelta(minutes=1)
+    return now + timedelta(seconds=_jitter((until - now).total_seconds()))
+
+
 def _bounded(seconds: float, bounds: ScheduleBounds) -> int:
     return int(min(max(seconds, bounds.min_interval), bounds.max_interval))
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from broadsheet.db import update_rows
 from broadsheet.ingest.pipeline import SourceJob
+from broadsheet.ingest.polite import PAUSE_MARK
 
 from . import schedule
 from .models import Publisher, Source
@@ -32,6 +33,13 @@ class CheckOutcome:
     published: list[datetime] = field(default_factory=list)
     feed_title: str = ""
     feed_ttl: int | None = None
+    deferred: bool = False  # not checked: its host asked everyone to wait
+    notice: str | None = None  # the source's politeness notice; None keeps the one it has
+    not_before: datetime | None = None  # the next check is no earlier than this
+
+    @classmethod
+    def deferred_until(cls, source_id: int, notice: str, until: datetime) -> CheckOutcome:
+        return cls(source_id, ok=False, deferred=True, notice=notice, not_before=until)
 
     @classmethod
     def failed(cls, source_id: int, error: str, retry_after: float | None) -> CheckOutcome:
@@ -51,6 +59,7 @@ def job_for(source: Source) -> SourceJob:
         publisher_name=source.publisher.name, section=source.section,
         language=source.publisher.language, etag=source.etag, last_modified=source.last_modified,
         interval_seconds=source.interval_seconds, consecutive_errors=source.consecutive_errors,
+        feed_only=source.publisher.feed_only,
     )
 
 
@@ -86,11 +95,19 @@ def record_checks(outcomes: list[CheckOutcome], now: datetime) -> None:
 
 _STATE_FIELDS = ["status", "next_check_at", "interval_seconds", "etag", "last_modified",
                  "consecutive_errors", "last_error", "last_error_at", "last_checked_at",
-                 "last_success_at", "title"]
+                 "last_success_at", "title", "notice"]
 
 
 def _apply(source: Source, outcome: CheckOutcome, now: datetime,
            bounds: schedule.ScheduleBounds) -> None:
+    if outcome.notice is not None:
+        source.notice = outcome.notice[:1000]
+    elif outcome.ok and PAUSE_MARK in source.notice:
+        source.notice = ""  # the host answered again: the wait is over
+    if outcome.deferred:
+        # Nothing was asked of the host: the source's state stays; it comes back when it may.
+        source.next_check_at = schedule.plan_after_wait(now, outcome.not_before)
+        return
     source.last_checked_at = now
     if outcome.ok:
         plan = schedule.plan_after_success(now, source.interval_seconds, outcome.published,
@@ -113,6 +130,8 @@ def _apply(source: Source, outcome: CheckOutcome, now: datetime,
         source.last_error = outcome.error
         source.last_error_at = now
     source.next_check_at = plan.next_check_at
+    if outcome.not_before is not None and outcome.not_before > source.next_check_at:
+        source.next_check_at = schedule.plan_after_wait(now, outcome.not_before)
     source.interval_seconds = plan.interval_seconds
 
 

@@ -70,12 +70,13 @@ def _parse(function, *args):
 
 def add_source(url: str, publisher: str = "", section: str = "",
                policy: FetchPolicy | None = None, check: bool = True, kind: str = "feed",
-               homepage: str = "") -> tuple[Source, bool]:
+               homepage: str = "", feed_only: bool = False) -> tuple[Source, bool]:
     """Create (or find) the source for ``url``; returns (source, created).
 
     With ``check`` the URL is fetched first (to autodiscover feeds and learn names); without it
     the URL is stored as given (bulk imports; the first fetch will tell). Feed URLs are kept as
     the publisher wrote them: normalising them (a trailing slash, say) can break a feed.
+    ``feed_only`` marks the publisher feed only (never unmarks one).
     """
     url = url.strip()
     try:
@@ -83,14 +84,20 @@ def add_source(url: str, publisher: str = "", section: str = "",
     except ValueError as error:
         raise SubscribeError(f"{url!r} is not a usable web address: {error}") from error
     found = discover(url, policy) if check else Found(url, kind, "")
-    existing = Source.objects.filter(url=found.url).first()
+    existing = Source.objects.filter(url=found.url).select_related("publisher").first()
     if existing:
+        if feed_only and not existing.publisher.feed_only:
+            existing.publisher.feed_only = True
+            existing.publisher.save(update_fields=["feed_only"])
         return existing, False
     name = publisher or found.site_name or _publisher_from_title(found.title) or \
         placeholder_name(found.url)
     with transaction.atomic():
-        owner, _ = Publisher.objects.get_or_create(name=name[:200],
-                                                   defaults={"homepage_url": homepage[:2000]})
+        owner, _ = Publisher.objects.get_or_create(
+            name=name[:200], defaults={"homepage_url": homepage[:2000], "feed_only": feed_only})
+        if feed_only and not owner.feed_only:
+            owner.feed_only = True
+            owner.save(update_fields=["feed_only"])
         source, created = Source.objects.get_or_create(
             url=found.url,
             defaults={"publisher": owner, "kind": found.kind, "title": found.title[:500],
