@@ -2,8 +2,8 @@
 
 Every article body and summary goes through the paywall policy for the reader making the
 request: visitors and expired members get the teaser and a sign-up link, members get it all.
-Other teams add their own routers (stories, top stories) with ``api.add_router``; see
-``_optional_routers`` at the bottom.
+The other parts of the API (stories, the reader, For you, picks, ...) are routers of their own
+modules, mounted together at the bottom.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
-from importlib import import_module
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, RawPostDataException
@@ -26,14 +24,24 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from broadsheet.articles.models import Article, Takedown, not_hidden
 from broadsheet.articles.search import SearchPage, search
-from broadsheet.curation import briefing
 from broadsheet.curation.models import Section
-from broadsheet.readers.membership import describe, membership_of
-from broadsheet.readers.paywall import can_read_full
 from broadsheet.sources.models import Publisher
 from broadsheet.stories.queries import attach_carriers, latest_in_section, originals_only
 
-from . import cursor, present, schemas
+from . import (
+    cursor,
+    follows,
+    foryou,
+    lists,
+    me,
+    membership,
+    opml,
+    picks,
+    present,
+    reads,
+    schemas,
+    stories,
+)
 from .auth import ReaderAuth, issue_fever_password, issue_token
 from .models import ApiToken
 from .openapi import declare_common_answers
@@ -339,64 +347,7 @@ def search_articles(request: HttpRequest, params: Query[schemas.SearchParams]) -
             "has_next": found.has_next, "items": items}
 
 
-# --- the reader and their tokens ----------------------------------------------------------------
-
-me_router = Router(tags=["me"])
-
-
-@me_router.get("", response={200: schemas.Me, 401: schemas.Error}, auth=reader_required,
-               summary="The signed-in reader and their membership")
-def me(request: HttpRequest) -> dict:
-    return _me(request.auth)
-
-
-@me_router.patch("", response={200: schemas.Me, 401: schemas.Error, 403: schemas.Error,
-                               422: schemas.Error}, auth=reader_required,
-                 summary="Change the reader's settings: the daily briefing")
-def update_me(request: HttpRequest, payload: schemas.MeUpdate) -> dict:
-    if payload.briefing is not None:
-        try:
-            briefing.update(request.auth, **payload.briefing.model_dump())
-        except briefing.BriefingError as error:
-            raise HttpError(422, f"Invalid request: payload.briefing.{error.field}: "
-                                 f"{error.message}") from error
-    return _me(request.auth)
-
-
-def _me(user) -> dict:
-    membership = membership_of(user)
-    with timezone.override(_zone(user.time_zone)):
-        description = describe(membership)
-    return {
-        "id": user.pk, "email": user.email, "name": user.get_full_name(),
-        "time_zone": user.time_zone, "is_staff": user.is_staff,
-        "membership": {
-            "state": membership.state if membership else "none",
-            "description": description,
-            "full_access": can_read_full(user),
-            "awaiting_confirmation": bool(membership and membership.awaits_confirmation),
-            "trial_ends_at": membership.trial_ends_at if membership else None,
-            "current_period_end": membership.current_period_end if membership else None,
-        },
-        "briefing": _briefing(user),
-        "feeds": {"latest_rss": present.site_url(reverse("feed_latest_rss")),
-                  "latest_atom": present.site_url(reverse("feed_latest_atom")),
-                  "latest_json": present.site_url(reverse("feed_latest_json"))},
-    }
-
-
-def _briefing(user) -> dict:
-    chosen = briefing.preferences(user)
-    return {"enabled": chosen.enabled, "hour": chosen.hour, "time_zone": chosen.time_zone}
-
-
-def _zone(name: str) -> ZoneInfo | None:
-    """The reader's time zone, or None (the site's) when unset or unknown."""
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
+# --- the reader's tokens ----------------------------------------------------------------
 
 tokens_router = Router(tags=["tokens"])
 
@@ -454,34 +405,13 @@ def delete_token(request: HttpRequest, token_id: int) -> Status:
     return Status(204, None)
 
 
-api.add_router("/articles", articles_router)
-api.add_router("/publishers", publishers_router)
-api.add_router("/sections", sections_router)
-api.add_router("/search", search_router)
-api.add_router("/me", me_router)
-api.add_router("/tokens", tokens_router)
-
-
-def _optional_routers() -> None:
-    """Routers other parts of the product bring, mounted when they exist (e.g. stories)."""
-    for prefix, module_name, name in (("/stories", "broadsheet.stories.api", "router"),
-                                      ("/topics", "broadsheet.stories.api", "topics_router"),
-                                      ("/picks", "broadsheet.api.picks", "router"),
-                                      ("/reads", "broadsheet.api.reads", "router"),
-                                      ("/for-you", "broadsheet.api.foryou", "router"),
-                                      ("/opml", "broadsheet.api.opml", "router"),
-                                      ("/saved", "broadsheet.api.lists", "saved_router"),
-                                      ("/history", "broadsheet.api.lists", "history_router"),
-                                      ("/follows", "broadsheet.api.follows", "router"),
-                                      ("/me/membership", "broadsheet.api.membership",
-                                       "router")):
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        api.add_router(prefix, getattr(module, name))
-
-
-_optional_routers()
+# Every part of the API, mounted in one place.
+for prefix, router in (("/articles", articles_router), ("/publishers", publishers_router),
+                       ("/sections", sections_router), ("/search", search_router),
+                       ("/me", me.router), ("/me/membership", membership.router),
+                       ("/tokens", tokens_router), ("/stories", stories.router),
+                       ("/topics", stories.topics_router), ("/picks", picks.router),
+                       ("/reads", reads.router), ("/for-you", foryou.router),
+                       ("/opml", opml.router), ("/saved", lists.saved_router),
+                       ("/history", lists.history_router), ("/follows", follows.router)):
+    api.add_router(prefix, router)

@@ -17,11 +17,11 @@ from broadsheet.curation.foryou import ForYouItem, for_you
 from broadsheet.curation.models import Fewer, Interest
 from broadsheet.curation.targets import feature_for
 from broadsheet.readers.models import Follow
-from broadsheet.stories.api import articles_of, story_out
 from broadsheet.stories.queries import attach_carriers
 
 from . import present, schemas
 from .auth import ReaderAuth
+from .stories import articles_of, story_out
 
 router = Router(tags=["for you"])
 signed_in = ReaderAuth()

@@ -18,6 +18,7 @@ from broadsheet.readers import membership as transitions
 
 from . import schemas
 from .auth import ReaderAuth
+from .me import me_out
 
 router = Router(tags=["me"])
 signed_in = ReaderAuth()
@@ -40,25 +41,21 @@ def _tell_stripe(membership, *, cancel: bool) -> None:
                                   503: schemas.Error},
              auth=signed_in, summary="Cancel the membership at the end of the paid period")
 def cancel(request: HttpRequest) -> dict:
-    from .api import _me
-
     membership = transitions.membership_of(request.auth)
     if not transitions.can_cancel(membership):
         raise HttpError(409, "There is no membership to cancel.")
     _tell_stripe(membership, cancel=True)
     transitions.cancel(membership)
-    return _me(request.auth)
+    return me_out(request.auth)
 
 
 @router.post("/resume", response={200: schemas.Me, 401: schemas.Error, 409: schemas.Error,
                                   503: schemas.Error},
              auth=signed_in, summary="Undo a cancellation before the paid period ends")
 def resume(request: HttpRequest) -> dict:
-    from .api import _me
-
     membership = transitions.membership_of(request.auth)
     if not transitions.can_resume(membership):
         raise HttpError(409, "There is no cancelled membership to resume.")
     _tell_stripe(membership, cancel=False)
     transitions.resume(membership)
-    return _me(request.auth)
+    return me_out(request.auth)

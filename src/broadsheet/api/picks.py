@@ -15,11 +15,11 @@ from broadsheet.articles.models import Article
 from broadsheet.curation import picks
 from broadsheet.curation.models import Pick, Section
 from broadsheet.readers.roles import is_editor
-from broadsheet.stories.api import articles_of, story_out
 from broadsheet.stories.models import Story
 
 from . import present, schemas
 from .auth import ReaderAuth
+from .stories import articles_of, story_out
 
 router = Router(tags=["picks"])
 reader_or_visitor = ReaderAuth(optional=True)

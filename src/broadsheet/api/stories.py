@@ -13,13 +13,13 @@ from django.urls import reverse
 from ninja import Query, Router
 from ninja.errors import HttpError
 
-from broadsheet.api import present, schemas
-from broadsheet.api.auth import ReaderAuth
 from broadsheet.articles.models import Article
+from broadsheet.stories import queries
+from broadsheet.stories.models import Story, Topic
+from broadsheet.stories.ranking import top_stories
 
-from . import queries
-from .models import Story, Topic
-from .ranking import top_stories
+from . import present, schemas
+from .auth import ReaderAuth
 
 router = Router(tags=["stories"])
 reader_or_visitor = ReaderAuth(optional=True)
