@@ -180,6 +180,8 @@ def test_mark_a_feed_and_a_group_read_before_a_time(world, key):
     ("", {"mark": "story", "as": "read", "id": "1"}, "mark must be"),
     ("items&since_id=x", {}, "since_id must be"),
     ("items&with_ids=1,two", {}, "with_ids must be"),
+    ("items&with_ids=1," + "9" * 23, {}, "with_ids must be"),
+    ("items&max_id=" + "9" * 23, {}, "max_id must be"),
 ])
 def test_bad_requests_are_clear_errors(world, key, query, form, message):
     status, answer = fever(world, key, query, **form)

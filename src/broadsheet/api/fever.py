@@ -49,10 +49,7 @@ def _answer(data: dict, status: int = 200) -> JsonResponse:
 
 
 def _ids(value: str, name: str) -> list[int]:
-    try:
-        return [int(part) for part in value.split(",") if part.strip()]
-    except ValueError as exc:
-        raise FeverError(f"{name} must be comma-separated numbers") from exc
+    return [_number(part, name) for part in value.split(",") if part.strip()]
 
 
 def _number(value: str, name: str) -> int:
@@ -61,7 +58,7 @@ def _number(value: str, name: str) -> int:
     except ValueError:
         number = -1
     if not 0 <= number < 2**62:
-        raise FeverError(f"{name} must be one number")
+        raise FeverError(f"{name} must be numbers from 0 to {2**62 - 1}")
     return number
 
 

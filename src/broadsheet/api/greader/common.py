@@ -116,18 +116,22 @@ def long_item_id(article_id: int) -> str:
 
 
 def parse_item_id(value: str) -> int:
-    """An article id from the long form, the short decimal form or bare 16 hex digits."""
+    """An article id from the long form, the short decimal form or bare 16 hex digits; a
+    number no database key can hold is refused here, before it reaches a query."""
     value = value.strip()
+    found = None
     try:
         if value.lower().startswith(LONG_ITEM_PREFIX):
-            return int(value[len(LONG_ITEM_PREFIX):], 16)
-        if value.isdigit():
-            return int(value)
-        if re.fullmatch(r"[0-9a-fA-F]{16}", value):
-            return int(value, 16)
+            found = int(value[len(LONG_ITEM_PREFIX):], 16)
+        elif value.isdigit():
+            found = int(value)
+        elif re.fullmatch(r"[0-9a-fA-F]{16}", value):
+            found = int(value, 16)
     except ValueError:
         pass
-    raise BadRequest(f"Unknown item id {value[:60]!r}")
+    if found is None or not 0 < found < 2**63:
+        raise BadRequest(f"Unknown item id {value[:60]!r}")
+    return found
 
 
 def item_ids(request: HttpRequest, limit: int) -> list[int]:
