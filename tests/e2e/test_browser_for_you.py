@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from browsing import sign_in
+from django.db import OperationalError
 from for_you_support import build_newsroom
 from newsroom import make_member
 from playwright.sync_api import Page, expect
@@ -16,9 +17,18 @@ from broadsheet.web.links import article_path
 
 
 def wait_for_read(article_id: int, page: Page, seconds: int) -> Read:
-    """The ledger row once a report of at least ``seconds`` has arrived (sendBeacon is async)."""
+    """The ledger row once a report of at least ``seconds`` has arrived (sendBeacon is async).
+
+    The test database on SQLite is in memory with a shared cache, where a read while the
+    server's thread writes the same table fails at once ("table is locked") instead of waiting
+    as a file database does: such a read is tried again."""
     for _ in range(50):
-        read = Read.objects.filter(article_id=article_id).first()
+        try:
+            read = Read.objects.filter(article_id=article_id).first()
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            read = None
         if read is not None and read.seconds >= seconds and read.finished:
             return read
         page.wait_for_timeout(100)
