@@ -123,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     name = args.command or "run"
     if name == "run" and args.command is None:
         args.host, args.port = "127.0.0.1", 8000
+    if os.environ.get("BROADSHEET_LOG_FORMAT", "").strip().lower() == "json":
+        from broadsheet.logs import json_stderr
+
+        json_stderr()
     setup_django()
+    if name in {"run", "web", "worker"}:
+        from broadsheet.metrics import forget_finished_processes
+
+        forget_finished_processes()
     from broadsheet.config.env import SettingError
 
     try:
@@ -226,9 +234,9 @@ def web(args: argparse.Namespace) -> int:
 
 @command("worker")
 def worker(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
+    from broadsheet.ops.worker import run_worker
 
-    call_command("run_huey")
+    run_worker()
     return 0
 
 
@@ -346,7 +354,7 @@ def run_jobs_with_progress(jobs, policy=None):
 
     # The pipeline starts its worker processes before the progress bar starts its thread.
     with Pipeline(policy, workers=settings.EXTRACT_WORKERS) as pipeline, \
-            Progress(transient=True) as progress:
+            Progress(transient=True, disable=not sys.stdout.isatty()) as progress:
         bar = progress.add_task("Fetching sources", total=len(jobs))
         return pipeline.run(jobs, progress=lambda n: progress.advance(bar, n))
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from broadsheet import metrics
 from broadsheet.readers.paywall import teaser
 
 from .cleaning import clean_fields
@@ -77,9 +78,14 @@ def taken_down(source_id: int | None, guid: str, canonical_url: str) -> bool:
 
 
 def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
-    """Insert or update one article; returns what happened and the row id.
+    """Insert or update one article; returns what happened and the row id (and counts it)."""
+    outcome, article_id = _upsert(data)
+    metrics.article_stored(outcome)
+    return outcome, article_id
 
-    Headlines, authors and summaries are cleaned first (``articles.cleaning``), so a feed that
+
+def _upsert(data: ArticleData) -> tuple[Outcome, int]:
+    """Headlines, authors and summaries are cleaned first (``articles.cleaning``), so a feed that
     sends the same hidden characters again finds its article unchanged; the body is sanitised
     by the model's save.
     """

@@ -67,6 +67,21 @@ def _per_minute(raw: str) -> int:
     return value
 
 
+def _seconds(raw: str) -> int:
+    """A whole number of seconds, 0 or more."""
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a number of seconds, 0 or more")
+    return value
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"plain", "json"}:
+        raise ValueError("expected `plain` or `json`")
+    return value
+
+
 def _list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -154,6 +169,16 @@ SETTINGS: tuple[Setting, ...] = (
             "time; 0 means two per CPU core."),
     Setting("BROADSHEET_WEB_TIMEOUT", int, "30",
             "Seconds one request may take before its web server process is restarted."),
+    Setting("BROADSHEET_METRICS_TOKEN", str, "",
+            "Bearer token that opens /metrics to clients other than this machine "
+            "(`Authorization: Bearer TOKEN`); empty means /metrics answers loopback clients "
+            "only."),
+    Setting("BROADSHEET_LOG_FORMAT", _log_format, "plain",
+            "`plain` log lines for people, or `json`: every line a command writes to standard "
+            "error is one JSON object (timestamp, level, logger, message, extra fields)."),
+    Setting("BROADSHEET_WORKER_HEARTBEAT_MAX_AGE", _seconds, "180",
+            "/readyz fails when the worker's last heartbeat (written every 30 seconds) is "
+            "older than this many seconds; 0 leaves the worker out of readiness."),
     Setting("BROADSHEET_KEEP_TEXT_DAYS", _days, "0",
             "Days an article's full text is kept; older articles keep their headline, teaser, "
             "links and reads, and leave the search index's body part. 0 keeps full text "

@@ -6,7 +6,7 @@ import secrets
 from email.utils import parseaddr
 from pathlib import Path
 
-from broadsheet import __version__
+from broadsheet import __version__, logs
 
 from .database import database_config, smtp_config
 from .env import env, home
@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "broadsheet.ops.middleware.OperationsMiddleware",  # /healthz, /readyz, /metrics
+    "broadsheet.ops.middleware.PageTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "broadsheet.web.security.SecurityHeadersMiddleware",
     "broadsheet.readers.middleware.SecureCookiesOverHttpsMiddleware",
@@ -148,14 +150,10 @@ else:
             "filename": str(HOME / "huey.sqlite3"), "immediate": False}
 HUEY["consumer"] = {"workers": env("BROADSHEET_WORKERS"), "worker_type": "thread"}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"broadsheet": {"level": "INFO"}, "huey": {"level": "WARNING"}},
-}
+# One line per event on stderr, plain or JSON (broadsheet.logs); Huey's loggers included.
+LOGGING = logs.config(env("BROADSHEET_LOG_FORMAT"))
+METRICS_TOKEN = env("BROADSHEET_METRICS_TOKEN")
+WORKER_HEARTBEAT_MAX_AGE = env("BROADSHEET_WORKER_HEARTBEAT_MAX_AGE")
 
 
 def _fetch_user_agent() -> str:

@@ -28,6 +28,8 @@ from typing import TypeVar
 
 import httpx
 
+from broadsheet import metrics
+
 from . import hosts as host_stage
 from .addresses import (
     ALLOW_PRIVATE_HINT,
@@ -307,6 +309,17 @@ class Fetcher:
         for anything else: bad URL, refused address, DNS, connection, timeout, HTTP 4xx/5xx, too
         many redirects, body over the limit, undecodable body, a host paused after 429/503.
         """
+        clock = metrics.Stopwatch()
+        try:
+            result = await self._fetch(url, etag, last_modified, headers, clock)
+        except FetchError as error:
+            metrics.fetch_failed(error.kind, clock.seconds())
+            raise
+        metrics.fetched(result.not_modified, clock.seconds())
+        return result
+
+    async def _fetch(self, url: str, etag: str, last_modified: str,
+                     headers: Mapping[str, str] | None, clock: metrics.Stopwatch) -> FetchResult:
         if self._client is None or self._global is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(policy) as f'")
         target = _parse_url(url, url)
@@ -330,6 +343,7 @@ class Fetcher:
                     if deadline is None:  # time queued behind other fetches does not count
                         await self._paused_is_an_error(start, url)
                         deadline = loop.time() + self.policy.total_timeout
+                        clock.start()
                     else:
                         await self._within(deadline, self._paused_is_an_error(start, url), url)
                     try:

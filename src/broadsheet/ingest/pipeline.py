@@ -23,6 +23,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from broadsheet import metrics
+
 from . import extract as extract_stage
 from . import parse as parse_stage
 from . import plaintext
@@ -414,7 +416,10 @@ class Pipeline:
         if "html" not in result.content_type and result.content_type not in {"", "text/plain"}:
             raise extract_stage.ExtractionError(
                 f"expected an HTML page, got {result.content_type}")
-        return await self._in_worker(prepare_page, result.body, result.final_url, result.charset)
+        seconds, prepared = await self._in_worker(metrics.timed, prepare_page, result.body,
+                                                  result.final_url, result.charset)
+        metrics.extracted(seconds)
+        return prepared
 
     async def _in_worker(self, function, *args):
         if self._pool is None:

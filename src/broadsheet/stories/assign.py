@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from broadsheet import metrics
 from broadsheet.articles.models import Article
 from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
@@ -215,6 +216,7 @@ def _assign_partition(name: str) -> int:
                 _repoint_copies(partition.repointed)
                 refresh_stories(stories)
             partition.synced_to = now
+            metrics.stories_assigned(len(results), len(partition.created))
         except StaleEngine:
             # Someone deleted stories the engine still knew: start again from the database.
             log.warning("rebuilding the story engine for %r", name or "undetermined")

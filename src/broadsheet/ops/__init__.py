@@ -1,0 +1,1 @@
+"""Running Broadsheet: health and readiness, metrics, the worker's heartbeat."""
