@@ -36,10 +36,11 @@ def broadsheet(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def helper(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def helper(env: dict[str, str], *args: str,
+           expect_failure: bool = False) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True,
                           text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert expect_failure or done.returncode == 0, done.stderr
     return done
 
 
@@ -58,6 +59,34 @@ def writer(env: dict[str, str], seconds: float):
     finally:
         process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory) -> Path:
+    """A migrated home with the seeded store, made once; tests work on copies of it."""
+    home = tmp_path_factory.mktemp("seeded-home")
+    helper(home_env(home), "seed")
+    return home
+
+
+@pytest.fixture
+def installation(seeded_home: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the seeded home."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded_home, home)
+    return home
+
+
+def sqlite_rows(path: Path, sql: str) -> list[tuple]:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
 
 
 # --- PostgreSQL targets ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,11 +102,14 @@ def _unpack(source: Path, work: Path) -> tuple[Path, bytes | None]:
         shutil.copyfile(source, database)
         return database, None
     try:
-        archive = tarfile.open(source, "r:*")  # noqa: SIM115 - closed by the with below
-    except (tarfile.TarError, OSError) as error:
-        raise RestoreError(f"{source} is not a Broadsheet backup: neither a backup archive nor "
-                           "a SQLite database") from error
-    with archive:
+        return _unpack_archive(source, database)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise RestoreError(f"{source} is not a Broadsheet backup: neither a whole backup archive "
+                           f"nor a SQLite database ({error})") from error
+
+
+def _unpack_archive(source: Path, database: Path) -> tuple[Path, bytes | None]:
+    with tarfile.open(source, "r:*") as archive:
         manifest = _member(archive, backup.MANIFEST, source)
         try:
             about = json.loads(manifest)
