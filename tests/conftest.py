@@ -1,6 +1,8 @@
-"""Shared fixtures: the real HTTP server on 127.0.0.1 (``http_server``) comes from netfixture."""
+"""Shared fixtures: the real HTTP server on 127.0.0.1 (``http_server``) comes from netfixture;
+a seeded installation in a folder of its own (``installation``) from backup_support."""
 
 import pytest
+from backup_support import installation, seeded_home  # noqa: F401 - fixtures, used by name
 from netfixture import http_server  # noqa: F401 - a fixture, used by name
 
 

@@ -105,11 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="port of the sample publisher network on 127.0.0.1")
     demo.add_argument("--no-serve", action="store_true",
                       help="ingest the sample network, then exit")
+    from broadsheet.ops import commands as ops_commands
     from broadsheet.publishers import commands as publisher_commands
     from broadsheet.readers import commands as reader_commands
 
     reader_commands.add_parser(sub)
     publisher_commands.add_parser(sub)
+    ops_commands.add_parser(sub)
     return parser
 
 
@@ -398,6 +400,16 @@ def statements(args: argparse.Namespace) -> int:
     from broadsheet.publishers.commands import run as run_statements
 
     return run_statements(args)
+
+
+@command("backup")
+@command("restore")
+@command("copy-to")
+def operations(args: argparse.Namespace) -> int:
+    """Backups, restores and the move to PostgreSQL (broadsheet/ops/)."""
+    from broadsheet.ops.commands import run as run_operations
+
+    return run_operations(args)
 
 
 @command("briefing")
