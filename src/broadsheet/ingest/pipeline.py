@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -107,6 +108,32 @@ class _Source:
     work: list[PageJob] = field(default_factory=list)
     asked: bool = False  # it had pages to fetch (its notice is then set anew)
     pending: int = 0  # chunks of its work not stored yet
+
+
+class _Checks:
+    """Finished sources' checks, recorded together within a second of the first (one
+    transaction for many sources that answered 304 at about the same time)."""
+
+    WITHIN = 1.0  # seconds
+
+    def __init__(self) -> None:
+        self.outcomes: list = []
+        self.since = 0.0
+
+    def add(self, outcome) -> None:
+        if not self.outcomes:
+            self.since = time.monotonic()
+        self.outcomes.append(outcome)
+
+    def due_in(self) -> float | None:
+        return max(0.0, self.since + self.WITHIN - time.monotonic()) if self.outcomes else None
+
+    def record(self, everything: bool = False) -> None:
+        from broadsheet.sources import state
+
+        if self.outcomes and (everything or self.due_in() == 0.0 or len(self.outcomes) >= 500):
+            state.record_checks(self.outcomes, datetime.now(UTC))
+            self.outcomes = []
 
 
 @dataclass
@@ -214,6 +241,7 @@ class Pipeline:
         waiting: dict[asyncio.Future, SourceJob | tuple[_Source, int]] = {
             loop.create_task(self._fetch_feed(job)): job for job in batch}
         queued: deque[tuple[_Source, list[PageJob]]] = deque()
+        checks = _Checks()
         in_flight = 0
         self._pages = {}
         while waiting or queued:
@@ -221,7 +249,7 @@ class Pipeline:
                 source, chunk = queued.popleft()
                 waiting[loop.create_task(self._prepare_all(chunk))] = (source, len(chunk))
                 in_flight += len(chunk)
-            done = self._runner.run(_first_done(waiting))
+            done = self._runner.run(_first_done(waiting, checks.due_in()))
             self._polite.save()  # a host that answered 429/503 now waits for every worker
             for task in done:
                 owner = waiting.pop(task)
@@ -239,7 +267,8 @@ class Pipeline:
                     self._store(task.result(), reports, source.now)
                     source.pending -= 1
                 if not source.pending:
-                    self._finish(source)
+                    checks.add(self._finish(source))
+            checks.record(everything=not (waiting or queued))
         return [reports[job.id] for job in batch]
 
     def _feed_arrived(self, job: SourceJob, report: SourceReport,
@@ -282,10 +311,9 @@ class Pipeline:
             PageJob(job, entry, "") for entry in found.full]
         return source
 
-    def _finish(self, source: _Source) -> None:
-        """Record one source's check: its notice, its next-check floor and its validators."""
-        from broadsheet.sources import state
-
+    @staticmethod
+    def _finish(source: _Source):
+        """One source's check: its notice, its next-check floor and its validators."""
         outcome, report, job = source.outcome, source.report, source.job
         if outcome.ok:
             if source.asked or report.notices:
@@ -296,7 +324,7 @@ class Pipeline:
                 # Keep the old validators: a 304 next time would hide the articles that failed,
                 # waited or were left for later now, so the next check must see the whole feed.
                 outcome.etag, outcome.last_modified = job.etag, job.last_modified
-        state.record_checks([outcome], datetime.now(UTC))
+        return outcome
 
     def _feed_failed(self, job: SourceJob, error: FetchError, report: SourceReport):
         """A feed not fetched: an error, or a wait when its host asked everyone to wait."""
@@ -476,8 +504,11 @@ class Pipeline:
         return True
 
 
-async def _first_done(waiting: Iterable[asyncio.Future]) -> set[asyncio.Future]:
-    done, _ = await asyncio.wait(list(waiting), return_when=asyncio.FIRST_COMPLETED)
+async def _first_done(waiting: Iterable[asyncio.Future],
+                      timeout: float | None) -> set[asyncio.Future]:
+    """What finished first; nothing when ``timeout`` (seconds) passes first."""
+    done, _ = await asyncio.wait(list(waiting), timeout=timeout,
+                                 return_when=asyncio.FIRST_COMPLETED)
     return done
 
 
