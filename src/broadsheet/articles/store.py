@@ -170,3 +170,15 @@ def known_articles(source_id: int, guids: list[str], urls: list[str],
                 found[f"guid:{guid}"] = (pk, fetched, title)
             found[f"url:{url}"] = found[f"url:{canonical}"] = (pk, fetched, title)
     return found
+
+
+def source_keys(source_id: int) -> set[str]:
+    """Every key (as in ``known_articles``) of the articles this source stored or lost to a
+    takedown, read in one pass: a huge feed's items are matched against them all at once."""
+    keys: set[str] = set()
+    for model in (Article, Takedown):
+        rows = model.objects.filter(source_id=source_id).values_list("guid", "url",
+                                                                     "canonical_url")
+        for guid, url, canonical in rows.iterator(chunk_size=5000):
+            keys.update((f"guid:{guid}", f"url:{url}", f"url:{canonical}"))
+    return keys

@@ -155,6 +155,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_FETCH_PER_HOST", int, "2", "Requests in flight at once to one host."),
     Setting("BROADSHEET_FETCH_HOST_DELAY", float, "1.0",
             "Seconds between the start of two requests to the same host (politeness)."),
+    Setting("BROADSHEET_FETCH_MAX_ITEMS", _count, "300",
+            "New items taken from one source per fetch, newest first; the rest are taken on "
+            "the next fetches."),
     Setting("BROADSHEET_SCHEDULE_MIN_INTERVAL", int, "300",
             "Shortest time between two checks of a source, in seconds."),
     Setting("BROADSHEET_SCHEDULE_MAX_INTERVAL", int, "86400",

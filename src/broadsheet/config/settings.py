@@ -178,6 +178,7 @@ FETCH = {
     "concurrency": env("BROADSHEET_FETCH_CONCURRENCY"),
     "per_host": env("BROADSHEET_FETCH_PER_HOST"),
     "host_delay": env("BROADSHEET_FETCH_HOST_DELAY"),
+    "max_items": env("BROADSHEET_FETCH_MAX_ITEMS"),
 }
 SCHEDULE = {
     "min_interval": env("BROADSHEET_SCHEDULE_MIN_INTERVAL"),

@@ -71,6 +71,7 @@ class FetchPolicy:
     concurrency: int = 50
     per_host: int = 2
     host_delay: float = 1.0
+    max_items: int = 300  # new items taken from one source per fetch (see ingest/turns.py)
     # Host names or literal addresses exempt from the private-address check even when
     # allow_private is off (an operator's intranet feed server). Matched exactly, lower-case.
     trusted_hosts: tuple[str, ...] = ()

@@ -2,11 +2,13 @@
 
     fetch feed -> parse entries -> (fetch page -> extract) -> sanitize -> normalise -> store
 
-Sources are processed in batches. For each batch the feeds are fetched concurrently, parsed, and
-compared with the store, so that only new or changed entries cost a page fetch; pages are fetched
-concurrently and prepared (extracted, sanitised, canonicalised) in worker processes on every core;
-then the batch is stored in the calling thread, and each source's schedule is updated. Re-running a
-batch after a crash stores nothing twice: the store upserts by canonical URL and (source, guid).
+Sources are processed in batches. A batch's feeds are fetched concurrently, and each source goes
+on alone as soon as its own feed arrives: it is parsed and compared with the store, so that only
+new or changed entries cost a page fetch (at most ``max_items`` new ones, see :mod:`.turns`); its
+pages are fetched concurrently and prepared (extracted, sanitised, canonicalised) in worker
+processes on every core; its articles are stored in the calling thread, and its schedule is
+updated, while slower sources are still answering. Re-running a batch after a crash stores nothing
+twice: the store upserts by canonical URL and (source, guid).
 
 This module imports nothing from Django at module level, so worker processes can import it cheaply.
 """
@@ -18,6 +20,8 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,9 +30,9 @@ from datetime import UTC, datetime, timedelta
 from broadsheet import metrics
 
 from . import extract as extract_stage
+from . import outline as outline_stage
 from . import parse as parse_stage
-from . import plaintext
-from . import urls as url_stage
+from . import plaintext, turns
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
 from .hosts import THROTTLE_STATUSES, HostBook
 from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
@@ -40,7 +44,6 @@ __all__ = ["Pipeline", "PreparedArticle", "RunSummary", "SourceJob", "SourceRepo
 
 log = logging.getLogger("broadsheet.ingest")
 
-MAX_PAGES_PER_SOURCE = 200  # per run; a huge sitemap is worked through over several runs
 MAX_CHILD_SITEMAPS = 3
 
 
@@ -85,6 +88,7 @@ class SourceReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (article URL, reason)
     deferred: list[tuple[str, str]] = field(default_factory=list)  # pages left for later
     kept_from_feed: int = 0  # articles stored from the feed because their page was not fetched
+    left: int = 0  # new items over the per-fetch cap, taken on the next fetches
     notices: list[str] = field(default_factory=list)  # politeness, for the source's status
     wait_until: datetime | None = None  # no use checking again before this
 
@@ -93,6 +97,45 @@ class SourceReport:
             self.notices.append(text)
         if until is not None and (self.wait_until is None or until > self.wait_until):
             self.wait_until = until
+
+
+@dataclass
+class _Source:
+    """One source on its way through a batch: its check, and its chunks of work not yet stored."""
+
+    job: SourceJob
+    report: SourceReport
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # its feed arrived
+    outcome: object = None  # the check to record (a sources.state.CheckOutcome)
+    work: list[PageJob] = field(default_factory=list)
+    asked: bool = False  # it had pages to fetch (its notice is then set anew)
+    pending: int = 0  # chunks of its work not stored yet
+
+
+class _Checks:
+    """Finished sources' checks, recorded together within a second of the first (one
+    transaction for many sources that answered 304 at about the same time)."""
+
+    WITHIN = 1.0  # seconds
+
+    def __init__(self) -> None:
+        self.outcomes: list = []
+        self.since = 0.0
+
+    def add(self, outcome) -> None:
+        if not self.outcomes:
+            self.since = time.monotonic()
+        self.outcomes.append(outcome)
+
+    def due_in(self) -> float | None:
+        return max(0.0, self.since + self.WITHIN - time.monotonic()) if self.outcomes else None
+
+    def record(self, everything: bool = False) -> None:
+        from broadsheet.sources import state
+
+        if self.outcomes and (everything or self.due_in() == 0.0 or len(self.outcomes) >= 500):
+            state.record_checks(self.outcomes, datetime.now(UTC))
+            self.outcomes = []
 
 
 @dataclass
@@ -146,6 +189,7 @@ class Pipeline:
         self._fetcher: Fetcher | None = None
         self._polite: Politeness | None = None
         self._pool: Executor | None = None
+        self._pages: dict[str, asyncio.Future] = {}  # pages being prepared in this batch
 
     def __enter__(self) -> Pipeline:
         if self.workers > 1:
@@ -190,49 +234,99 @@ class Pipeline:
 
     def run_batch(self, batch: list[SourceJob], progress: ProgressCallback | None = None,
                   ) -> list[SourceReport]:
+        """Each source is parsed, its pages prepared and stored, and its check recorded as soon
+        as its own feed arrives: a slow source holds back no other source in the batch."""
+        assert self._runner is not None and self._polite is not None
+        self._polite.before_feeds(job.url for job in batch)
+        loop = self._runner.get_loop()
+        reports = {job.id: SourceReport(job.id, job.url) for job in batch}
+        waiting: dict[asyncio.Future, SourceJob | tuple[_Source, int]] = {
+            loop.create_task(self._fetch_feed(job)): job for job in batch}
+        queued: deque[tuple[_Source, list[PageJob]]] = deque()
+        checks = _Checks()
+        in_flight = 0
+        self._pages = {}
+        while waiting or queued:
+            while queued and (in_flight < 4 * self.chunk_size or not in_flight):
+                source, chunk = queued.popleft()
+                waiting[loop.create_task(self._prepare_all(chunk))] = (source, len(chunk))
+                in_flight += len(chunk)
+            done = self._runner.run(_first_done(waiting, checks.due_in()))
+            self._polite.save()  # a host that answered 429/503 now waits for every worker
+            for task in done:
+                owner = waiting.pop(task)
+                if isinstance(owner, SourceJob):
+                    source = self._feed_arrived(owner, reports[owner.id], task.result())
+                    if progress:
+                        progress(1)
+                    for start in range(0, len(source.work), self.chunk_size):
+                        # Stored chunk by chunk: a crash loses at most one chunk's work.
+                        queued.append((source, source.work[start:start + self.chunk_size]))
+                        source.pending += 1
+                else:
+                    source, size = owner
+                    in_flight -= size
+                    self._store(task.result(), reports, source.now)
+                    source.pending -= 1
+                if not source.pending:
+                    checks.add(self._finish(source))
+            checks.record(everything=not (waiting or queued))
+        return [reports[job.id] for job in batch]
+
+    def _feed_arrived(self, job: SourceJob, report: SourceReport,
+                      result: FetchResult | FetchError) -> _Source:
+        """Read a fetched feed and choose its work: the pages to fetch, the entries to keep."""
         from broadsheet.sources import state
 
-        assert self._runner is not None and self._polite is not None
-        now = datetime.now(UTC)
-        self._polite.before_feeds(job.url for job in batch)
-        fetched = self._runner.run(self._fetch_feeds(batch, progress))
-        self._polite.save()  # a host that answered 429/503 now waits for every worker
-        reports: dict[int, SourceReport] = {}
-        outcomes: list[state.CheckOutcome] = []
-        page_jobs: list[PageJob] = []
-        ready: list[PageJob] = []
-        for job, result in zip(batch, fetched, strict=True):
-            report = reports[job.id] = SourceReport(job.id, job.url)
-            if isinstance(result, FetchError):
-                outcomes.append(self._feed_failed(job, result, report))
-                continue
-            feed_result, parsed = result
-            if feed_result.not_modified:
-                report.status = "not_modified"
-                outcomes.append(state.CheckOutcome.succeeded(job.id, feed_result, [], True))
-                continue
-            if isinstance(parsed, parse_stage.ParseError):
-                report.status, report.error = "error", str(parsed)
-                outcomes.append(state.CheckOutcome.failed(job.id, str(parsed), None))
-                continue
-            published = [e.published_at for e in parsed.entries if e.published_at]
-            outcomes.append(state.CheckOutcome.succeeded(
-                job.id, feed_result, published, False, feed_title=parsed.title,
-                feed_ttl=parsed.ttl_seconds))
-            new_pages, full, unchanged = self._triage(job, parsed.entries, report)
-            report.unchanged += unchanged
-            page_jobs.extend(new_pages)
-            ready.extend(PageJob(job, entry, "") for entry in full)
+        source = _Source(job, report)
+        if isinstance(result, FetchError):
+            source.outcome = self._feed_failed(job, result, report)
+            return source
+        if result.not_modified:
+            report.status = "not_modified"
+            source.outcome = state.CheckOutcome.succeeded(job.id, result, [], True)
+            return source
+        try:
+            parsed, left = self._read_feed(job, result)
+            found = self._triage(job, parsed.entries)
+        except parse_stage.ParseError as error:
+            report.status, report.error = "error", str(error)
+            source.outcome = state.CheckOutcome.failed(job.id, str(error), None)
+            return source
+        except Exception as error:  # noqa: BLE001 - one source's failure must not stop a batch
+            log.exception("source %s could not be processed", job.url)
+            report.status, report.error = "error", f"could not be processed: {error}"
+            source.outcome = state.CheckOutcome.failed(job.id, report.error, None)
+            return source
+        published = [e.published_at for e in parsed.entries if e.published_at]
+        source.outcome = state.CheckOutcome.succeeded(
+            job.id, result, published, False, feed_title=parsed.title, feed_ttl=parsed.ttl_seconds)
+        report.unchanged += found.unchanged
+        report.removed += found.removed
+        report.failed.extend(found.failed)
+        report.left = left + found.left
+        if report.left:
+            report.notice(turns.left_notice(report.left))
+        pages = [PageJob(job, entry, link) for entry, link in found.pages]
+        source.asked = bool(pages)
+        source.work = self._politely(pages, {job.id: report}) + [
+            PageJob(job, entry, "") for entry in found.full]
+        return source
 
-        work = self._politely(page_jobs, reports) + ready
-        for start in range(0, len(work), self.chunk_size):
-            # Stored chunk by chunk: a crash loses at most one chunk's work, never the batch's.
-            prepared = self._runner.run(self._prepare_all(work[start:start + self.chunk_size]))
-            self._store(prepared, reports, now)
-        self._polite.save()
-        self._finish_outcomes(outcomes, reports, {job.id: job for job in batch}, page_jobs)
-        state.record_checks(outcomes, now)
-        return list(reports.values())
+    @staticmethod
+    def _finish(source: _Source):
+        """One source's check: its notice, its next-check floor and its validators."""
+        outcome, report, job = source.outcome, source.report, source.job
+        if outcome.ok:
+            if source.asked or report.notices:
+                outcome.notice = "; ".join(report.notices)
+            outcome.not_before = report.wait_until
+            outcome.more_left = report.left > 0
+            if report.failed or report.deferred or report.left:
+                # Keep the old validators: a 304 next time would hide the articles that failed,
+                # waited or were left for later now, so the next check must see the whole feed.
+                outcome.etag, outcome.last_modified = job.etag, job.last_modified
+        return outcome
 
     def _feed_failed(self, job: SourceJob, error: FetchError, report: SourceReport):
         """A feed not fetched: an error, or a wait when its host asked everyone to wait."""
@@ -285,60 +379,37 @@ class Pipeline:
                     reports[page.source.id].deferred.append((page.entry.url, notice))
         return allowed + [page for page in pages if page.from_feed]
 
-    @staticmethod
-    def _finish_outcomes(outcomes: list, reports: dict[int, SourceReport],
-                         jobs: dict[int, SourceJob], page_jobs: list[PageJob]) -> None:
-        """Each successful check's notice, next-check floor and validators, from its pages."""
-        asked = {page.source.id for page in page_jobs}
-        for outcome in outcomes:
-            report = reports[outcome.source_id]
-            if not outcome.ok:
-                continue
-            if outcome.source_id in asked or report.notices:
-                outcome.notice = "; ".join(report.notices)
-            outcome.not_before = report.wait_until
-            if report.failed or report.deferred:
-                # Keep the old validators: a 304 next time would hide the articles that failed
-                # or waited now, so the next check must see the whole feed again and retry them.
-                job = jobs[outcome.source_id]
-                outcome.etag, outcome.last_modified = job.etag, job.last_modified
-
     # -- stages -----------------------------------------------------------------------------
 
-    async def _fetch_feeds(self, batch: list[SourceJob],
-                           progress: ProgressCallback | None) -> list:
-        async def fetch_one(job: SourceJob):
-            result = await self._fetch_feed(job)
-            if progress:
-                progress(1)
-            return result
-
-        return await asyncio.gather(*(fetch_one(job) for job in batch))
-
-    async def _fetch_feed(self, job: SourceJob):
-        """Returns (FetchResult, ParsedFeed | ParseError) or a FetchError."""
+    async def _fetch_feed(self, job: SourceJob) -> FetchResult | FetchError:
         assert self._fetcher is not None
         try:
-            result = await self._fetcher.fetch(job.url, etag=job.etag,
-                                               last_modified=job.last_modified)
+            return await self._fetcher.fetch(job.url, etag=job.etag,
+                                             last_modified=job.last_modified)
         except FetchError as error:
             return error
-        if result.not_modified:
-            return result, None
+
+    def _read_feed(self, job: SourceJob, result: FetchResult,
+                   ) -> tuple[parse_stage.ParsedFeed, int]:
+        """The parsed feed, and how many new items a huge feed leaves for later fetches."""
+        assert self._runner is not None
         try:
             if job.kind == "sitemap":
                 parsed = parse_stage.parse_sitemap(result.body, result.final_url)
-                parsed = await self._expand_sitemap_index(parsed)
-            else:
-                parsed = parse_stage.parse_feed(result.body, result.final_url,
-                                                result.content_type, result.charset)
+                return self._runner.run(self._expand_sitemap_index(parsed)), 0
+            outline = outline_stage.read(result.body, result.final_url)
+            if outline is None:
+                return parse_stage.parse_feed(result.body, result.final_url,
+                                              result.content_type, result.charset), 0
+            from broadsheet.articles.store import source_keys
+
+            keep, left = turns.pick(outline, self.policy.max_items, source_keys(job.id))
+            return parse_stage.parse_feed(outline.cut(keep), result.final_url,
+                                          result.content_type, "utf-8"), left
         except parse_stage.NotAFeed as error:
             found = ", ".join(error.feeds[:3]) or "none"
-            return result, parse_stage.ParseError(
-                f"{job.url} is a web page, not a feed (feeds it links to: {found})")
-        except parse_stage.ParseError as error:
-            return result, error
-        return result, parsed
+            raise parse_stage.ParseError(
+                f"{job.url} is a web page, not a feed (feeds it links to: {found})") from None
 
     async def _expand_sitemap_index(self, parsed: parse_stage.ParsedFeed) -> parse_stage.ParsedFeed:
         """A sitemap index lists sitemaps; read the first few (the newest, by convention)."""
@@ -352,51 +423,22 @@ class Pipeline:
                 log.info("child sitemap %s skipped: %s", child_url, error)
         return parsed
 
-    def _triage(self, job: SourceJob, entries: list[parse_stage.Entry], report: SourceReport,
-                ) -> tuple[list[PageJob], list[parse_stage.Entry], int]:
-        """Split entries into pages to fetch, entries complete in the feed, and known ones."""
-        from broadsheet.articles.store import TAKEN_DOWN, known_articles
+    def _triage(self, job: SourceJob, entries: list[parse_stage.Entry]) -> turns.Triage:
+        """Pages to fetch, entries complete in the feed, known ones; new ones capped."""
+        from broadsheet.articles.store import TAKEN_DOWN
 
-        links = {}
-        for entry in entries:
-            if entry.url:
-                try:
-                    links[id(entry)] = url_stage.normalize_url(entry.url)
-                except ValueError:
-                    report.failed.append((entry.url, "unusable link"))
-        known = known_articles(job.id, [e.guid for e in entries],
-                               list(links.values()) + [e.url for e in entries if e.url])
-        pages: list[PageJob] = []
-        full: list[parse_stage.Entry] = []
-        unchanged = 0
-        for entry in entries:
-            link = links.get(id(entry), "")
-            hit = known.get(f"guid:{entry.guid}") if entry.guid else None
-            hit = hit or (known.get(f"url:{link}") if link else None)
-            hit = hit or (known.get(f"url:{entry.url}") if entry.url else None)
-            if hit and hit[0] == TAKEN_DOWN:
-                report.removed += 1
-            elif entry.has_full_content:
-                full.append(entry)  # cheap to prepare again; the store tells if it changed
-            elif hit and not _changed_since(entry, *hit[1:]):
-                unchanged += 1
-            elif link:
-                pages.append(PageJob(job, entry, link))
-            elif entry.url:
-                continue  # already reported as an unusable link
-            elif entry.content_html or entry.summary:
-                full.append(entry)  # no page to fetch: what the feed gives is all there is
-            else:
-                report.failed.append((entry.guid or entry.title or job.url,
-                                      "entry has no link and no content"))
-        if len(pages) > MAX_PAGES_PER_SOURCE:
-            pages = sorted(pages, key=lambda p: p.entry.published_at or datetime.min.replace(
-                tzinfo=UTC), reverse=True)[:MAX_PAGES_PER_SOURCE]
-        return pages, full, unchanged
+        return turns.triage(entries, job.url, self.policy.max_items, self._lookup(job),
+                            TAKEN_DOWN)
+
+    @staticmethod
+    def _lookup(job: SourceJob) -> turns.KnownLookup:
+        from broadsheet.articles.store import known_articles
+
+        return lambda guids, urls: known_articles(job.id, guids, urls)
 
     async def _prepare_all(self, work: list[PageJob]) -> list[tuple[PageJob, object]]:
         """Fetch and prepare pages (``url`` set) or prepare complete entries; keeps the order."""
-        seen: dict[str, asyncio.Future] = {}
+        seen = self._pages  # the same article in two feeds is fetched once per batch
         tasks = []
         for item in work:
             if not item.url or item.from_feed:
@@ -404,7 +446,7 @@ class Pipeline:
                 tasks.append(asyncio.ensure_future(
                     self._in_worker(prepare, item.entry, item.entry.url or item.source.url)))
                 continue
-            if item.url not in seen:  # the same article in two feeds is fetched once per run
+            if item.url not in seen:
                 seen[item.url] = asyncio.ensure_future(self._prepare_page(item))
             tasks.append(seen[item.url])
         results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -467,6 +509,14 @@ class Pipeline:
         return True
 
 
+async def _first_done(waiting: Iterable[asyncio.Future],
+                      timeout: float | None) -> set[asyncio.Future]:
+    """What finished first; nothing when ``timeout`` (seconds) passes first."""
+    done, _ = await asyncio.wait(list(waiting), timeout=timeout,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    return done
+
+
 def _start_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for page preparation, started now so they are ready by the first page.
 
@@ -487,13 +537,6 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 def _ready() -> None:
     """Nothing: submitted once per worker so that the processes start at once."""
-
-
-def _changed_since(entry: parse_stage.Entry, fetched_at: datetime, title: str) -> bool:
-    """A stored article needs its page again when the feed dates or retitles it anew."""
-    if entry.updated_at and entry.updated_at > fetched_at:
-        return True
-    return bool(entry.title) and _one_line(entry.title)[:1000] != title
 
 
 def _reason(error: BaseException) -> str:

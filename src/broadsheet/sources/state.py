@@ -13,6 +13,7 @@ from django.utils import timezone
 from broadsheet.db import update_rows
 from broadsheet.ingest.pipeline import SourceJob
 from broadsheet.ingest.polite import PAUSE_MARK
+from broadsheet.ingest.turns import LEFT_MARK
 
 from . import schedule
 from .models import Publisher, Source
@@ -36,6 +37,7 @@ class CheckOutcome:
     deferred: bool = False  # not checked: its host asked everyone to wait
     notice: str | None = None  # the source's politeness notice; None keeps the one it has
     not_before: datetime | None = None  # the next check is no earlier than this
+    more_left: bool = False  # new items were left for the next check: it comes soon
 
     @classmethod
     def deferred_until(cls, source_id: int, notice: str, until: datetime) -> CheckOutcome:
@@ -104,6 +106,9 @@ def _apply(source: Source, outcome: CheckOutcome, now: datetime,
         source.notice = outcome.notice[:1000]
     elif outcome.ok and PAUSE_MARK in source.notice:
         source.notice = ""  # the host answered again: the wait is over
+    elif outcome.ok and not outcome.not_modified and LEFT_MARK in source.notice:
+        source.notice = "; ".join(part for part in source.notice.split("; ")
+                                  if LEFT_MARK not in part)  # the last of them were taken
     if outcome.deferred:
         # Nothing was asked of the host: the source's state stays; it comes back when it may.
         source.next_check_at = schedule.plan_after_wait(now, outcome.not_before)
@@ -130,6 +135,9 @@ def _apply(source: Source, outcome: CheckOutcome, now: datetime,
         source.last_error = outcome.error
         source.last_error_at = now
     source.next_check_at = plan.next_check_at
+    if outcome.more_left:
+        soon = now + timedelta(seconds=bounds.min_interval)
+        source.next_check_at = min(source.next_check_at, soon)
     if outcome.not_before is not None and outcome.not_before > source.next_check_at:
         source.next_check_at = schedule.plan_after_wait(now, outcome.not_before)
     source.interval_seconds = plan.interval_seconds

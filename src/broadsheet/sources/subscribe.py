@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from broadsheet.ingest import parse, urls
+from broadsheet.ingest import outline, parse, urls
 from broadsheet.ingest.fetch import FetchError, FetchPolicy, fetch_sync
 
 from .models import Publisher, Source
@@ -56,9 +56,18 @@ def discover(url: str, policy: FetchPolicy | None = None, follow_links: bool = T
         if site:
             found.site_name = site.group(1).decode("utf-8", "replace").strip()
         return found
-    feed = _parse(parse.parse_feed, result.body, result.final_url, result.content_type,
+    feed = _parse(_read_head, result.body, result.final_url, result.content_type,
                   result.charset)
     return Found(result.final_url, "feed", feed.title)
+
+
+def _read_head(body: bytes, url: str, content_type: str, charset: str) -> parse.ParsedFeed:
+    """A huge feed is read from its first items only: subscribing needs its title, and the
+    fetches that follow take its items in turns."""
+    huge = outline.read(body, url)
+    if huge is not None:
+        body, charset = huge.cut(set(range(50))), "utf-8"
+    return parse.parse_feed(body, url, content_type, charset)
 
 
 def _parse(function, *args):
