@@ -8,7 +8,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from broadsheet.web.links import article_path
 
-__all__ = ["article_path", "close_quietly", "page_widths", "sign_in", "wait_for_service_worker"]
+__all__ = ["READING_REPORTS", "article_path", "close_quietly", "page_widths", "sign_in",
+           "wait_for_service_worker", "without_reading_reports"]
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -39,11 +40,21 @@ def wait_for_service_worker(page: Page, timeout_ms: int = 10_000) -> None:
         ) from None
 
 
-def close_quietly(ctx: BrowserContext) -> None:
-    """Close a browser without the reading report its open article pages send as they go.
+READING_REPORTS = "**/reads/"
 
-    That report would reach the live server after the test, while its database is being
-    emptied for the next one; the tests that are about reading reports send theirs before.
+
+def without_reading_reports(ctx: BrowserContext) -> BrowserContext:
+    """Drop the reading reports article pages send as the reader leaves them.
+
+    A report sent as a test's last page is left can reach the live server after the test,
+    while its database is being emptied for the next one. Browsers start this way; a test about
+    reading reports lets them through with ``ctx.unroute(READING_REPORTS)``.
     """
-    ctx.route("**/reads/", lambda route: route.abort())
+    ctx.route(READING_REPORTS, lambda route: route.abort())
+    return ctx
+
+
+def close_quietly(ctx: BrowserContext) -> None:
+    """Close a browser without the reading report its open article pages send as they go."""
+    without_reading_reports(ctx)
     ctx.close()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import close_quietly
+from browsing import close_quietly, without_reading_reports
 from django.core.cache import cache
 from newsroom import Newsroom, make_newsroom
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -88,8 +88,9 @@ def site(live_server) -> str:
 
 @pytest.fixture
 def context(browser: Browser, site: str) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=site, viewport={"width": 1280, "height": 900},
-                              locale="en-GB", timezone_id="Europe/London")
+    ctx = without_reading_reports(browser.new_context(
+        base_url=site, viewport={"width": 1280, "height": 900}, locale="en-GB",
+        timezone_id="Europe/London"))
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
     close_quietly(ctx)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from browsing import article_path, close_quietly, sign_in
+from browsing import article_path, close_quietly, sign_in, without_reading_reports
 from django.utils import timezone
 from newsroom import PASSWORD, make_member
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -30,8 +30,8 @@ def make_editor(email: str = EDITOR) -> User:
 
 def open_page(browser: Browser, site: str, **options) -> Page:
     """A page in a browser context of its own (its own cookies): another person's browser."""
-    ctx = browser.new_context(base_url=site, locale="en-GB", timezone_id="Europe/London",
-                              **options)
+    ctx = without_reading_reports(browser.new_context(
+        base_url=site, locale="en-GB", timezone_id="Europe/London", **options))
     ctx.set_default_timeout(TIMEOUT_MS)
     return ctx.new_page()
 
