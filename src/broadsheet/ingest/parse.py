@@ -66,7 +66,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from lxml import etree
 
-from .plaintext import plain_text
+from .plaintext import html_to_line, plain_text
 
 
 @dataclass
@@ -432,14 +432,9 @@ def _drop_blocks(markup: str) -> str:
 
 
 def html_to_text(markup: str) -> str:
-    """Visible text of an HTML fragment, whitespace collapsed (for titles and word counts)."""
-    if "<" in markup:
-        markup = _drop_blocks(markup)
-        markup = _BLOCK_TAG.sub(" ", markup)
-        markup = _TAG_LIKE.sub("", markup)
-    if "&" in markup:
-        markup = htmllib.unescape(markup)
-    return " ".join(markup.split())
+    """Visible text of an HTML fragment on one line, for titles and word counts: the product's
+    one HTML-to-text function, ``plaintext.html_to_line``."""
+    return html_to_line(markup)
 
 
 def _plain_title(value: str) -> str:
