@@ -1,7 +1,17 @@
-"""Article-extraction quality and speed: trafilatura alone against broadsheet's extract().
+"""Article-extraction quality and speed: trafilatura alone against the text broadsheet stores.
 
 Data: the Zyte article-extraction benchmark (181 pages, html/<id>.html.gz and ground-truth.json),
 read in place from ../shared/data/extraction relative to the repository, or --data.
+
+"broadsheet stored text" is what the pipeline stores, indexes and serves as an article's ``text``
+(``prepare_page``: extract, sanitise, canonicalise; ``broadsheet extract --jsonl`` prints the same);
+"broadsheet extract()" is the extract stage alone.
+
+``--folds K`` scores by grouped cross-validation by site: the sites (host names) are dealt into K
+folds; for each fold, the setting of extraction's one tuned rule (how many paragraphs of prose
+make a chunk of a split article body, 0 for off) is chosen on the other folds and scored on the
+held-back one. It prints each fold's choice and score, and the spread of the default settings
+over the same folds.
 
 Metric, as in the benchmark's evaluate.py: each text is tokenised into ``\\w+`` runs (Unicode
 word characters; case kept, punctuation dropped), cut into overlapping 4-word shingles, and the
@@ -10,7 +20,7 @@ the page's total so that every page weighs the same. Precision is averaged over 
 predicted shingle, recall over pages with any true shingle; F1 is the harmonic mean of the two
 averages. A page with fewer than four tokens is one short shingle.
 
-Usage: cd /work/main && .venv/bin/python bench/extraction.py [--data DIR] [--worst N]
+Usage: cd /work/main && .venv/bin/python bench/extraction.py [--data DIR] [--worst N] [--folds K]
 """
 
 from __future__ import annotations
@@ -22,9 +32,11 @@ import re
 import statistics
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trafilatura
 
@@ -139,6 +151,72 @@ def broadsheet_extract(html: str, url: str, options: object = None) -> str:
         return ""
 
 
+def broadsheet_stored(html: str, url: str, options: object = None) -> str:
+    """The text the pipeline stores for the page; a page it rejects is an empty prediction."""
+    from broadsheet.ingest.extract import ExtractionError
+    from broadsheet.ingest.extract_body import DEFAULT_OPTIONS
+    from broadsheet.ingest.prepare import prepare_page
+
+    try:
+        return prepare_page(html.encode("utf-8"), url, "utf-8", options or DEFAULT_OPTIONS).text
+    except (ExtractionError, ValueError):
+        return ""
+
+
+CHUNK_SETTINGS = (0, 1, 2, 3)
+
+
+def site(url: str) -> str:
+    """The site a page belongs to: its host name without ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def cross_validate(truth: dict[str, dict], pages: dict[str, str], folds: int) -> None:
+    """Grouped cross-validation by site of the split-body rule (module docstring)."""
+    from broadsheet.ingest.extract_body import Options
+
+    fold_of = {key: zlib.crc32(site(truth[key]["url"]).encode()) % folds for key in truth}
+    counts: dict[int, dict[str, Counts]] = {}
+    for setting in CHUNK_SETTINGS:
+        options = Options(chunk_paragraphs=setting)
+        counts[setting] = {
+            key: page_counts(
+                truth[key].get("articleBody", ""),
+                broadsheet_stored(pages[key], truth[key]["url"], options),
+            )
+            for key in truth
+        }
+    default = Options().chunk_paragraphs
+    sites = len({site(t["url"]) for t in truth.values()})
+    print(f"\ngrouped {folds}-fold cross-validation by site ({sites} sites)")
+    columns = ("fold", "pages", "chosen", "train F1", "held-back F1", "default F1")
+    print("{:>4} {:>5} {:>6} {:>9} {:>13} {:>11}".format(*columns))
+    held, fixed = [], []
+    for fold in range(folds):
+        train = [k for k in truth if fold_of[k] != fold]
+        test = [k for k in truth if fold_of[k] == fold]
+        if not test:
+            continue
+        best = max(
+            CHUNK_SETTINGS,
+            key=lambda s: (scores([counts[s][k] for k in train])["f1"], s == default),
+        )
+        train_f1 = scores([counts[best][k] for k in train])["f1"]
+        test_f1 = scores([counts[best][k] for k in test])["f1"]
+        default_f1 = scores([counts[default][k] for k in test])["f1"]
+        held.append(test_f1)
+        fixed.append(default_f1)
+        row = (fold, len(test), best, train_f1, test_f1, default_f1)
+        print("{:>4} {:>5} {:>6} {:>9.4f} {:>13.4f} {:>11.4f}".format(*row))
+    for name, values in (("held-back", held), ("default", fixed)):
+        spread = statistics.stdev(values) if len(values) > 1 else 0.0
+        print(
+            f"{name} F1 over folds: mean {statistics.mean(values):.4f}, "
+            f"min {min(values):.4f}, max {max(values):.4f}, stdev {spread:.4f}"
+        )
+
+
 def variants() -> dict[str, Callable[[str, str], str]]:
     """The settings compared while building extract(): trafilatura focus, trimming, images."""
     from broadsheet.ingest.extract_body import Options
@@ -171,9 +249,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeat", type=int, default=1, help="passes over the pages (timing)")
-    parser.add_argument("--worst", type=int, default=0, help="list the N worst pages of extract()")
+    parser.add_argument(
+        "--worst", type=int, default=0, help="list the N worst pages of the stored text"
+    )
     parser.add_argument(
         "--variants", action="store_true", help="also score the settings extract() was chosen from"
+    )
+    parser.add_argument(
+        "--folds", type=int, default=0, help="also score by grouped K-fold cross-validation by site"
     )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
@@ -183,6 +266,7 @@ def main() -> None:
     first = next(iter(pages))
     trafilatura_alone(pages[first], "")
     broadsheet_extract(pages[first], truth[first]["url"])
+    broadsheet_stored(pages[first], truth[first]["url"])
 
     print(f"{len(pages)} pages from {args.data}; {args.repeat} pass(es), interleaved per page")
     header = ("extractor", "F1", "precision", "recall", "pages/s", "ms/page")
@@ -190,6 +274,7 @@ def main() -> None:
     main_pair = {
         "trafilatura.extract": trafilatura_alone,
         "broadsheet extract()": broadsheet_extract,
+        "broadsheet stored text": broadsheet_stored,
     }
     results = run_interleaved(main_pair, truth, pages, args.repeat)
     for name, (result, _) in results.items():
@@ -204,8 +289,11 @@ def main() -> None:
         for name, (result, _) in run_interleaved(table, truth, pages, 1).items():
             print(_row(name, result))
 
+    if args.folds:
+        cross_validate(truth, pages, args.folds)
+
     if args.worst:
-        per_page = results["broadsheet extract()"][1]
+        per_page = results["broadsheet stored text"][1]
         ranked = sorted(
             per_page, key=lambda k: min(_precision(*per_page[k]), _recall(*per_page[k]))
         )

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from broadsheet.ingest.plaintext import AUTHOR_CHARS, one_line, plain_text
-from broadsheet.ingest.sanitize import html_to_text, sanitize_html, word_count
+from broadsheet.ingest.plaintext import AUTHOR_CHARS, html_to_text, one_line, plain_text
+from broadsheet.ingest.sanitize import sanitize_html, word_count
 
 TITLE_CHARS = 1000
 

@@ -5,7 +5,9 @@ Contract:
   ``ExtractionError`` when no article body can be found.
 
 The page is parsed once; metadata comes from JSON-LD, OpenGraph and meta tags
-(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``).
+(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``). The text is
+the body HTML's text by the product's one HTML-to-text function (``plaintext.html_to_text``): the
+text the pipeline stores after sanitising reads the same.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from broadsheet.ingest.extract_body import (
     Options,
     fold_captions,
     render_html,
-    render_text,
     run_trafilatura,
     trim_blocks,
 )
 from broadsheet.ingest.extract_meta import read_metadata
+from broadsheet.ingest.plaintext import html_to_text
 
 # An article has sentences. A login form, an error page or a menu has only short lines: a body
 # needs this many characters on lines of prose (seven words, or sixty characters for scripts
@@ -144,8 +146,8 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
             fold_captions(body)
         if options.trim:
             trim_blocks(body, meta)
-        text = render_text(body)
         body_html = render_html(body, url)
+        text = html_to_text(body_html)
     if _prose_chars(text) < MIN_PROSE_CHARS:
         # pages that build their text with scripts often still ship it whole in JSON-LD
         text, body_html = _from_article_body(meta.article_body)

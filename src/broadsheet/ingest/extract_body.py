@@ -6,8 +6,8 @@ inline ``hi`` (formatting) and ``ref`` (links). It often keeps a little too much
 headline, standfirst and byline above the first paragraph, and newsletter boxes, "related" link
 lists, share bars and copyright lines below the last one. ``trim_blocks`` removes those with
 general rules (position, link density, likeness to the page's own title and description, and
-phrases every publisher uses for its chrome). Text and HTML are rendered from the same trimmed
-blocks so that they always agree.
+phrases every publisher uses for its chrome). The trimmed blocks are rendered as simple HTML;
+the text is that HTML's text (``plaintext.html_to_text``), so the two always agree.
 """
 
 from __future__ import annotations
@@ -153,6 +153,8 @@ class Options:
     fast: bool = False
     trim: bool = True
     keep_images: bool = True
+    # join an article body the page splits into sibling chunks (0: leave the page as it is)
+    chunk_paragraphs: int = 2
 
 
 DEFAULT_OPTIONS = Options()
@@ -160,6 +162,8 @@ DEFAULT_OPTIONS = Options()
 
 def run_trafilatura(tree: HtmlElement, url: str, options: Options) -> _Element | None:
     """trafilatura's body tree for the page (comments off), or None when it finds nothing."""
+    if options.chunk_paragraphs:
+        join_split_body(tree, options.chunk_paragraphs)
     document = bare_extraction(
         tree,
         url=url or None,
@@ -176,6 +180,44 @@ def run_trafilatura(tree: HtmlElement, url: str, options: Options) -> _Element |
     if document is None:
         return None
     return document.body
+
+
+_CHUNK_TAGS = {"div", "section"}
+_PROSE_WORDS = 20
+
+
+def _prose_paragraphs(element: _Element) -> int:
+    """Paragraphs of at least ``_PROSE_WORDS`` words (the measure of prose the trimming uses)."""
+    return sum(
+        1 for p in element.iter("p") if len(_WORDS.findall("".join(p.itertext()))) >= _PROSE_WORDS
+    )
+
+
+def join_split_body(tree: HtmlElement, min_paragraphs: int) -> None:
+    """Join an article body that the page splits into chunks, so that it is found whole.
+
+    Pages interrupt long articles with advertisements and sign-up boxes by closing the body's
+    container and opening an identical one after the interruption. trafilatura picks one
+    container, and the article loses everything after the first break. Sibling ``div`` or
+    ``section`` elements with the same classes, each holding at least ``min_paragraphs``
+    paragraphs of prose, are such chunks: their contents move into the first, in order; what
+    stood between them (the advertisements) stays where it was.
+    """
+    for parent in list(tree.iter(*_CHUNK_TAGS, "article", "main", "body")):
+        groups: dict[str, list[_Element]] = {}
+        for child in parent:
+            if child.tag not in _CHUNK_TAGS:
+                continue
+            classes = " ".join((child.get("class") or "").split())
+            if classes:
+                groups.setdefault(classes, []).append(child)
+        for chunks in groups.values():
+            if len(chunks) < 2 or any(_prose_paragraphs(c) < min_paragraphs for c in chunks):
+                continue
+            first = chunks[0]
+            for chunk in chunks[1:]:
+                first.extend(list(chunk))
+                parent.remove(chunk)
 
 
 def block_text(element: _Element) -> str:
@@ -458,54 +500,27 @@ def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
 # ---- rendering -------------------------------------------------------------------------------
 
 
-def _inline_text(element: _Element) -> str:
-    """Text of a block, with line breaks kept as newlines."""
-    parts: list[str] = []
-
-    def walk(node: _Element) -> None:
-        if node.tag == "lb":
-            parts.append("\n")
-        elif node.text:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def render_text(body: _Element) -> str:
-    """Plain text: one block per paragraph, blank lines between; list items one per line."""
-    paragraphs: list[str] = []
-    for element in body:
-        if element.tag == "list":
-            items = [_inline_text(item) for item in element if item.tag == "item"]
-            text = "\n".join(f"- {item}" for item in items if item)
-        elif element.tag == "table":
-            rows = []
-            for row in element.iter("row"):
-                cells = [_inline_text(cell) for cell in row if cell.tag == "cell"]
-                rows.append(" | ".join(c for c in cells if c))
-            text = "\n".join(r for r in rows if r)
-        elif element.tag == "graphic":
-            text = ""
-        else:
-            text = _inline_text(element)
-        if text:
-            paragraphs.append(text)
-    return "\n\n".join(paragraphs)
-
-
 _HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "", "#sub": "", "#sup": ""}
 
 
+def _text_markup(text: str | None) -> str:
+    """Text as HTML. trafilatura marks the line breaks it keeps inside a block (lines it joined
+    from separate elements) with newlines: they stay line breaks."""
+    if not text:
+        return ""
+    return escape(text, quote=False).replace("\n", "<br>")
+
+
 def _render_inline(node: _Element, base_url: str) -> str:
-    parts: list[str] = [escape(node.text or "", quote=False)]
+    """A block's inline markup. Spaces at the edges of inline elements are the source's word
+    breaks ("on<ref> Facebook</ref>,"): kept here, trimmed only at the block's edges."""
+    return _inline_markup(node, base_url).strip()
+
+
+def _inline_markup(node: _Element, base_url: str) -> str:
+    parts: list[str] = [_text_markup(node.text)]
     for child in node:
-        inner = _render_inline(child, base_url)
+        inner = _inline_markup(child, base_url)
         if child.tag == "hi":
             tag = _HI_TAGS.get(child.get("rend") or "", "")
             parts.append(f"<{tag}>{inner}</{tag}>" if tag and inner.strip() else inner)
@@ -518,12 +533,10 @@ def _render_inline(node: _Element, base_url: str) -> str:
                 parts.append(inner)
         elif child.tag == "lb":
             parts.append("<br>")
-        elif child.tag == "graphic":
-            parts.append("")
-        else:
+        else:  # a graphic's own text (rarely any) reads in place; its image follows the block
             parts.append(inner)
-        parts.append(escape(child.tail or "", quote=False))
-    return "".join(parts).strip()
+        parts.append(_text_markup(child.tail))
+    return "".join(parts)
 
 
 def _render_figure(element: _Element, base_url: str) -> str:

@@ -19,13 +19,28 @@ anything is stored.
 - ``plain_text(value, limit)``: a name-like field with no markup at all: tags removed (the
   contents of script and style with them), entities decoded, any ``<`` or ``>`` left over
   dropped, then ``one_line``. For authors, where angle brackets never belong.
+
+HTML becomes text here and nowhere else: the article text that is stored, indexed and served,
+what ``extract()`` returns, feed titles, teasers and word counts all come from ``html_to_text``
+(or its one-line view ``html_to_line``), so they never disagree about where one word ends:
+
+- inline elements (links, emphasis, spans) add nothing: the spaces around them are the source's
+  own, kept and collapsed, so ``on<a> Facebook</a>,`` reads "on Facebook,";
+- block elements (paragraphs, headings, quotes, divs) are paragraphs, separated by a blank line;
+  ``<br>`` and the lines of ``<pre>`` are line breaks;
+- a list is one paragraph with an item per line, each marked ``- `` (ordered or not: the marker
+  is layout, and a number would read as one of the article's words); a table is one paragraph
+  with a row per line, cells separated by `` | ``;
+- figure captions (``figcaption``) are left out, like the captions ``extract()`` moves onto their
+  pictures: read in the flow they interrupt the article; scripts, styles and the contents of
+  other non-text elements are left out too.
 """
 
 from __future__ import annotations
 
 import re
 
-from .sanitize import html_to_text
+from lxml import etree
 
 AUTHOR_CHARS = 500
 
@@ -80,6 +95,141 @@ def plain_text(value: str, limit: int = AUTHOR_CHARS) -> str:
     for _ in range(3):  # "&lt;b&gt;" decodes to markup once more
         if not _MARKUP_HINT_RE.search(text):
             break
-        text = html_to_text(text.replace("\n", " "))
+        text = html_to_line(text)
     text = text.replace("<", " ").replace(">", " ")
     return one_line(text, limit)
+
+
+# --------------------------------------------------------------------------------------------
+# HTML to text
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
+    "div", "dt", "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "html", "main", "nav", "p", "pre", "section", "summary",
+}
+# Containers whose parts are lines of one paragraph rather than paragraphs of their own.
+_LIST_TAGS = {"ul", "ol", "dl", "menu"}
+_CONTAINER_TAGS = _LIST_TAGS | {"table"}
+_ROW_TAGS = {"li", "tr", "tbody", "thead", "tfoot"}
+_CELL_TAGS = {"td", "th"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe",
+              "object", "embed", "select", "textarea", "button", "canvas", "audio", "video",
+              "figcaption"}
+_SPACES_RE = re.compile(r"[^\S\n]+")
+_PARSER_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def without_surrogates(text: str) -> str:
+    """Lone UTF-16 surrogates (from broken decoding upstream) become U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+class _TextCollector:
+    """An lxml parser target: receives tags and text as they are parsed, builds no tree."""
+
+    def __init__(self, markers: bool) -> None:
+        self.markers = markers
+        self.out: list[str] = []
+        self.buffer: list[str] = []
+        self.skip = 0
+        self.pre = 0
+        self.cells = 0
+        self.containers = 0
+        self.emitted_in_container = False
+        self.prefix = ""
+
+    def flush(self) -> None:
+        lines = (_SPACES_RE.sub(" ", line).strip() for line in "".join(self.buffer).split("\n"))
+        block = "\n".join(line for line in lines if line)
+        self.buffer = []
+        if not block:
+            return
+        if self.out:
+            self.out.append("\n" if self.emitted_in_container else "\n\n")
+        self.out.append(self.prefix + block)
+        self.prefix = ""
+        self.emitted_in_container = self.containers > 0
+
+    def start(self, tag: str, attrib: object) -> None:
+        if self.skip or tag in _SKIP_TAGS:
+            self.skip += tag in _SKIP_TAGS
+        elif self.cells and tag not in _CONTAINER_TAGS and tag not in _ROW_TAGS | _CELL_TAGS:
+            if tag in _BLOCK_TAGS or tag == "br":
+                self.buffer.append(" ")  # a paragraph inside a cell stays in its cell
+        elif tag in _CONTAINER_TAGS:
+            self.flush()
+            self.containers += 1
+        elif tag == "li":
+            self.flush()
+            self.prefix = "- " if self.markers else ""
+        elif tag in _CELL_TAGS:
+            if "".join(self.buffer).strip():
+                self.buffer.append(" | " if self.markers else " ")
+            self.cells += 1
+        elif tag in _BLOCK_TAGS or tag in _ROW_TAGS:
+            self.flush()
+            self.pre += tag == "pre"
+        elif tag == "br":
+            self.buffer.append("\n")
+
+
+    def end(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif self.skip:
+            return
+        elif tag in _CELL_TAGS:
+            self.cells = max(0, self.cells - 1)
+        elif self.cells and tag not in _CONTAINER_TAGS and tag not in _ROW_TAGS:
+            if tag in _BLOCK_TAGS:
+                self.buffer.append(" ")
+        elif tag in _CONTAINER_TAGS:
+            self.flush()
+            self.containers = max(0, self.containers - 1)
+            if not self.containers:
+                self.emitted_in_container = False
+        elif tag in _BLOCK_TAGS or tag in _ROW_TAGS:
+            self.flush()
+            if tag == "li":
+                self.prefix = ""
+            elif tag == "pre":
+                self.pre = max(0, self.pre - 1)
+
+    def data(self, data: str) -> None:
+        if self.skip:
+            return
+        if not self.pre:
+            data = data.replace("\r", " ").replace("\n", " ")
+        self.buffer.append(data)
+
+    def close(self) -> str:
+        self.flush()
+        return "".join(self.out)
+
+
+def _parse(html: str, markers: bool) -> str:
+    if not html or not html.strip():
+        return ""
+    if "<" not in html and "&" not in html:  # plain text already (most feed titles)
+        return " ".join(_PARSER_CONTROL_RE.sub("", html).split())
+    # libxml2 refuses NUL and other C0 controls, which are never text anyway.
+    html = _PARSER_CONTROL_RE.sub("", html)
+    parser = etree.HTMLParser(target=_TextCollector(markers), no_network=True)
+    try:
+        parser.feed(html)
+    except UnicodeEncodeError:
+        parser = etree.HTMLParser(target=_TextCollector(markers), no_network=True)
+        parser.feed(without_surrogates(html))
+    return parser.close()
+
+
+def html_to_text(html: str) -> str:
+    """The product's plain text of ``html`` (rules in the module docstring): paragraphs separated
+    by blank lines, entities decoded. One streaming parse (libxml2), no tree built."""
+    return _parse(html, markers=True)
+
+
+def html_to_line(html: str) -> str:
+    """The words of ``html`` on one line, without list or table markers: titles, word counts."""
+    return " ".join(_parse(html, markers=False).split())

@@ -15,6 +15,7 @@ from . import parse as parse_stage
 from . import plaintext
 from . import sanitize as sanitize_stage
 from . import urls as url_stage
+from .extract_body import DEFAULT_OPTIONS, Options
 
 SUMMARY_CHARS = 300
 
@@ -39,15 +40,17 @@ class PreparedArticle:
 
 
 
-def prepare_page(body: bytes, url: str, charset: str = "") -> PreparedArticle:
-    """Extract, sanitise and canonicalise one article page."""
+def prepare_page(body: bytes, url: str, charset: str = "",
+                 options: Options = DEFAULT_OPTIONS) -> PreparedArticle:
+    """Extract, sanitise and canonicalise one article page (``options``: the benchmark's
+    variants of extraction; the pipeline uses the defaults)."""
     html: bytes | str = body
     if charset:
         try:
             html = body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             html = body
-    extracted = extract_stage.extract(html, url)
+    extracted = extract_stage.extract(html, url, options)
     return _prepared(
         title=extracted.title, body_html=extracted.html, fallback_text=extracted.text, url=url,
         declared_canonical=extracted.canonical_url, author=extracted.author,
@@ -84,10 +87,10 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
               published_at: datetime | None, image_url: str, language: str,
               summary: str) -> PreparedArticle:
     safe_html = sanitize_stage.sanitize_html(body_html, url) if body_html else ""
-    text = sanitize_stage.html_to_text(safe_html) if safe_html else fallback_text.strip()
+    text = plaintext.html_to_text(safe_html) if safe_html else fallback_text.strip()
     if not safe_html and text:
         safe_html = "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n") if p.strip())
-    summary_text = sanitize_stage.html_to_text(summary) if summary else ""
+    summary_text = plaintext.html_to_text(summary) if summary else ""
     return PreparedArticle(
         title=plaintext.one_line(title),
         html=safe_html,

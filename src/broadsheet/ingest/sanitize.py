@@ -3,7 +3,8 @@
 Contract:
 - ``sanitize_html(html: str, base_url: str) -> str``: safe HTML. Relative links and images are made
   absolute against ``base_url``.
-- ``html_to_text(html: str) -> str``: plain text, paragraphs separated by blank lines.
+- ``html_to_text(html: str) -> str``: plain text, paragraphs separated by blank lines (it lives
+  in ``plaintext``, the one place HTML becomes text, and is importable from here too).
 - ``word_count(text: str) -> int`` and ``reading_minutes(words: int) -> int``: the reader app's
   "5 min read".
 
@@ -52,7 +53,8 @@ from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from lxml import etree
+
+from .plaintext import html_to_text, without_surrogates
 
 # --------------------------------------------------------------------------------------------
 # The allowlist
@@ -353,11 +355,6 @@ def _clean_once(cleaner: nh3.Cleaner, html: str) -> str:
 _MAX_ROUNDS = 4
 
 
-def _without_surrogates(text: str) -> str:
-    """Lone UTF-16 surrogates (from broken decoding upstream) become U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
 def sanitize_html(html: str, base_url: str) -> str:
     """Safe, self-contained article HTML: the allowlist and URL rules of the module docstring."""
     if not html or not html.strip():
@@ -366,7 +363,7 @@ def sanitize_html(html: str, base_url: str) -> str:
     try:
         out = _clean_once(cleaner, html)
     except UnicodeEncodeError:
-        out = _clean_once(cleaner, _without_surrogates(html))
+        out = _clean_once(cleaner, without_surrogates(html))
     for _ in range(_MAX_ROUNDS):
         again = _clean_once(cleaner, out)
         if again == out:
@@ -380,90 +377,6 @@ def sanitize_html(html: str, base_url: str) -> str:
     )
     fallback = _clean_once(cleaner, escaped)
     return fallback if _clean_once(cleaner, fallback) == fallback else ""
-
-
-# --------------------------------------------------------------------------------------------
-# Plain text
-
-_BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
-}
-_CELL_TAGS = {"td", "th"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe",
-              "object", "embed", "select", "textarea", "button", "canvas", "audio", "video"}
-_SPACES_RE = re.compile(r"[^\S\n]+")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-class _TextCollector:
-    """An lxml parser target: receives tags and text as they are parsed, builds no tree."""
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self.buffer: list[str] = []
-        self.skip = 0
-        self.pre = 0
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        lines = (_SPACES_RE.sub(" ", line).strip() for line in "".join(self.buffer).split("\n"))
-        block = "\n".join(line for line in lines if line)
-        if block:
-            self.blocks.append(block)
-        self.buffer = []
-
-    def start(self, tag: str, attrib: object) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.flush()
-            self.pre += tag == "pre"
-        elif tag == "br":
-            self.buffer.append("\n")
-        elif tag in _CELL_TAGS:
-            self.buffer.append(" ")
-
-    def end(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.flush()
-            if tag == "pre":
-                self.pre = max(0, self.pre - 1)
-        elif tag in _CELL_TAGS:
-            self.buffer.append(" ")
-
-    def data(self, data: str) -> None:
-        if self.skip:
-            return
-        if not self.pre:
-            data = data.replace("\r", " ").replace("\n", " ")
-        self.buffer.append(data)
-
-    def close(self) -> str:
-        self.flush()
-        return "\n\n".join(self.blocks)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text: one block per paragraph, list item, heading or table row, separated by a blank
-    line; whitespace collapsed (line breaks kept for ``<br>`` and inside ``<pre>``); entities
-    decoded; script and style contents left out. One streaming parse (libxml2), no tree built."""
-    if not html or not html.strip():
-        return ""
-    # libxml2 refuses NUL and other C0 controls, which are never text anyway.
-    html = _CONTROL_RE.sub("", html)
-    parser = etree.HTMLParser(target=_TextCollector(), no_network=True)
-    try:
-        parser.feed(html)
-    except UnicodeEncodeError:
-        parser = etree.HTMLParser(target=_TextCollector(), no_network=True)
-        parser.feed(_without_surrogates(html))
-    return parser.close()
 
 
 # --------------------------------------------------------------------------------------------
