@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "broadsheet.ops.middleware.OperationsMiddleware",  # /healthz, /readyz, /metrics
     "broadsheet.ops.middleware.PageTimingMiddleware",
+    "broadsheet.web.malformed.MalformedRequestMiddleware",  # a NUL in the address: 400
     "django.middleware.security.SecurityMiddleware",
     "broadsheet.web.security.SecurityHeadersMiddleware",
     "broadsheet.readers.middleware.SecureCookiesOverHttpsMiddleware",
