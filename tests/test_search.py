@@ -227,7 +227,8 @@ def test_search_page_paginates(client, db):
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_search_page_survives_hostile_queries(client, newsroom, raw):
     response = client.get(reverse("search"), {"q": raw, "page": "-1"})
-    assert response.status_code == 200
+    # A NUL character is refused with a clear 400 before any page sees it (web/malformed.py).
+    assert response.status_code == (400 if "\x00" in raw else 200)
     assert b"<script>alert(1)" not in response.content
 
 
