@@ -53,10 +53,8 @@ class FollowOut(Schema):
     followed_at: datetime
 
 
-class FollowPage(Schema):
+class FollowPage(schemas.CursorPage):
     items: list[FollowOut]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
-    next: str | None = Field(description="The next page's address")
 
 
 class FollowParams(cursor.PageParams):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -33,10 +33,8 @@ class SavedItem(schemas.ArticleSummary):
     saved_at: datetime
 
 
-class SavedPage(Schema):
+class SavedPage(schemas.CursorPage):
     items: list[SavedItem]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
-    next: str | None = Field(description="The next page's address")
 
 
 class HistoryItem(schemas.ArticleSummary):
@@ -45,10 +43,8 @@ class HistoryItem(schemas.ArticleSummary):
                                            "the teaser)")
 
 
-class HistoryPage(Schema):
+class HistoryPage(schemas.CursorPage):
     items: list[HistoryItem]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
-    next: str | None = Field(description="The next page's address")
 
 
 def _article_or_error(article_id: int) -> Article:

@@ -41,21 +41,23 @@ def _tell_stripe(membership, *, cancel: bool) -> None:
                                   503: schemas.Error},
              auth=signed_in, summary="Cancel the membership at the end of the paid period")
 def cancel(request: HttpRequest) -> dict:
-    membership = transitions.membership_of(request.auth)
-    if not transitions.can_cancel(membership):
-        raise HttpError(409, "There is no membership to cancel.")
-    _tell_stripe(membership, cancel=True)
-    transitions.cancel(membership)
-    return me_out(request.auth)
+    return _change(request.auth, cancel=True)
 
 
 @router.post("/resume", response={200: schemas.Me, 401: schemas.Error, 409: schemas.Error,
                                   503: schemas.Error},
              auth=signed_in, summary="Undo a cancellation before the paid period ends")
 def resume(request: HttpRequest) -> dict:
-    membership = transitions.membership_of(request.auth)
-    if not transitions.can_resume(membership):
-        raise HttpError(409, "There is no cancelled membership to resume.")
-    _tell_stripe(membership, cancel=False)
-    transitions.resume(membership)
-    return me_out(request.auth)
+    return _change(request.auth, cancel=False)
+
+
+def _change(user, *, cancel: bool) -> dict:
+    """Cancel or resume as the account page's buttons do: 409 when there is nothing to change."""
+    membership = transitions.membership_of(user)
+    allowed = transitions.can_cancel if cancel else transitions.can_resume
+    if not allowed(membership):
+        what = "membership to cancel" if cancel else "cancelled membership to resume"
+        raise HttpError(409, f"There is no {what}.")
+    _tell_stripe(membership, cancel=cancel)
+    (transitions.cancel if cancel else transitions.resume)(membership)
+    return me_out(user)

@@ -81,10 +81,15 @@ class ArticleDetail(ArticleSummary):
         "whole article is at source_url"))
 
 
-class ArticlePage(Schema):
-    items: list[ArticleSummary]
+class CursorPage(Schema):
+    """What every cursor-paged list answers beside its items."""
+
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
     next: str | None = Field(description="The next page's address")
+
+
+class ArticlePage(CursorPage):
+    items: list[ArticleSummary]
 
 
 class SearchHit(ArticleSummary):
