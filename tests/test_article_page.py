@@ -12,6 +12,7 @@ from django.utils import timezone
 from pages_fixtures import make_article, make_publisher, make_reader
 
 from broadsheet.readers.models import Follow, Membership, ReadingHistory, SavedArticle
+from broadsheet.web.images.signing import proxied
 from broadsheet.web.links import article_path, reading_minutes
 
 MEMBERS_ONLY = "The third paragraph is only for members to read in full."
@@ -77,7 +78,7 @@ def test_page_shows_publication_section_author_date_and_reading_time(client, art
     assert "By Ada Reporter" in body
     assert "1 min read" in body
     assert f'datetime="{timezone.localtime(article.published_at).isoformat()}"' in body
-    assert 'src="https://example.com/storm.jpg"' in body
+    assert f'src="{proxied("https://example.com/storm.jpg")}"' in body  # through the site
     assert f'href="{article.url}" rel="noopener"' in body
     assert "Read at The Daily Example" in body
 

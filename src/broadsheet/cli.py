@@ -501,6 +501,7 @@ def demo(args: argparse.Namespace) -> int:
             return 0
         return serve_with_worker(args.host, args.port,
                                  extra_env={"BROADSHEET_FETCH_ALLOW_PRIVATE": "1",
+                                            "BROADSHEET_IMAGE_ALLOW_LOOPBACK": "1",
                                             "BROADSHEET_LOAD_PUBLISHERS": "0"})
 
 

@@ -158,6 +158,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_FETCH_MAX_ITEMS", _count, "300",
             "New items taken from one source per fetch, newest first; the rest are taken on "
             "the next fetches."),
+    Setting("BROADSHEET_IMAGE_MAX_BYTES", _count, str(5 * 1024 * 1024),
+            "Largest image the site's image proxy (/img/) fetches from a publisher; larger "
+            "ones are refused (HTTP 502)."),
+    Setting("BROADSHEET_IMAGE_ALLOW_LOOPBACK", _bool, "0",
+            "Let the image proxy fetch from this machine (127.0.0.1, ::1, localhost): tests and "
+            "the offline demo. Private and link-local addresses stay refused."),
     Setting("BROADSHEET_SCHEDULE_MIN_INTERVAL", int, "300",
             "Shortest time between two checks of a source, in seconds."),
     Setting("BROADSHEET_SCHEDULE_MAX_INTERVAL", int, "86400",

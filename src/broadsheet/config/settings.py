@@ -181,6 +181,10 @@ FETCH = {
     "host_delay": env("BROADSHEET_FETCH_HOST_DELAY"),
     "max_items": env("BROADSHEET_FETCH_MAX_ITEMS"),
 }
+IMAGES = {
+    "max_bytes": env("BROADSHEET_IMAGE_MAX_BYTES"),
+    "allow_loopback": env("BROADSHEET_IMAGE_ALLOW_LOOPBACK"),
+}
 SCHEDULE = {
     "min_interval": env("BROADSHEET_SCHEDULE_MIN_INTERVAL"),
     "max_interval": env("BROADSHEET_SCHEDULE_MAX_INTERVAL"),

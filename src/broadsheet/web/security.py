@@ -7,10 +7,10 @@ second wall, for a path that was missed or a row written past the model: a store
 carry the nonce of the request. No template has an inline script or style; htmx is told not to
 add its indicator ``<style>`` (``htmx-config`` in ``web/base.html``).
 
-Images may come from any https address (publishers' pictures) and ``data:`` URIs (the API
-documentation's icons); plain-http images from other hosts are blocked, as browsers block them on
-https pages anyway. Forms may post only here, except that Stripe Checkout and its customer portal
-are reached by a redirect from our own form when payments are on (browsers apply
+Images come only from this site, publishers' pictures through its image proxy
+(``broadsheet.web.images``, so no publisher or tracker sees who reads what), and ``data:`` URIs
+(the API documentation's icons). Forms may post only here, except that Stripe Checkout and its
+customer portal are reached by a redirect from our own form when payments are on (browsers apply
 ``form-action`` to that redirect too).
 
 With ``BROADSHEET_DEBUG=1``, error answers go without the policy: Django's debug pages use inline
@@ -49,7 +49,7 @@ def content_security_policy(nonce: str) -> str:
         "default-src": ("'self'",),
         "script-src": ("'self'", f"'nonce-{nonce}'"),
         "style-src": ("'self'",),
-        "img-src": ("'self'", "https:", "data:"),
+        "img-src": ("'self'", "data:"),
         "font-src": ("'self'",),
         "connect-src": ("'self'",),
         "manifest-src": ("'self'",),

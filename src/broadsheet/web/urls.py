@@ -1,11 +1,14 @@
 from django.urls import path
 
 from . import views
+from .images.view import image
 from .views import briefing, desk, foryou
 from .views.publisher import publisher_home, publisher_page
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Publishers' pictures, served from this site (web/images/).
+    path("img/<str:signature>/<str:encoded>", image, name="image"),
     path("article/<int:pk>/print/", views.article_print, name="article_print"),
     path("article/<int:pk>/save/", views.save_toggle, name="save_toggle"),
     path("article/<int:pk>/<slug:slug>/", views.article, name="article"),

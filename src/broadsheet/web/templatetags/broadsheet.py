@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 
+from broadsheet.web.images.signing import proxied, proxy_images
 from broadsheet.web.links import article_path, reading_minutes
 from broadsheet.web.queries import publisher_names, section_slugs
 
@@ -20,6 +21,18 @@ register = template.Library()
 @register.filter
 def article_url(article) -> str:
     return article_path(article)
+
+
+@register.filter
+def image_src(url: str) -> str:
+    """A picture's address on this site's image proxy, so the publisher never sees the reader."""
+    return proxied(url or "")
+
+
+@register.filter
+def images_proxied(html: str) -> str:
+    """Stored article HTML with its pictures loaded through the image proxy."""
+    return proxy_images(html or "")
 
 
 @register.filter
