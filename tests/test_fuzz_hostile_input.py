@@ -1,5 +1,6 @@
 """Hostile input, generated: nothing executable survives the sanitiser or the extraction, the URL
-normaliser never crashes and is idempotent, and no JSON API query answers 500.
+normaliser never crashes and is idempotent, no JSON API query answers 500, and the image proxy
+answers any address, forged or signed, with a clear 4xx or 502.
 
 Executable means what a browser would run: a ``<script>`` (or another element that carries
 code), an ``on*=`` event handler, or a ``javascript:``/``vbscript:``/``data:`` address in a link
@@ -8,13 +9,15 @@ or image, however it is spelled. The output is read back with lxml, as a browser
 
 from __future__ import annotations
 
+import base64
 import re
+from urllib.parse import quote
 
 import lxml.html
 import pytest
 from api_support import make_article, make_publisher, make_reader
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from broadsheet.api.auth import issue_token
@@ -22,6 +25,7 @@ from broadsheet.ingest.extract import ExtractionError, extract
 from broadsheet.ingest.plaintext import plain_text
 from broadsheet.ingest.sanitize import sanitize_html
 from broadsheet.ingest.urls import InvalidURL, canonical_url, normalize_url
+from broadsheet.web.images import signing as image_signing
 
 BASE = "https://news.example/world/story"
 CODE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "svg", "math", "style",
@@ -193,3 +197,44 @@ def test_no_json_api_query_answers_500(member_token: str, data) -> None:
     answer = client.get(filled, params, **headers)
     assert answer.status_code < 500, (filled, params, answer.status_code,
                                       answer.content[:300])
+
+
+# --- the image proxy's address ---------------------------------------------------------------
+
+SEGMENT = st.one_of(st.text(max_size=40), st.sampled_from(
+    ["", "A" * 22, "=", "==", "%00", "..", "aHR0cDovLzEyNy4wLjAuMS8", "_-_-", "\u202e", "é"]))
+
+
+def signed_path(url: str) -> str:
+    """The proxy path this site would write for ``url``, whatever ``url`` holds."""
+    encoded = base64.urlsafe_b64encode(url.encode("utf-8", "surrogatepass")).rstrip(b"=")
+    return f"/img/{image_signing.signature(url)}/{encoded.decode()}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(SEGMENT, SEGMENT)
+def test_forged_image_addresses_are_refused_never_500(signature: str, encoded: str) -> None:
+    """Any path under /img/ that this site did not sign is a clear 4xx, fetching nothing."""
+    client = Client(raise_request_exception=False)
+    path = f"/img/{quote(signature, safe='')}/{quote(encoded, safe='')}"
+    answer = client.get(path)
+    assert answer.status_code in (400, 403, 404), (path, answer.status_code, answer.content)
+
+
+@pytest.fixture
+def proxy_home(settings, tmp_path):
+    settings.HOME = tmp_path
+    settings.IMAGES = {**settings.IMAGES, "allow_loopback": False}
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(URLISH)
+def test_signed_hostile_image_urls_answer_clearly_never_500(proxy_home, url: str) -> None:
+    """A stored picture address can be anything a publisher wrote; the proxy never fails on it."""
+    assume(url)  # an empty address has no proxy path: the page shows no picture
+    answer = Client(raise_request_exception=False).get(signed_path(url))
+    assert answer.status_code in (200, 400, 403, 404, 502), (url, answer.status_code,
+                                                               answer.content[:300])
+    if answer.status_code != 200:
+        assert answer["Content-Type"].startswith("text/plain")
