@@ -7,15 +7,18 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 from polite_support import publish
+from terminal import eventually
 
 from broadsheet.logs import JsonFormatter
 
@@ -123,3 +126,55 @@ def test_a_json_line_carries_the_events_extra_fields_and_its_traceback():
     assert entry["source"] == 7 and entry["url"] == "https://example.org/feed"
     assert "ValueError: feed was" in entry["exception"]
     assert entry["timestamp"].endswith("+00:00")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_and_ask(env: dict[str, str], paths: list[str]) -> tuple[str, str]:
+    """Start `broadsheet web`, request ``paths`` once it answers, stop it: (stdout, stderr)."""
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "broadsheet.cli", "web", "--port", str(port),
+                            "--workers", "1"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        eventually(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 90,
+                   lambda: f"`broadsheet web` never answered (exit code {web.poll()})")
+        for path in paths:
+            httpx.get(f"http://127.0.0.1:{port}{path}", timeout=30)
+    finally:
+        web.send_signal(signal.SIGTERM)
+        out, err = web.communicate(timeout=60)
+    return out, err
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_the_web_server_writes_json_lines_for_its_own_and_access_logs(environ):
+    out, err = serve_and_ask(environ, ["/healthz", "/no-such-page/?q=1"])
+    entries = json_lines(err)  # every line, gunicorn's own included, is one JSON object
+    loggers = {entry["logger"] for entry in entries}
+    assert "gunicorn.error" in loggers, err
+    assert any(e["message"].startswith("Starting gunicorn") for e in entries), err
+    access = [e for e in entries if e["logger"] == "gunicorn.access"]
+    missing = [e for e in access if e["path"] == "/no-such-page/"]
+    assert missing and missing[0]["status"] == 404 and missing[0]["method"] == "GET", access
+    assert missing[0]["query"] == "q=1" and missing[0]["duration_ms"] >= 0
+    assert any(e["logger"] == "django.request" and "Not Found" in e["message"]
+               for e in entries), err  # the app's own lines, from the web process
+    assert out.strip() == "", out  # the access log joined the rest on standard error
+
+
+def test_plain_web_server_keeps_gunicorns_format(environ):
+    environ["BROADSHEET_LOG_FORMAT"] = "plain"
+    out, err = serve_and_ask(environ, ["/healthz"])
+    assert "Starting gunicorn" in err and not err.lstrip().startswith("{")
+    assert '"GET /healthz HTTP/1.1" 200' in out

@@ -222,10 +222,13 @@ def _gunicorn_command(host: str, port: int, workers: int = 0) -> list[str]:
     from django.conf import settings
 
     workers = workers or settings.WEB["workers"] or 2 * (os.cpu_count() or 1)
-    return [sys.executable, "-m", "gunicorn", "broadsheet.config.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--timeout", str(settings.WEB["timeout"]),
-            "--access-logfile", "-", "--graceful-timeout", "5"]
+    command = [sys.executable, "-m", "gunicorn", "broadsheet.config.wsgi:application",
+               "--bind", f"{host}:{port}", "--workers", str(workers),
+               "--timeout", str(settings.WEB["timeout"]),
+               "--access-logfile", "-", "--graceful-timeout", "5"]
+    if settings.LOG_FORMAT == "json":  # gunicorn's own lines as JSON on stderr too
+        command += ["--logger-class", "broadsheet.ops.weblog.JsonLogger"]
+    return command
 
 
 @command("web")

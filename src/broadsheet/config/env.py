@@ -184,7 +184,8 @@ SETTINGS: tuple[Setting, ...] = (
             "only."),
     Setting("BROADSHEET_LOG_FORMAT", _log_format, "plain",
             "`plain` log lines for people, or `json`: every line a command writes to standard "
-            "error is one JSON object (timestamp, level, logger, message, extra fields)."),
+            "error is one JSON object (timestamp, level, logger, message, extra fields), "
+            "gunicorn's own and access lines included."),
     Setting("BROADSHEET_WORKER_HEARTBEAT_MAX_AGE", _seconds, "180",
             "/readyz fails when the worker's last heartbeat (written every 30 seconds) is "
             "older than this many seconds; 0 leaves the worker out of readiness."),

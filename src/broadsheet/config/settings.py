@@ -152,7 +152,8 @@ else:
 HUEY["consumer"] = {"workers": env("BROADSHEET_WORKERS"), "worker_type": "thread"}
 
 # One line per event on stderr, plain or JSON (broadsheet.logs); Huey's loggers included.
-LOGGING = logs.config(env("BROADSHEET_LOG_FORMAT"))
+LOG_FORMAT = env("BROADSHEET_LOG_FORMAT")
+LOGGING = logs.config(LOG_FORMAT)
 METRICS_TOKEN = env("BROADSHEET_METRICS_TOKEN")
 WORKER_HEARTBEAT_MAX_AGE = env("BROADSHEET_WORKER_HEARTBEAT_MAX_AGE")
 
