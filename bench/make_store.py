@@ -23,6 +23,8 @@ articles yet:
 The bigram model is learnt from the stories dev set and the extraction benchmark's texts in
 ``../shared/data`` (read in place, never copied); ``--corpus FILE`` takes any JSON-lines file with
 ``text`` fields instead. All generated text is English, whatever the publisher's language.
+On a terminal a progress bar shows the articles written (``broadsheet.ops.progress``); piped,
+only the summary lines are printed.
 """
 
 from __future__ import annotations
@@ -474,8 +476,9 @@ class Store:
                  (_moment(self.plan.times[row]) for row in first_rows), strict=True)),
             batch_size=1000)
 
-    def load(self, batches, total: int, began: float) -> None:
-        """Write every batch from ``batches`` (a queue ending in None per writer)."""
+    def load(self, batches, total: int, began: float, progress) -> None:
+        """Write every batch from ``batches`` (a queue ending in None per writer); ``progress``
+        (``broadsheet.ops.progress``) shows the articles written, as a bar on a terminal."""
         from broadsheet.stories.assign import refresh_stories
 
         threads = [threading.Thread(target=self._write_all, args=(batches,), daemon=True)
@@ -483,6 +486,7 @@ class Store:
         for thread in threads:
             thread.start()
         done, written = 0, 0
+        progress.start("Writing articles", total)
         while done < self.writers:
             stories = self.written.get()
             if stories is None:
@@ -490,11 +494,13 @@ class Store:
                 continue
             refresh_stories(stories)
             written += BATCH
+            progress.update(min(written, total))
             if written % (BATCH * 25) == 0:
                 rate = written / (time.monotonic() - began)
                 print(f"  {written:,} of {total:,} articles ({rate:,.0f}/s)", flush=True)
         for thread in threads:
             thread.join()
+        progress.done()
 
     def _write_all(self, batches) -> None:
         from django.db import connection, transaction
@@ -619,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from broadsheet.articles.models import Article
+    from broadsheet.ops.progress import Terminal
     from broadsheet.stories.ranking import rank_stories
 
     began = time.monotonic()
@@ -646,11 +653,16 @@ def main(argv: list[str] | None = None) -> int:
     connection.close()  # the child must not share the parent's database connection
     maker.start()
     indexes = _drop_secondary_indexes(connection)
-    store.load(batches, total, began)
-    maker.join()
-    _after_bulk_insert(connection, indexes)
-    ranked = rank_stories()
-    readers = make_readers(args.readers or max(50, total // 1000), outlets, writer, total, now)
+    with Terminal() as progress:  # a bar on a terminal; nothing when the output is piped
+        store.load(batches, total, began, progress)
+        maker.join()
+        progress.note("Building indexes and the search index")
+        _after_bulk_insert(connection, indexes)
+        progress.note("Ranking stories")
+        ranked = rank_stories()
+        progress.note("Making readers")
+        readers = make_readers(args.readers or max(50, total // 1000), outlets, writer, total,
+                               now)
     print(f"ranked {ranked:,} recent stories; {readers}; "
           f"{_size(connection) / 1e9:.2f} GB; {time.monotonic() - began:.0f} s in all")
     return 0

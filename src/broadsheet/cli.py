@@ -282,11 +282,26 @@ def sources(args: argparse.Namespace) -> int:
         sys.stdout.write(opml.write_opml())
         return 0
     if args.sources_command == "load-catalog":
-        from broadsheet.sources.catalog import install_catalog
-
-        print(install_catalog())
-        return 0
+        return _load_catalog_with_progress()
     return 2
+
+
+def _load_catalog_with_progress() -> int:
+    """`sources load-catalog`: a bar of publishers on a terminal, the summary on stdout."""
+    from broadsheet.ops.progress import Terminal
+    from broadsheet.sources.catalog import CatalogError, install_catalog, load_catalog
+
+    try:
+        entries = load_catalog()
+    except CatalogError as error:
+        print(f"broadsheet: {error}", file=sys.stderr)
+        return 1
+    with Terminal() as progress:
+        progress.start("Loading publishers", len(entries))
+        result = install_catalog(entries, on_each=lambda: progress.advance(1))
+        progress.done()
+    print(result)
+    return 0
 
 
 def _list_sources(queryset, failing_only: bool) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -155,12 +156,14 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
                           language=language, feeds=feeds, feed_only=feed_only)
 
 
-def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResult:
+def install_catalog(entries: list[PublisherEntry] | None = None,
+                    on_each: Callable[[], None] | None = None) -> InstallResult:
     """Create the Publisher and Source rows the catalogue lists that do not exist yet.
 
     Idempotent: publishers are matched by name and sources by URL; an existing source is left
     exactly as it is (schedule state, enabled flag, section), so re-running never resets anything.
-    ``entries`` defaults to the bundled catalogue; the offline demo passes its own.
+    ``entries`` defaults to the bundled catalogue; the offline demo passes its own. ``on_each``
+    is called after each publisher, for the progress bar of ``broadsheet sources load-catalog``.
     """
     from django.db import transaction
 
@@ -190,4 +193,6 @@ def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResul
                                       section=feed.section, title=title)
                 known.add(feed.url)
                 result.sources_created += 1
+            if on_each is not None:
+                on_each()
     return result
