@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
+from broadsheet.ingest import words
 from broadsheet.ingest.plaintext import plain_text
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories.queries import filed_under
@@ -98,7 +99,7 @@ def teaser_footer_html(article: Article) -> str:
 
 def reading_minutes(article: Article) -> int:
     """Minutes to read the whole article (0 when its length is unknown), as the pages say."""
-    return links.reading_minutes(article.word_count)
+    return words.reading_minutes(article.word_count)
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

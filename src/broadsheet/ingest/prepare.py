@@ -14,6 +14,7 @@ from . import extract as extract_stage
 from . import parse as parse_stage
 from . import plaintext
 from . import sanitize as sanitize_stage
+from . import words
 from . import urls as url_stage
 from .extract_body import DEFAULT_OPTIONS, Options
 
@@ -103,7 +104,7 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
         image_url=image_url if image_url.startswith(("https://", "http://")) else "",
         language=language.strip()[:16],
         summary=_shorten(_first_paragraph(summary_text) or _first_paragraph(text), SUMMARY_CHARS),
-        word_count=sanitize_stage.word_count(text),
+        word_count=words.word_count(text),
     )
 
 
