@@ -12,9 +12,8 @@ from datetime import datetime
 
 from . import extract as extract_stage
 from . import parse as parse_stage
-from . import plaintext
+from . import plaintext, words
 from . import sanitize as sanitize_stage
-from . import words
 from . import urls as url_stage
 from .extract_body import DEFAULT_OPTIONS, Options
 

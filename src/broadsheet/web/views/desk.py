@@ -23,12 +23,12 @@ from broadsheet.articles.models import Article, Takedown
 from broadsheet.audit.models import EditorialAction
 from broadsheet.curation import desk, picks
 from broadsheet.curation.models import Pick, Section
+from broadsheet.readers.nextpath import safe_next
 from broadsheet.readers.roles import is_editor
 from broadsheet.stories.models import Story, Topic
 
 from ..caching import mark_private
 from ..links import article_path
-from .common import safe_next
 
 LOG_PAGE = 100
 
