@@ -8,7 +8,6 @@ modules, mounted together at the bottom.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from broadsheet import markup
 from broadsheet.articles.models import Article, Takedown, not_hidden
 from broadsheet.articles.search import SearchPage, search
 from broadsheet.curation.models import Section
@@ -329,7 +329,7 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
         else None
     parts = []
     for token in chosen:
-        escaped = html.escape(token)
+        escaped = markup.escape_attr(token)
         if pattern is not None:
             escaped = pattern.sub(r"<mark>\1</mark>", escaped)
         parts.append(escaped)

@@ -25,9 +25,10 @@ from django.db import DatabaseError, connection
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import escape, strip_tags
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from broadsheet import markup
 from broadsheet.articles.models import HIDDEN_SQL, Article, not_hidden
 from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
 from broadsheet.sources.models import Publisher
@@ -214,7 +215,8 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         result.results.append(SearchResult(
             article=article, rank=rank,
             snippet=snippet(user, article, parsed) if snippets else mark_safe(""),
-            title_html=highlight(article.title, parsed) if snippets else escape(article.title)))
+            title_html=(highlight(article.title, parsed) if snippets
+                        else mark_safe(markup.escape_attr(article.title)))))  # noqa: S308
     result.total = total
     return result
 
@@ -445,14 +447,14 @@ def highlight(text: str, parsed: ParsedQuery) -> SafeString:
     """``text`` escaped, with each word that matches the query wrapped in <mark>."""
     pattern = _pattern(parsed)
     if pattern is None:
-        return escape(text)
+        return mark_safe(markup.escape_attr(text))  # noqa: S308 - escaped
     out: list[str] = []
     position = 0
     for match in pattern.finditer(text):
-        out.append(escape(text[position:match.start()]))
-        out.append(f"<mark>{escape(match.group())}</mark>")
+        out.append(markup.escape_attr(text[position:match.start()]))
+        out.append(f"<mark>{markup.escape_attr(match.group())}</mark>")
         position = match.end()
-    out.append(escape(text[position:]))
+    out.append(markup.escape_attr(text[position:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 

@@ -52,6 +52,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from broadsheet import markup
+
 from .plaintext import html_to_text, without_surrogates
 
 # --------------------------------------------------------------------------------------------
@@ -369,9 +371,6 @@ def sanitize_html(html: str, base_url: str) -> str:
         out = again
     # Did not settle: keep the words, drop the markup.
     paragraphs = [p for p in html_to_text(out).split("\n\n") if p.strip()]
-    escaped = "".join(
-        "<p>" + p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>"
-        for p in paragraphs
-    )
+    escaped = markup.paragraphs(paragraphs)
     fallback = _clean_once(cleaner, escaped)
     return fallback if _clean_once(cleaner, fallback) == fallback else ""

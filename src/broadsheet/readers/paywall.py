@@ -12,6 +12,8 @@ from html import unescape
 
 from django.utils import timezone
 
+from broadsheet import markup
+
 TEASER_PARAGRAPHS = 2
 TEASER_MAX_WORDS = 80
 
@@ -62,7 +64,7 @@ def teaser(article) -> tuple[str, str]:
     if [_plain(p) for p in html_paragraphs] == [" ".join(p.split()) for p in kept_text]:
         html = "".join(html_paragraphs)
     else:
-        html = "".join(f"<p>{_escape(p)}</p>" for p in kept_text)
+        html = markup.paragraphs(kept_text)
     return html, "\n\n".join(kept_text)
 
 
@@ -72,6 +74,3 @@ _TAG = re.compile(r"<[^>]+>")
 def _plain(html_paragraph: str) -> str:
     return " ".join(unescape(_TAG.sub("", html_paragraph)).split())
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
