@@ -4,6 +4,7 @@ text comes out inert on every surface that builds markup itself, and no other mo
 from __future__ import annotations
 
 import ast
+import json
 import pathlib
 from types import SimpleNamespace
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from broadsheet.ingest.parse.text import _text_to_html
+from broadsheet.ingest.parse import parse_feed
 from broadsheet.ingest.sanitize import sanitize_html
 from broadsheet.markup import escape_attr, escape_text, paragraph, paragraphs, xml_attr
 from broadsheet.readers.paywall import teaser
@@ -61,7 +62,12 @@ def test_a_teaser_built_from_text_shows_markup_as_text() -> None:
 
 
 def test_a_plain_text_feed_item_becomes_inert_paragraphs() -> None:
-    html = _text_to_html(f"{HOSTILE}\nnext line\n\nsecond")
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "T",
+            "items": [{"id": "1", "url": "https://example.com/1", "title": "One",
+                       "content_text": f"{HOSTILE}\nnext line\n\nsecond"}]}
+    parsed = parse_feed(json.dumps(feed).encode(), "https://example.com/feed.json",
+                        "application/feed+json")
+    html = parsed.entries[0].content_html
     assert html.startswith("<p>&lt;script&gt;") and "<br>next line" in html
     assert sanitize_html(html, "https://example.com/") == html
 

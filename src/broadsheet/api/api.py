@@ -248,7 +248,7 @@ def _publisher(publisher: Publisher) -> dict:
         "homepage_url": publisher.homepage_url,
         "country": publisher.country,
         "language": publisher.language,
-        "url": present.site_url(present._reverse("publication", f"/publication/{publisher.slug}/",
+        "url": present.site_url(present.page_path("publication", f"/publication/{publisher.slug}/",
                                                  slug=publisher.slug)),
         "feed_url": present.site_url(reverse("feed_publication", args=[publisher.slug])),
     }
@@ -282,7 +282,7 @@ sections_router = Router(tags=["sections"])
 def list_sections(request: HttpRequest) -> list[dict]:
     return [{
         "id": s.pk, "slug": s.slug, "name": s.name, "in_navigation": s.in_navigation,
-        "url": present.site_url(present._reverse("section", f"/section/{s.slug}/", slug=s.slug)),
+        "url": present.site_url(present.page_path("section", f"/section/{s.slug}/", slug=s.slug)),
         "feed_url": present.site_url(reverse("feed_section", args=[s.slug])),
     } for s in Section.objects.all()]
 

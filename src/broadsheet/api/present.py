@@ -42,7 +42,8 @@ def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _reverse(name: str, fallback: str, **kwargs) -> str:
+def page_path(name: str, fallback: str, **kwargs) -> str:
+    """The path of a named page; ``fallback`` when this installation does not serve it."""
     try:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
@@ -59,14 +60,14 @@ def article_url(article: Article) -> str:
 
 
 def signup_url(article: Article | None = None) -> str:
-    path = _reverse("signup", "/account/signup/")
+    path = page_path("signup", "/account/signup/")
     if article is not None:
         path += "?" + urlencode({"next": article_path(article)})
     return site_url(path)
 
 
 def signin_url(article: Article | None = None) -> str:
-    path = _reverse("signin", "/account/signin/")
+    path = page_path("signin", "/account/signin/")
     if article is not None:
         path += "?" + urlencode({"next": article_path(article)})
     return site_url(path)

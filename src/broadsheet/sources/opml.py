@@ -104,12 +104,12 @@ def import_opml(data: bytes) -> tuple[int, int]:
     Feeds are stored as given, without fetching them: the first scheduled check will tell which
     work, and records an error on those that don't.
     """
-    from .subscribe import SubscribeError, _publisher_from_title, add_source
+    from .subscribe import SubscribeError, add_source, publisher_from_title
 
     added = existing = 0
     for outline in read_opml(data):
         try:
-            _, created = add_source(outline.url, publisher=_publisher_from_title(outline.title),
+            _, created = add_source(outline.url, publisher=publisher_from_title(outline.title),
                                     section=outline.section, check=False, kind=outline.kind,
                                     homepage=outline.homepage)
         except SubscribeError:

@@ -41,6 +41,6 @@ def _repair_search_index(sender, using="default", **kwargs) -> None:
         return
     from django.db import connections
 
-    from broadsheet.articles.search import ensure_index
+    from broadsheet.articles.search_index import ensure_index
 
     ensure_index(connections[using])
