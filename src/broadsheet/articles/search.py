@@ -31,7 +31,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from broadsheet import markup
 from broadsheet.articles.models import HIDDEN_SQL, Article, not_hidden
-from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
+from broadsheet.articles.teaser import TEASER_MAX_WORDS
+from broadsheet.readers.paywall import visible_body
 from broadsheet.sources.models import Publisher
 
 log = logging.getLogger(__name__)
