@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from broadsheet.api.api import snippet
 from broadsheet.ingest.parse import parse_feed
 from broadsheet.ingest.sanitize import sanitize_html
 from broadsheet.markup import escape_attr, escape_text, paragraph, paragraphs, xml_attr
@@ -70,6 +71,11 @@ def test_a_plain_text_feed_item_becomes_inert_paragraphs() -> None:
     html = parsed.entries[0].content_html
     assert html.startswith("<p>&lt;script&gt;") and "<br>next line" in html
     assert sanitize_html(html, "https://example.com/") == html
+
+
+def test_api_snippet_marks_words_without_breaking_entities() -> None:
+    found = snippet('Tom & Jerry <b>quot</b> "x"', "amp quot")
+    assert found == ("Tom &amp; Jerry &lt;b&gt;<mark>quot</mark>&lt;/b&gt; &quot;x&quot;")
 
 
 def _escapes_by_hand(tree: ast.AST) -> list[str]:

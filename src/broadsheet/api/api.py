@@ -311,6 +311,16 @@ def _run_search(request: HttpRequest, params: schemas.SearchParams,
     return found, items
 
 
+def _marked(token: str, pattern: re.Pattern[str] | None) -> str:
+    """``token`` escaped, its matches wrapped in <mark>: matched on the text, not its escaped
+    form, so a query for "amp" never cuts an entity in two."""
+    if pattern is None:
+        return markup.escape_attr(token)
+    pieces = pattern.split(token)  # the pattern's one group: odd pieces are the matches
+    return "".join(f"<mark>{markup.escape_attr(piece)}</mark>" if n % 2
+                   else markup.escape_attr(piece) for n, piece in enumerate(pieces))
+
+
 def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     """Safe HTML: the words around the first match in ``text``, matches wrapped in <mark>.
 
@@ -327,12 +337,7 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     chosen = tokens[start:start + words]
     pattern = re.compile("(" + "|".join(re.escape(t) for t in terms) + ")", re.I) if terms \
         else None
-    parts = []
-    for token in chosen:
-        escaped = markup.escape_attr(token)
-        if pattern is not None:
-            escaped = pattern.sub(r"<mark>\1</mark>", escaped)
-        parts.append(escaped)
+    parts = [_marked(token, pattern) for token in chosen]
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + words < len(tokens) else ""
     return prefix + " ".join(parts) + suffix
