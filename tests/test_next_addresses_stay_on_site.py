@@ -137,3 +137,10 @@ def test_one_function_checks_next_addresses() -> None:
             if isinstance(node, ast.FunctionDef) and node.name == "safe_next":
                 checkers.append(str(path.relative_to(SRC)))
     assert set(checkers) == {"readers/nextpath.py"}
+
+
+@pytest.mark.django_db
+def test_the_desk_sends_a_visitor_to_sign_in_and_back() -> None:
+    response = Client().post(reverse("desk_pick_create"), {"next": "//evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('signin')}?next=%2Fdesk%2Fpicks%2F"
