@@ -11,8 +11,8 @@ The archive (a tar file, gzip-compressed when FILE ends in .gz or .tgz) holds:
 
 Left out, because Broadsheet makes them again: the Huey queue (``huey.sqlite3``; the worker's
 schedule enqueues the periodic tasks again, and a fetch or email waiting in it is redone at its
-next turn), the page cache (``cache/``), collected static files (``static/``) and the emails
-written to ``mail/`` when no mail server is set.
+next turn), the page cache (``cache/``), collected static files (``static/``), the image proxy's
+pictures (``images/``) and the emails written to ``mail/`` when no mail server is set.
 """
 
 from __future__ import annotations
