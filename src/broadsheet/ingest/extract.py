@@ -145,7 +145,7 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         if options.keep_images:
             fold_captions(body)
         if options.trim:
-            trim_blocks(body, meta)
+            trim_blocks(body, meta, options.skip_rules)
         body_html = render_html(body, url)
         text = html_to_text(body_html)
     if _prose_chars(text) < MIN_PROSE_CHARS:

@@ -471,6 +471,7 @@ class Pipeline:
 
     def _store(self, prepared: list, reports: dict[int, SourceReport], now: datetime) -> None:
         from broadsheet.articles.store import upsert_article
+        from broadsheet.publishers import site_templates
         from broadsheet.sources import state
 
         for item, outcome in prepared:
@@ -483,12 +484,15 @@ class Pipeline:
             if isinstance(outcome, BaseException):
                 report.failed.append((link, _reason(outcome)))
                 continue
+            page_html, outcome = outcome.html, site_templates.clean(job.publisher_id, outcome)
             data = _article_data(job, entry, outcome, now)
             if data is None:
                 report.failed.append((link, "no headline in the feed or on the page"))
                 continue
             try:
                 result, _ = upsert_article(data)
+                if result == "new":
+                    site_templates.learn(job.publisher_id, data.canonical_url, page_html)
                 if outcome.publisher:
                     state.learn_publisher_name(job.publisher_id, job.url, outcome.publisher)
             except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch
