@@ -5,9 +5,11 @@ Contract:
   ``ExtractionError`` when no article body can be found.
 
 The page is parsed once; metadata comes from JSON-LD, OpenGraph and meta tags
-(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``). The text is
-the body HTML's text by the product's one HTML-to-text function (``plaintext.html_to_text``): the
-text the pipeline stores after sanitising reads the same.
+(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``), after
+the publisher's catalogue hints, when it has any, have dropped its named blocks and narrowed the
+page to its article's container (``hints``). The text is the body HTML's text by the product's
+one HTML-to-text function (``plaintext.html_to_text``): the text the pipeline stores after
+sanitising reads the same.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from broadsheet.ingest.extract_body import (
     trim_blocks,
 )
 from broadsheet.ingest.extract_meta import read_metadata
+from broadsheet.ingest.hints import apply_hints
 from broadsheet.ingest.plaintext import html_to_text
 
 # An article has sentences. A login form, an error page or a menu has only short lines: a body
@@ -136,6 +139,8 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         raise ExtractionError("not an HTML page")
 
     meta = read_metadata(tree, url)
+    if options.hints is not None:
+        apply_hints(tree, options.hints)  # after the metadata, which the head and body carry
     try:
         body = run_trafilatura(tree, url, options)
     except (LxmlError, RecursionError) as error:  # pathological markup: nesting, broken trees

@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
 from broadsheet.ingest.extract_meta import PageMeta
+from broadsheet.ingest.hints import ExtractionHints
 
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+")
@@ -143,7 +144,7 @@ _TRAILER = re.compile(
 _BLOCKS = {"p", "head", "list", "quote", "graphic", "table", "code"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     """Extraction settings, exposed so the benchmark can compare them."""
 
@@ -158,6 +159,8 @@ class Options:
     chunk_paragraphs: int = 2
     # trimming rules switched off, by name (``TRIM_RULES``): the benchmark's ablations
     skip_rules: frozenset[str] = frozenset()
+    # the publisher's own hints from the catalogue: its article's container, blocks to drop
+    hints: ExtractionHints | None = None
 
 
 DEFAULT_OPTIONS = Options()

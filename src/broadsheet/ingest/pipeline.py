@@ -33,6 +33,7 @@ from . import extract as extract_stage
 from . import outline as outline_stage
 from . import parse as parse_stage
 from . import plaintext, turns
+from .extract_body import DEFAULT_OPTIONS, Options
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
 from .hosts import THROTTLE_STATUSES, HostBook
 from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
@@ -65,6 +66,7 @@ class SourceJob:
     interval_seconds: int = 3600
     consecutive_errors: int = 0
     feed_only: bool = False  # the publisher's article pages are never fetched
+    extraction: Options = DEFAULT_OPTIONS  # with the publisher's catalogue hints, if any
 
 
 @dataclass
@@ -459,7 +461,8 @@ class Pipeline:
             raise extract_stage.ExtractionError(
                 f"expected an HTML page, got {result.content_type}")
         seconds, prepared = await self._in_worker(metrics.timed, prepare_page, result.body,
-                                                  result.final_url, result.charset)
+                                                  result.final_url, result.charset,
+                                                  page.source.extraction)
         metrics.extracted(seconds)
         return prepared
 
