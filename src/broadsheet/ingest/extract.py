@@ -27,13 +27,13 @@ from broadsheet.ingest.extract_body import (
     DEFAULT_OPTIONS,
     Options,
     fold_captions,
-    render_html,
     run_trafilatura,
     trim_blocks,
 )
 from broadsheet.ingest.extract_meta import read_metadata
 from broadsheet.ingest.hints import apply_hints
 from broadsheet.ingest.plaintext import html_to_text
+from broadsheet.ingest.render import render_html
 
 # An article has sentences. A login form, an error page or a menu has only short lines: a body
 # needs this many characters on lines of prose (seven words, or sixty characters for scripts

@@ -1,4 +1,4 @@
-"""Article body: trafilatura's block tree, trimmed of page chrome, rendered as text and HTML.
+"""Article body: trafilatura's block tree, trimmed of page chrome.
 
 trafilatura finds the region of the page that holds the article and returns it as a small XML
 tree of blocks (``p``, ``head``, ``list``/``item``, ``quote``, ``graphic``, ``table``) with
@@ -6,8 +6,10 @@ inline ``hi`` (formatting) and ``ref`` (links). It often keeps a little too much
 headline, standfirst and byline above the first paragraph, and newsletter boxes, "related" link
 lists, share bars and copyright lines below the last one. ``trim_blocks`` removes those with
 general rules (position, link density, likeness to the page's own title and description, and
-phrases every publisher uses for its chrome). The trimmed blocks are rendered as simple HTML;
-the text is that HTML's text (``plaintext.html_to_text``), so the two always agree.
+phrases every publisher uses for its chrome); each rule has a name (``TRIM_RULES``) and can be
+switched off (``Options.skip_rules``), so the benchmark judges every rule on sites it was not
+tuned on. The trimmed blocks are rendered as simple HTML by ``render``; the text is that HTML's
+text (``plaintext.html_to_text``), so the two always agree.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html import escape
-from urllib.parse import urljoin
 
 from lxml.etree import _Element
 from lxml.html import HtmlElement
@@ -537,95 +537,3 @@ def _trim_bottom(trim: _Trim) -> None:
         reason = _bottom_reason(block)
         if not reason or not trim.drop(block, reason):
             break
-
-
-# ---- rendering -------------------------------------------------------------------------------
-
-
-_HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "", "#sub": "", "#sup": ""}
-
-
-def _text_markup(text: str | None) -> str:
-    """Text as HTML. trafilatura marks the line breaks it keeps inside a block (lines it joined
-    from separate elements) with newlines: they stay line breaks."""
-    if not text:
-        return ""
-    return escape(text, quote=False).replace("\n", "<br>")
-
-
-def _render_inline(node: _Element, base_url: str) -> str:
-    """A block's inline markup. Spaces at the edges of inline elements are the source's word
-    breaks ("on<ref> Facebook</ref>,"): kept here, trimmed only at the block's edges."""
-    return _inline_markup(node, base_url).strip()
-
-
-def _inline_markup(node: _Element, base_url: str) -> str:
-    parts: list[str] = [_text_markup(node.text)]
-    for child in node:
-        inner = _inline_markup(child, base_url)
-        if child.tag == "hi":
-            tag = _HI_TAGS.get(child.get("rend") or "", "")
-            parts.append(f"<{tag}>{inner}</{tag}>" if tag and inner.strip() else inner)
-        elif child.tag == "ref":
-            target = (child.get("target") or "").strip()
-            if target and not target.lower().startswith(("javascript:", "data:")):
-                href = escape(urljoin(base_url, target))
-                parts.append(f'<a href="{href}">{inner}</a>')
-            else:
-                parts.append(inner)
-        elif child.tag == "lb":
-            parts.append("<br>")
-        else:  # a graphic's own text (rarely any) reads in place; its image follows the block
-            parts.append(inner)
-        parts.append(_text_markup(child.tail))
-    return "".join(parts)
-
-
-def _render_figure(element: _Element, base_url: str) -> str:
-    src = (element.get("src") or "").strip()
-    if not src:
-        return ""
-    alt = element.get("alt") or element.get("title") or ""
-    img = f'<img src="{escape(urljoin(base_url, src))}" alt="{escape(alt)}">'
-    caption = element.get("title") or ""
-    if caption:
-        return f"<figure>{img}<figcaption>{escape(caption, quote=False)}</figcaption></figure>"
-    return f"<figure>{img}</figure>"
-
-
-def render_html(body: _Element, base_url: str) -> str:
-    """Simple HTML: p, h2-h4, ul/ol/li, blockquote, figure/img/figcaption, a, em, strong."""
-    out: list[str] = []
-    for element in body:
-        tag = element.tag
-        if tag == "graphic":
-            out.append(_render_figure(element, base_url))
-        elif tag == "head":
-            level = (element.get("rend") or "h2").lstrip("h")
-            number = min(max(int(level) if level.isdigit() else 2, 2), 4)
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<h{number}>{inner}</h{number}>")
-        elif tag == "list":
-            kind = "ol" if element.get("rend") == "ol" else "ul"
-            items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
-            items = [i for i in items if i]
-            if items:
-                out.append(f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>")
-        elif tag == "quote":
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<blockquote><p>{inner}</p></blockquote>")
-        elif tag == "table":
-            for row in element.iter("row"):
-                cells = [_render_inline(c, base_url) for c in row if c.tag == "cell"]
-                cells = [c for c in cells if c]
-                if cells:
-                    out.append("<p>" + " | ".join(cells) + "</p>")
-        else:
-            figures = [g for g in element.iter("graphic")]
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<p>{inner}</p>")
-            out.extend(_render_figure(g, base_url) for g in figures)
-    return "\n".join(part for part in out if part)
