@@ -4,9 +4,11 @@ new pages' text: boilerplate gone, article kept, a one-page site unchanged. Gene
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 from polite_support import HTML, RSS
 
 from broadsheet.articles.models import Article
@@ -192,3 +194,19 @@ def test_each_publisher_has_its_own_template_on_a_shared_host():
     article = prepared(pages[4])
     assert site_templates.clean(theirs.pk, article) is article
     assert has_boilerplate(site_templates.clean(ours.pk, article).text) == []
+
+
+@pytest.mark.django_db
+def test_blocks_that_never_repeat_are_forgotten_after_a_month_and_templates_stay():
+    publisher = Publisher.objects.create(name="Ours")
+    pages = generated_site(NAME, 4)
+    for page in pages:
+        site_templates.learn(publisher.pk, page.url, prepared(page).html)
+    appeal = templates.fingerprint(boilerplate(NAME)["appeal"])
+    rare = SiteBlock.objects.filter(pages=1).count()
+    assert rare > 0
+    assert site_templates.forget_rare() == 0  # all seen just now
+    later = timezone.now() + site_templates.FORGET_AFTER + timedelta(days=1)
+    assert site_templates.forget_rare(later) == rare
+    assert SiteBlock.objects.filter(fingerprint=appeal, pages=4).exists()
+    assert not SiteBlock.objects.filter(pages__lt=templates.MIN_PAGES).exists()

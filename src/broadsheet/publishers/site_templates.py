@@ -9,10 +9,14 @@ orchestrator calls, for every article it stores:
 - ``learn(publisher_id, url, html)`` once the store says the article is new: its blocks are
   counted for its publisher and host. An article is new once, however often it is fetched
   again, so re-running a poll never counts a page twice.
+
+Blocks seen on few pages and not for a month are forgotten once a day (``forget_rare``, run by
+the worker's ``forget_rare_blocks`` task), so the table holds templates, not every paragraph.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -72,3 +76,17 @@ def learn(publisher_id: int, url: str, html: str) -> None:
             [SiteBlock(template=site, fingerprint=key, pages=1, last_seen=now)
              for key in sorted(fingerprints - known)],
             ignore_conflicts=True)
+
+
+FORGET_AFTER = timedelta(days=30)
+
+
+def forget_rare(now: datetime | None = None) -> int:
+    """Delete the fingerprints of blocks seen on fewer than ``MIN_PAGES`` pages and not seen
+    for ``FORGET_AFTER``: most are paragraphs of one article, and they would otherwise grow
+    with the store. A template block is seen again with every page, so it stays. Returns how
+    many were deleted."""
+    cutoff = (now or timezone.now()) - FORGET_AFTER
+    deleted, _ = SiteBlock.objects.filter(pages__lt=templates.MIN_PAGES,
+                                          last_seen__lt=cutoff).delete()
+    return deleted
