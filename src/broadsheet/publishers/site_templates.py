@@ -16,10 +16,11 @@ the worker's ``forget_rare_blocks`` task), so the table holds templates, not eve
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from broadsheet.ingest import templates
 from broadsheet.ingest.prepare import PreparedArticle
 
 from .models import SiteBlock, SiteTemplate
+
+log = logging.getLogger(__name__)
 
 
 def host_of(url: str) -> str:
@@ -47,11 +50,19 @@ def template_of(publisher_id: int, host: str, fingerprints: set[str]) -> set[str
 
 
 def clean(publisher_id: int, article: PreparedArticle) -> PreparedArticle:
-    """``article`` without its site's template blocks (unchanged for a site learnt too little)."""
+    """``article`` without its site's template blocks (unchanged for a site learnt too little).
+
+    The template only improves an article: when it cannot be read (a database error), the
+    article is stored as extracted and the error logged, never lost.
+    """
     host = host_of(article.canonical_url)
     if not host or not article.html:
         return article
-    template = template_of(publisher_id, host, templates.page_fingerprints(article.html))
+    try:
+        template = template_of(publisher_id, host, templates.page_fingerprints(article.html))
+    except DatabaseError:
+        log.exception("site template of %s could not be read", host)
+        return article
     return templates.without_template(article, template)
 
 
@@ -61,7 +72,14 @@ def learn(publisher_id: int, url: str, html: str) -> None:
     host = host_of(url)
     if not host:
         return
-    fingerprints = templates.page_fingerprints(html)
+    try:
+        _count(publisher_id, host, templates.page_fingerprints(html))
+    except DatabaseError:  # the article is stored; only one page's lesson is lost
+        log.exception("site template of %s could not be updated", host)
+
+
+def _count(publisher_id: int, host: str, fingerprints: set[str]) -> None:
+    """One more page, and one more for each of ``fingerprints``, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
         site, _ = SiteTemplate.objects.get_or_create(publisher_id=publisher_id, host=host)
