@@ -4,6 +4,7 @@ new pages' text: boilerplate gone, article kept, a one-page site unchanged. Gene
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -16,7 +17,8 @@ from broadsheet.cli import main
 from broadsheet.demo.site import Site
 from broadsheet.demo.templated import GeneratedPage, boilerplate, generated_site
 from broadsheet.ingest import templates
-from broadsheet.ingest.prepare import prepare_page
+from broadsheet.ingest.plaintext import html_to_text
+from broadsheet.ingest.prepare import PreparedArticle, prepare_page, summary_of
 from broadsheet.ingest.templates import SiteTemplate, without_template
 from broadsheet.publishers import site_templates
 from broadsheet.publishers.models import SiteBlock
@@ -210,3 +212,20 @@ def test_blocks_that_never_repeat_are_forgotten_after_a_month_and_templates_stay
     assert site_templates.forget_rare(later) == rare
     assert SiteBlock.objects.filter(fingerprint=appeal, pages=4).exists()
     assert not SiteBlock.objects.filter(pages__lt=templates.MIN_PAGES).exists()
+
+
+def test_a_summary_from_a_removed_first_paragraph_is_made_again_and_a_description_stays():
+    learner = SiteTemplate()
+    notice = "<p>Listen to this article on the Harbour Light app, read by our reporters.</p>"
+    for number in range(4):
+        learner.learn(notice + f"<p>Story {number} has words of its own, many of them here.</p>"
+                      f"<p>And a second paragraph of story {number}, with more words in it.</p>")
+    html = (notice + "<p>The ferry runs again after a week of storms, the harbour master said.</p>"
+            "<p>Crews worked through the night to repair the ramp at the island pier.</p>")
+    text = html_to_text(html)
+    from_text = PreparedArticle(title="Ferry", html=html, text=text, canonical_url="https://a.example/1",
+                                summary=summary_of(text))
+    cleaned = without_template(from_text, learner.template())
+    assert cleaned.summary.startswith("The ferry runs again")
+    described = replace(from_text, summary="The island's ferry is back.")
+    assert without_template(described, learner.template()).summary == "The island's ferry is back."

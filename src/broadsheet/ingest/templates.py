@@ -146,18 +146,13 @@ def without_template(article: PreparedArticle, template: set[str]) -> PreparedAr
     html = html.strip()
     text = plaintext.html_to_text(html)
     summary = article.summary
-    if summary and fingerprint(summary.rstrip("…")) in template:
-        summary = ""
-    if not summary or not _summary_in(summary, text):
+    # a summary made from the text's first paragraph, or itself a template block, is made again;
+    # one the page gave (its description) stays
+    if not summary or summary == summary_of(article.text) \
+            or fingerprint(summary.rstrip("…")) in template:
         summary = summary_of(text)
     return replace(article, html=html, text=text, summary=summary,
                    word_count=word_count(text))
-
-
-def _summary_in(summary: str, text: str) -> bool:
-    """Whether a summary still reads as the text's own (it was not taken from a removed block)."""
-    words = _WORDS.findall(summary.rstrip("…"))[:8]
-    return not words or " ".join(words) in " ".join(_WORDS.findall(text))
 
 
 @dataclass
