@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from html import escape
+
+from broadsheet import markup
 
 _VOCABULARY = (
     "council harbour ferry budget minister report families workers river bridge school hospital "
@@ -76,25 +77,26 @@ def _page(name: str, base_url: str, number: int, rng: random.Random,
     """One article page: header, the article with the appeal in the middle, the rest after."""
     headline = _sentence(rng).rstrip(".")[:90]
     paragraphs = tuple(_paragraph(rng) for _ in range(rng.randint(5, 9)))
-    parts = [f"<p>{escape(p)}</p>" for p in paragraphs]
+    parts = [f"<p>{markup.escape_attr(p)}</p>" for p in paragraphs]
     blocks = boilerplate(name)
-    parts.insert(2, f'<p class="appeal">{escape(blocks["appeal"])}</p>')
-    most_read = "".join(f'<li><a href="{base_url}/news/{i}">{escape(h)}</a></li>'
+    parts.insert(2, f'<p class="appeal">{markup.escape_attr(blocks["appeal"])}</p>')
+    most_read = "".join(f'<li><a href="{base_url}/news/{i}">{markup.escape_attr(h)}</a></li>'
                         for i, h in enumerate(rng.sample(others, k=min(4, len(others)))))
     url = f"{base_url}/news/{number}"
+    e, home = markup.escape_attr, base_url
     html = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>{escape(headline)} | {escape(name)}</title>
-<link rel="canonical" href="{url}"><meta property="og:site_name" content="{escape(name)}">
-</head><body><header><a href="{base_url}/">{escape(name)}</a><nav><a href="{base_url}/news">News</a>
-<a href="{base_url}/sport">Sport</a></nav></header>
-<main><article><h1>{escape(headline)}</h1>
-<p class="byline">By {escape(rng.choice(_NAMES))}</p>
+<title>{markup.escape_attr(headline)} | {markup.escape_attr(name)}</title>
+<link rel="canonical" href="{url}"><meta property="og:site_name" content="{e(name)}">
+</head><body><header><a href="{home}/">{e(name)}</a><nav><a href="{home}/news">News</a>
+<a href="{home}/sport">Sport</a></nav></header>
+<main><article><h1>{markup.escape_attr(headline)}</h1>
+<p class="byline">By {markup.escape_attr(rng.choice(_NAMES))}</p>
 <div class="body">{''.join(parts)}
-<p>{escape(blocks["podcast"])}</p>
-<p><em>{escape(blocks["credits"])}</em></p>
-<p>{escape(blocks["corrections"])}</p></div>
+<p>{markup.escape_attr(blocks["podcast"])}</p>
+<p><em>{markup.escape_attr(blocks["credits"])}</em></p>
+<p>{markup.escape_attr(blocks["corrections"])}</p></div>
 <section><h2>Most read</h2><ol>{most_read}</ol></section>
-</article></main><footer><p>{escape(name)}, 1 Quay Street</p></footer></body></html>"""
+</article></main><footer><p>{markup.escape_attr(name)}, 1 Quay Street</p></footer></body></html>"""
     return GeneratedPage(url=url, html=html, headline=headline, paragraphs=paragraphs)
 
 

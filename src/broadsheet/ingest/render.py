@@ -8,10 +8,11 @@ the source's spaces at their edges (they are its word breaks), so the text read 
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urljoin
 
 from lxml.etree import _Element
+
+from broadsheet import markup
 
 _HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "", "#sub": "", "#sup": ""}
 
@@ -21,7 +22,7 @@ def _text_markup(text: str | None) -> str:
     from separate elements) with newlines: they stay line breaks."""
     if not text:
         return ""
-    return escape(text, quote=False).replace("\n", "<br>")
+    return markup.escape_text(text).replace("\n", "<br>")
 
 
 def _render_inline(node: _Element, base_url: str) -> str:
@@ -40,7 +41,7 @@ def _inline_markup(node: _Element, base_url: str) -> str:
         elif child.tag == "ref":
             target = (child.get("target") or "").strip()
             if target and not target.lower().startswith(("javascript:", "data:")):
-                href = escape(urljoin(base_url, target))
+                href = markup.escape_attr(urljoin(base_url, target))
                 parts.append(f'<a href="{href}">{inner}</a>')
             else:
                 parts.append(inner)
@@ -57,11 +58,22 @@ def _render_figure(element: _Element, base_url: str) -> str:
     if not src:
         return ""
     alt = element.get("alt") or element.get("title") or ""
-    img = f'<img src="{escape(urljoin(base_url, src))}" alt="{escape(alt)}">'
+    img = (f'<img src="{markup.escape_attr(urljoin(base_url, src))}" '
+           f'alt="{markup.escape_attr(alt)}">')
     caption = element.get("title") or ""
     if caption:
-        return f"<figure>{img}<figcaption>{escape(caption, quote=False)}</figcaption></figure>"
+        return f"<figure>{img}<figcaption>{markup.escape_text(caption)}</figcaption></figure>"
     return f"<figure>{img}</figure>"
+
+
+def _render_list(element: _Element, base_url: str) -> str:
+    """A list and its non-empty items ("" when none is left)."""
+    kind = "ol" if element.get("rend") == "ol" else "ul"
+    items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    return f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>"
 
 
 def render_html(body: _Element, base_url: str) -> str:
@@ -78,11 +90,7 @@ def render_html(body: _Element, base_url: str) -> str:
             if inner:
                 out.append(f"<h{number}>{inner}</h{number}>")
         elif tag == "list":
-            kind = "ol" if element.get("rend") == "ol" else "ul"
-            items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
-            items = [i for i in items if i]
-            if items:
-                out.append(f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>")
+            out.append(_render_list(element, base_url))
         elif tag == "quote":
             inner = _render_inline(element, base_url)
             if inner:

@@ -33,7 +33,7 @@ from lxml import html as lxml_html
 
 from . import plaintext
 from .prepare import PreparedArticle, summary_of
-from .sanitize import word_count
+from .words import word_count
 
 # A block printed on this many of a host's other pages, and on this share of all its pages, is
 # the site's template.
