@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from broadsheet.stories.offline import StoryLog, stream_order
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories" / "dev.jsonl"
@@ -69,7 +69,7 @@ def sample(rows: list[dict], pool: list[str], seed: int, n: int = SAMPLE_STORIES
     chosen = set(rng.sample(pool, n))
     items = [r for r in rows if r["story"] in chosen]
     rng.shuffle(items)
-    order = stream_order([_timestamp(r["date"]) for r in items])
+    order = stream_order([timestamp(r["date"]) for r in items])
     return [items[i] for i in order]
 
 
@@ -264,7 +264,7 @@ def whole_dev(rows: list[dict]) -> list[dict]:
     """Every dev article as one stream (shuffled with seed 0, dated ones in time order)."""
     items = list(rows)
     random.Random(0).shuffle(items)
-    return [items[i] for i in stream_order([_timestamp(r["date"]) for r in items])]
+    return [items[i] for i in stream_order([timestamp(r["date"]) for r in items])]
 
 
 def scaling(rows: list[dict], config: ClusterConfig) -> None:

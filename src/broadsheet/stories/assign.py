@@ -26,7 +26,7 @@ from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
 
 from . import tagging
-from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from .dedupe import NearDuplicateIndex
 from .headline import representative_headline
 from .models import Story
@@ -141,7 +141,7 @@ class Partition:
                     self.copies.add(doc.id, article.text, article.published_at, body)
             else:
                 self.clusterer.add(doc, story)  # a copy belongs to its original's story
-                ts = _timestamp(article.published_at)
+                ts = timestamp(article.published_at)
                 if ts is not None and ts < self.copies.published(original):
                     self.repointed[int(original)] = article.pk
                     self.copies.add(doc.id, article.text, article.published_at, body)
@@ -272,6 +272,21 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
     update_rows(Story, changed, ["headline", "first_published_at", "last_published_at",
                                  "first_publisher", "article_count", "publisher_count", "section"])
     tagging.tag_stories([story.pk for story in stories])
+
+
+def loaded_partitions() -> list[str]:
+    """Names of the partitions whose engines this process holds."""
+    return list(_partitions)
+
+
+def is_loaded(name: str) -> bool:
+    """Whether this process holds the engine of partition ``name``."""
+    return name in _partitions
+
+
+def forget_engine(name: str) -> None:
+    """Drop one partition's engine: it is rebuilt from the database on next use."""
+    _partitions.pop(name, None)
 
 
 def forget_engines() -> None:

@@ -2,7 +2,7 @@
 
 Pure functions, no models: an article becomes a bag of namespaced features with raw counts.
 Weighting (sublinear tf times an idf that the clusterer learns as articles arrive) happens in
-``cluster.py``, so these counts stay valid however the idf table moves.
+``idf.py``, so these counts stay valid however the idf table moves.
 
 Feature namespaces (the prefix keeps the same word in different roles apart):
 
