@@ -340,7 +340,7 @@ def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> No
                         words[rng.randrange(len(words))] = f"w{rng.randrange(100000)}"
                 t = 1_700_000_000 + k / per_second
                 yield StoryDoc(id=f"x{k}", outlet=r["outlet"], title=r["title"],
-                               text=" ".join(words),
+                               text=" ".join(words), url=r.get("url"),
                                published_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
                                                           time.gmtime(t)))
                 k += 1

@@ -163,7 +163,9 @@ class StoryClusterer:
 
     def _query(self, doc: StoryDoc, *, learn: bool = True) -> Query:
         """The article as a query: its vector (learning its features' frequencies), time, outlet."""
-        counts = extract_features(doc.title, doc.text, self.config.lead_words)
+        cfg = self.config
+        counts = extract_features(doc.title, doc.text, cfg.lead_words,
+                                  doc.url if cfg.url_weight > 0 else None)
         fids, ws = self._idf.vectorise(counts, learn=learn)
         return Query(fids, ws, timestamp(doc.published_at), doc.outlet)
 

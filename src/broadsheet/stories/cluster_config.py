@@ -19,6 +19,7 @@ class ClusterConfig:
     name_weight: float = 0.5
     number_weight: float = 1.0
     word_weight: float = 1.0
+    url_weight: float = 2.0  # words of the address's slug ("u:"); 0 = not read
     max_features: int = 80  # strongest features kept per article
     query_terms: int = 16  # features looked up in the inverted index
     posting_cap: int = 2_000  # skip features found in more active articles than this

@@ -10,13 +10,16 @@ Feature namespaces (the prefix keeps the same word in different roles apart):
 - ``t:<stem>``  a content word of the headline: headlines name the event most precisely;
 - ``e:<name>``  a capitalised phrase (people, places, organisations) such as ``e:joe_biden``,
                 and its last word alone (``e:biden``) so "Joe Biden" meets "Biden";
-- ``n:<num>``   a number with two or more digits ("1.2", "2024", "350"), a strong event marker.
+- ``n:<num>``   a number with two or more digits ("1.2", "2024", "350"), a strong event marker;
+- ``u:<stem>``  a content word of the address's slug (``/2021/10/18/qualified-immunity-court``):
+                outlets put their own short headline there, and it names the event tersely.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 _STOP_TEXT = """
     a about above after again against ago all almost also although always am among an and another
@@ -153,12 +156,33 @@ def lead(text: str, words: int) -> str:
     return " ".join(parts[:words])
 
 
-def extract_features(title: str | None, text: str | None,
-                     lead_words: int | None = None) -> Counter[str]:
-    """Raw feature counts of one article: headline and body (only its lead, when given)."""
+def _content_words(text: str) -> list[str]:
+    """The content-word stems of a text, in order."""
+    return [w for token, _, _ in _TOKEN.findall(text) if token and (w := _analyse(token)[0])]
+
+
+def slug_words(url: str) -> list[str]:
+    """Content words of an address's slug (``u:<stem>``): often the outlet's own headline."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a malformed address ("http://[::1") says nothing; the rest still counts
+        return []
+    parts = [p for p in path.split("/") if "-" in p or "_" in p]
+    if not parts:
+        return []
+    slug = max(parts, key=len).rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
+    return ["u:" + w for w in _content_words(slug) if not w.isdigit()]
+
+
+def extract_features(title: str | None, text: str | None, lead_words: int | None = None,
+                     url: str | None = None) -> Counter[str]:
+    """Raw feature counts of one article: headline, body (only its lead, when given), and
+    the words of its address's slug."""
     counts: Counter[str] = Counter()
     if title:
         _scan(title, counts, title=True)
     if text:
         _scan(lead(text, lead_words) if lead_words else text, counts, title=False)
+    if url:
+        counts.update(slug_words(url))
     return counts

@@ -30,6 +30,7 @@ class IdfTable:
             "t": config.title_weight,
             "e": config.name_weight,
             "n": config.number_weight,
+            "u": config.url_weight,
         }
 
     def __len__(self) -> int:
