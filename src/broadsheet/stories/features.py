@@ -106,39 +106,52 @@ def _analyse(token: str) -> tuple[str, str]:
     return word, name
 
 
+class _Phrase:
+    """A run of capitalised words being read; closed, it counts as a name and its last word."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        self.words: list[str] = []
+
+    def close(self) -> None:
+        """Count the run read so far (if any) as ``e:`` features and start a new one."""
+        phrase = self.words
+        if not phrase:
+            return
+        self.counts["e:" + phrase[-1]] += 1
+        if len(phrase) > 1:
+            self.counts["e:" + "_".join(phrase)] += 1
+        phrase.clear()
+
+
+def _count_number(digits: str, counts: Counter[str]) -> None:
+    """Count a number token as an ``n:`` feature when it has two digits or more."""
+    if digits:
+        num = _number(digits)
+        if num:
+            counts["n:" + num] += 1
+
+
 def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
     """Add one text's words, names and numbers to ``counts``."""
     if "." in text:
         text = _ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
     names = not (title and _title_case(text))
-    phrase: list[str] = []
+    phrase = _Phrase(counts)
     words: list[str] = []
-
-    def close_phrase() -> None:
-        counts["e:" + phrase[-1]] += 1
-        if len(phrase) > 1:
-            counts["e:" + "_".join(phrase)] += 1
-        phrase.clear()
-
     for token, digits, _punct in _TOKEN.findall(text):
-        if token:
-            word, name = _analyse(token)
-            if name and (names or token.isupper()):
-                phrase.append(name)
-            elif phrase:
-                close_phrase()
-            if word:
-                words.append(word)
+        if not token:
+            phrase.close()  # punctuation and numbers break a name ("Biden, Harris")
+            _count_number(digits, counts)
+            continue
+        word, name = _analyse(token)
+        if name and (names or token.isupper()):
+            phrase.words.append(name)
         else:
-            # Punctuation and numbers break a name ("Biden, Harris").
-            if phrase:
-                close_phrase()
-            if digits:
-                num = _number(digits)
-                if num:
-                    counts["n:" + num] += 1
-    if phrase:
-        close_phrase()
+            phrase.close()
+        if word:
+            words.append(word)
+    phrase.close()
     counts.update(["w:" + w for w in words])
     if title:
         counts.update(["t:" + w for w in words])
