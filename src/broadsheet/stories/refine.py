@@ -31,7 +31,7 @@ def refine_recent() -> int:
     for name in assign.loaded_partitions():
         try:
             with HUEY.lock_task(f"stories-assign-{name}"):
-                if not assign.is_loaded(name):
+                if not assign.holds_engine(name):
                     continue
                 partition = assign.current_partition(name)
                 change = partition.clusterer.refine(RECENT_ARTICLES)
