@@ -61,7 +61,7 @@ def section(request, slug: str):
     current = get_object_or_404(Section, slug=slug)
     page = page_of(request, lambda limit, offset: queries.in_section(current, limit, offset))
     return render(request, "web/listing.html", {
-        "picks": queries.shown_picks(current) if page.number == 1 else [],
+        "picks": queries.section_picks(current) if page.number == 1 else [],
         "place": current, **_desk(request, current),
         "heading": current.name, "page": page, "kind": "section", "target": current.slug,
         "following": _following(request, kind=Follow.Kind.SECTION, section=current),
