@@ -203,9 +203,9 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
                                                               (offset + per_page) * 3)
         # Enough to rank the requested page (PostgreSQL ranks the newest POSTGRES_RANKED).
         need = min(wanted, max(POSTGRES_RANKED, (offset + per_page) * 3))
-        found, older = _candidates(parsed, filtered, wanted, order != "newest", need)
+        found, unread = _candidates(parsed, filtered, wanted, order != "newest", need)
         ranked, total = _ranked(found[:wanted], per_page, offset, order, fold_copies)
-        result.more = len(found) > wanted or older
+        result.more = len(found) > wanted or unread
     else:
         ranked, total = _fallback(parsed, filtered, per_page, offset, fold_copies)
     articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
@@ -282,10 +282,10 @@ class Candidate:
 def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool, need: int | None = None,
                 ) -> tuple[list[Candidate], bool]:
     """Up to ``wanted`` + 1 newest matches, each with its relevance when ``ranked``, and whether
-    older matches were left unread (PostgreSQL reads only the newest ``need`` + 1 or more)."""
+    more were left unread (PostgreSQL reads only the newest ``need`` + 1)."""
     where, params = _conditions(filtered)
     if connection.vendor != "sqlite":
-        return _postgres_candidates(parsed, where, params, wanted, ranked, need or wanted)
+        return _postgres_candidates(parsed, where, params, ranked, need or wanted)
     # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out for
     # the rows returned only.
     sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
@@ -316,22 +316,23 @@ def _as_candidates(rows: list[tuple], sign: float) -> list[Candidate]:
             for pk, original, score, moment in rows]
 
 
-# PostgreSQL reads matches in windows of time ending now, widening until one holds enough: its
-# GIN index keeps no time order, so without a window the newest of a word found in one article
-# in a hundred are sorted out of every matching row, each fetched from the table. In a window
-# the table's published_at index and the GIN index are intersected first.
+# PostgreSQL reads matches in windows of time ending now, widening until one holds the page's
+# need: its GIN index keeps no time order, so without a window the newest of a word found in one
+# article in a hundred are sorted out of every matching row, each fetched from the table. In a
+# window the rows come from the table's published_at index or its intersection with the GIN
+# index, whichever the planner finds cheaper.
 POSTGRES_WINDOWS = (timedelta(days=2), timedelta(days=8), timedelta(days=32))
 _PG_MATCHES = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
                " WHERE articles_article.search_vector @@ query AND " + HIDDEN_SQL)
 
 
-def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, wanted: int,
-                         ranked: bool, need: int) -> tuple[list[Candidate], bool]:
-    """The newest matches in the first window holding more than ``need`` (at most ``wanted``
-    + 1), and whether older matches exist beyond that window.
+def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked: bool,
+                         need: int) -> tuple[list[Candidate], bool]:
+    """The newest ``need`` + 1 matches at most, from the first window of time holding that
+    many, and whether more may match (then the count is a lower bound).
 
-    The newest ``need`` matches are the same whichever window holds them, so the first page's
-    ranking is exact; only the count becomes a lower bound.
+    The newest ``need`` matches are the same whichever window holds them, so the page's ranking
+    is exact; reading no further than them keeps a common word as cheap as a rare one.
     """
     query = parsed.websearch()
     select = ("SELECT articles_article.id, articles_article.duplicate_of_id, 0,"
@@ -341,26 +342,16 @@ def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, wanted:
     with connection.cursor() as cursor:
         for span in POSTGRES_WINDOWS:
             cursor.execute(select + " AND articles_article.published_at >= %s" + order,
-                           (query, *params, now - span, wanted + 1))
+                           (query, *params, now - span, need + 1))
             rows = cursor.fetchall()
             if len(rows) > need:
-                older = len(rows) <= wanted and _older_match(cursor, query, where, params,
-                                                             now - span)
                 break
         else:
-            cursor.execute(select + order, (query, *params, wanted + 1))
-            rows, older = cursor.fetchall(), False
+            cursor.execute(select + order, (query, *params, need + 1))
+            rows = cursor.fetchall()
     found = _as_candidates(rows, 1.0)
     # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
-    return (_ts_rank(found, query) if ranked else found), older
-
-
-def _older_match(cursor, query: str, where: str, params: tuple, before: datetime) -> bool:
-    """Whether any match is older than ``before`` (one row is enough: the count's "+")."""
-    cursor.execute("SELECT 1" + _PG_MATCHES + where
-                   + " AND articles_article.published_at < %s LIMIT 1",
-                   (query, *params, before))
-    return cursor.fetchone() is not None
+    return (_ts_rank(found, query) if ranked else found), len(rows) > need
 
 
 def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:
