@@ -26,7 +26,7 @@ from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
 
 from . import tagging
-from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from .dedupe import NearDuplicateIndex
 from .headline import representative_headline
 from .models import Story
@@ -141,7 +141,7 @@ class Partition:
                     self.copies.add(doc.id, article.text, article.published_at, body)
             else:
                 self.clusterer.add(doc, story)  # a copy belongs to its original's story
-                ts = _timestamp(article.published_at)
+                ts = timestamp(article.published_at)
                 if ts is not None and ts < self.copies.published(original):
                     self.repointed[int(original)] = article.pk
                     self.copies.add(doc.id, article.text, article.published_at, body)
@@ -277,3 +277,18 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
 def forget_engines() -> None:
     """Drop the in-memory engines (tests, and after merging stories in the database)."""
     _partitions.clear()
+
+
+def loaded_partitions() -> list[str]:
+    """The partitions whose engine this process holds (the ones its refinement may work on)."""
+    return list(_partitions)
+
+
+def holds_engine(name: str) -> bool:
+    """Whether this process still holds ``name``'s engine (another may have dropped it)."""
+    return name in _partitions
+
+
+def forget_engine(name: str) -> None:
+    """Drop one partition's engine, so that it is rebuilt from the database on next use."""
+    _partitions.pop(name, None)
