@@ -10,6 +10,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from pages_fixtures import make_article, make_publisher
 
 from broadsheet.articles import search as search_module
@@ -84,3 +85,23 @@ def test_the_api_says_the_total_is_a_lower_bound(client, monkeypatch):
     assert answer["total"] == 2 and answer["total_is_lower_bound"] is True
     page = client.get("/search", {"q": "lighthouse"}).content.decode()
     assert "2+ results" in page
+
+
+def test_search_reads_recent_matches_first_and_says_when_the_count_is_a_lower_bound(monkeypatch):
+    """PostgreSQL reads no more than the newest matches the page needs, from the newest window
+    of time that holds them, and says its count is then a lower bound; SQLite reads its index
+    newest first. Either way the page is the same; a deeper page reads further."""
+    publisher = make_publisher()
+    ages = [timedelta(hours=n + 1) for n in range(6)] + [timedelta(days=20 + n) for n in range(4)]
+    for age in reversed(ages):
+        make_article(publisher, title="Quay works", age=age)
+    monkeypatch.setattr(search_module, "POSTGRES_WINDOWS", (timedelta(days=2),))
+    monkeypatch.setattr(search_module, "POSTGRES_RANKED", 2)
+    newest = list(Article.objects.order_by("-published_at", "-id").values_list("id", flat=True))
+    first = search_module.search("quay", per_page=1)
+    assert [r.article.pk for r in first.results] == newest[:1]
+    windowed = connection.vendor == "postgresql"
+    assert (first.total, first.more) == ((4, True) if windowed else (10, False))
+    last = search_module.search("quay", per_page=3, page=4)
+    assert [r.article.pk for r in last.results] == newest[9:]
+    assert (last.total, last.more) == (10, False)

@@ -147,7 +147,7 @@ class SearchResult:
 class SearchPage:
     query: ParsedQuery
     results: list[SearchResult] = field(default_factory=list)
-    total: int = 0  # matches; with ``more`` a lower bound (MAX_CANDIDATES)
+    total: int = 0  # matches; with ``more`` a lower bound (at most MAX_CANDIDATES)
     page: int = 1
     per_page: int = 20
     more: bool = False  # more than ``total`` articles match; only the newest were ranked
@@ -204,9 +204,11 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         # Newest first needs only the newest matches; a ranking, the newest MAX_CANDIDATES.
         wanted = MAX_CANDIDATES if order != "newest" else min(MAX_CANDIDATES,
                                                               (offset + per_page) * 3)
-        found = _candidates(parsed, filtered, wanted, ranked=order != "newest")
+        # Enough to rank the requested page (PostgreSQL ranks the newest POSTGRES_RANKED).
+        need = min(wanted, max(POSTGRES_RANKED, (offset + per_page) * 3))
+        found, unread = _candidates(parsed, filtered, wanted, order != "newest", need)
         ranked, total = _ranked(found[:wanted], per_page, offset, order, fold_copies)
-        result.more = len(found) > wanted
+        result.more = len(found) > wanted or unread
     else:
         ranked, total = _fallback(parsed, filtered, per_page, offset, fold_copies)
     articles = Article.objects.select_related("publisher").in_bulk([pk for pk, _ in ranked])
@@ -281,46 +283,79 @@ class Candidate:
     published_at: datetime
 
 
-def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool) -> list[Candidate]:
-    """Up to ``wanted`` + 1 newest matches, each with its relevance when ``ranked``."""
+def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool, need: int | None = None,
+                ) -> tuple[list[Candidate], bool]:
+    """Up to ``wanted`` + 1 newest matches, each with its relevance when ``ranked``, and whether
+    more were left unread (PostgreSQL reads only the newest ``need`` + 1)."""
     where, params = _conditions(filtered)
-    if connection.vendor == "sqlite":
-        # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out
-        # for the rows returned only.
-        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
-               f" bm25(articles_article_fts, {SQLITE_WEIGHTS}),"
-               " articles_article.published_at"
-               " FROM articles_article_fts JOIN articles_article"
-               " ON articles_article.id = articles_article_fts.rowid"
-               " WHERE articles_article_fts MATCH %s"
-               " AND " + HIDDEN_SQL + where +
-               " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
-        query, sign = parsed.fts5(), -1.0  # bm25: lower is better
-    else:
-        # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
-        sql = ("SELECT articles_article.id, articles_article.duplicate_of_id, 0,"
-               " articles_article.published_at"
-               " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
-               " WHERE articles_article.search_vector @@ query"
-               " AND " + HIDDEN_SQL + where +
-               " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s")
-        query, sign = parsed.websearch(), 1.0
+    if connection.vendor != "sqlite":
+        return _postgres_candidates(parsed, where, params, ranked, need or wanted)
+    # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out for
+    # the rows returned only.
+    sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
+           f" bm25(articles_article_fts, {SQLITE_WEIGHTS}),"
+           " articles_article.published_at"
+           " FROM articles_article_fts JOIN articles_article"
+           " ON articles_article.id = articles_article_fts.rowid"
+           " WHERE articles_article_fts MATCH %s"
+           " AND " + HIDDEN_SQL + where +
+           " ORDER BY articles_article_fts.rowid DESC LIMIT %s")
+    query = parsed.fts5()
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, (query, *params, wanted + 1))
             rows = cursor.fetchall()
     except DatabaseError:
-        if connection.vendor != "sqlite":
-            raise
         # The query is built only from quoted words, so this means a damaged index, not a
         # hostile query: say so in the log and show no results rather than an error page.
         log.exception("search failed for %r", query)
-        return []
+        return [], False
+    return _as_candidates(rows, -1.0), False  # bm25: lower is better
+
+
+def _as_candidates(rows: list[tuple], sign: float) -> list[Candidate]:
     published = Article._meta.get_field("published_at")
-    found = [Candidate(pk, original or pk, sign * float(score),
-                       published.to_python(moment) if isinstance(moment, str) else moment)
-             for pk, original, score, moment in rows]
-    return _ts_rank(found, query) if ranked and connection.vendor == "postgresql" else found
+    return [Candidate(pk, original or pk, sign * float(score),
+                      published.to_python(moment) if isinstance(moment, str) else moment)
+            for pk, original, score, moment in rows]
+
+
+# PostgreSQL reads matches in windows of time ending now, widening until one holds the page's
+# need: its GIN index keeps no time order, so without a window the newest of a word found in one
+# article in a hundred are sorted out of every matching row, each fetched from the table. In a
+# window the rows come from the table's published_at index or its intersection with the GIN
+# index, whichever the planner finds cheaper.
+POSTGRES_WINDOWS = (timedelta(days=2), timedelta(days=8), timedelta(days=32))
+_PG_MATCHES = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
+               " WHERE articles_article.search_vector @@ query AND " + HIDDEN_SQL)
+
+
+def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked: bool,
+                         need: int) -> tuple[list[Candidate], bool]:
+    """The newest ``need`` + 1 matches at most, from the first window of time holding that
+    many, and whether more may match (then the count is a lower bound).
+
+    The newest ``need`` matches are the same whichever window holds them, so the page's ranking
+    is exact; reading no further than them keeps a common word as cheap as a rare one.
+    """
+    query = parsed.websearch()
+    select = ("SELECT articles_article.id, articles_article.duplicate_of_id, 0,"
+              " articles_article.published_at" + _PG_MATCHES + where)
+    order = " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s"
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for span in POSTGRES_WINDOWS:
+            cursor.execute(select + " AND articles_article.published_at >= %s" + order,
+                           (query, *params, now - span, need + 1))
+            rows = cursor.fetchall()
+            if len(rows) > need:
+                break
+        else:
+            cursor.execute(select + order, (query, *params, need + 1))
+            rows = cursor.fetchall()
+    found = _as_candidates(rows, 1.0)
+    # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
+    return (_ts_rank(found, query) if ranked else found), len(rows) > need
 
 
 def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:

@@ -136,12 +136,23 @@ def shown_picks(section: Section | None = None, *, every: bool = False) -> list[
     return as_cards(picks.upcoming(section) if every else picks.live(section))
 
 
+def section_picks(section: Section) -> list[ShownPick]:
+    """A section's live picks as every reader sees them: worked out once a minute (the same
+    for everyone; an editor's change moves the generation and shows at once)."""
+    key = f"web:section-picks:{generation()}:{section.pk}"
+    shown = cache.get(key)
+    if shown is None:
+        shown = shown_picks(section)
+        cache.set(key, shown, FRONT_PAGE_SECONDS)
+    return shown
+
+
 def as_cards(chosen: Iterable[Pick]) -> list[ShownPick]:
     """Picks as cards, in the order given; a pick with nothing left to show is left out."""
     chosen = list(chosen)
     story_ids = [p.story_id for p in chosen if p.story_id]
     by_story: dict[int, list[Article]] = {}
-    for article in listed().filter(story_id__in=story_ids):
+    for article in listed().filter(story_id__in=story_ids) if story_ids else ():
         by_story.setdefault(article.story_id, []).append(article)
     shown = []
     for pick in chosen:

@@ -12,6 +12,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 
 from broadsheet.ingest.words import reading_minutes
+from broadsheet.web.cards import render_cards
 from broadsheet.web.images.signing import proxied, proxy_images
 from broadsheet.web.links import article_path
 from broadsheet.web.queries import publisher_names, section_slugs
@@ -95,6 +96,12 @@ def when(moment: datetime | None, style: str = "relative") -> str:
     full = format_date(local, "j F Y, H:i T")
     shown = full if style == "full" else describe_time(moment)
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), full, shown)
+
+
+@register.simple_tag
+def cards(articles) -> str:
+    """A list's cards, shared by every reader (see ``broadsheet.web.cards``)."""
+    return render_cards(articles, lambda article: when(article.published_at))
 
 
 @register.simple_tag

@@ -18,7 +18,6 @@ from broadsheet.stories import queries as stories
 from .. import alternates
 from ..caching import mark_private, visitor_cache
 from ..links import article_path, article_slug
-from ..queries import decorate
 from .common import signin_url, signup_url
 
 RELATED_COUNT = 5
@@ -47,11 +46,10 @@ def _article(pk: int) -> Article:
 
 
 def _related(article: Article) -> tuple[list[Article], list[Article]]:
-    """The same story from other outlets, then other recent stories in the section."""
-    same = stories.same_story(article, RELATED_COUNT)
-    others = stories.related_stories(article, RELATED_COUNT)
-    decorate([*same, *others])
-    return same, others
+    """The same story from other outlets, then other recent stories in the section (their
+    cards are decorated when they are rendered, see ``broadsheet.web.cards``)."""
+    return (stories.same_story(article, RELATED_COUNT),
+            stories.related_stories(article, RELATED_COUNT))
 
 
 def _coverage_context(article: Article) -> dict:

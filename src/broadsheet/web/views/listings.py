@@ -37,7 +37,6 @@ def home(request):
             {a.pk for a in front.articles},
             shown_stories={a.story_id for a in front.articles if a.story_id},
             top_stories_ids=front.top_story_ids)
-        queries.decorate(latest)
     return render(request, "web/home.html", {
         "front": front, "top_stories": front.top_stories, "our_picks": front.our_picks,
         "section_blocks": front.section_blocks, "for_you_items": items, "latest": latest,
@@ -61,9 +60,8 @@ def _following(request, **target) -> bool:
 def section(request, slug: str):
     current = get_object_or_404(Section, slug=slug)
     page = page_of(request, lambda limit, offset: queries.in_section(current, limit, offset))
-    queries.decorate(page.object_list)
     return render(request, "web/listing.html", {
-        "picks": queries.shown_picks(current) if page.number == 1 else [],
+        "picks": queries.section_picks(current) if page.number == 1 else [],
         "place": current, **_desk(request, current),
         "heading": current.name, "page": page, "kind": "section", "target": current.slug,
         "following": _following(request, kind=Follow.Kind.SECTION, section=current),
@@ -77,7 +75,6 @@ def publication(request, slug: str):
     publisher = get_object_or_404(Publisher, slug=slug)
     # The publication's own page lists its syndicated copies too, marked with their original.
     page = paginate(request, queries.of_publisher(publisher))
-    queries.decorate(page.object_list)
     for article in page.object_list:
         article.syndicated_from = article.duplicate_of if article.duplicate_of_id else None
     return render(request, "web/listing.html", {
@@ -98,7 +95,6 @@ def topic(request, slug: str):
     if merged or current.slug != slug:
         return redirect("topic", slug=current.slug, permanent=True)
     page = page_of(request, lambda limit, offset: stories.topic_latest(current, limit, offset))
-    queries.decorate(page.object_list)
     return render(request, "web/listing.html", {
         "heading": current.name, "page": page, "kind": "topic", "target": current.slug,
         "topic": current,
