@@ -382,93 +382,125 @@ _MID_WORDS = 15
 _EDGE_WORDS = 60
 
 
+class _Trim:
+    """The blocks still kept in a body, and the removed ones with the rule that removed each."""
+
+    def __init__(self, body: _Element) -> None:
+        self.body = body
+        self.kept = [_Block(child) for child in body if child.tag in _BLOCKS]
+        self.removed: list[tuple[_Element, str]] = []
+
+    def drop(self, block: _Block, reason: str) -> None:
+        """Take a block out of the body and remember why."""
+        self.body.remove(block.element)
+        self.removed.append((block.element, reason))
+        self.kept.remove(block)
+
+
 def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
     """Drop headline/kicker/byline blocks before the article and chrome blocks around it.
 
     Returns the removed blocks with the rule that removed each, for the benchmark's reports.
     """
-    removed: list[tuple[_Element, str]] = []
-    kept = [_Block(child) for child in body if child.tag in _BLOCKS]
-
-    def drop(block: _Block, reason: str) -> None:
-        body.remove(block.element)
-        removed.append((block.element, reason))
-        kept.remove(block)
-
+    trim = _Trim(body)
     title = _words(meta.title)
     titles = [t for t in (title, _words(meta.site_name)) if t]
     authors = [a.strip() for a in meta.author.split(",") if a.strip()]
     own_addresses = {u.rstrip("/") for u in (meta.url, meta.canonical_url) if u}
+    _trim_top(trim, titles, authors)
+    _trim_anywhere(trim, title, own_addresses)
+    _trim_footer(trim)
+    _trim_bottom(trim)
+    return trim.removed
 
-    # 1. the top: headline, kicker, standfirst, byline and dateline above the first paragraph
-    for block in list(kept):
-        text, short = block.text, block.count <= 12
+
+def _top_reason(block: _Block, titles: list[list[str]], authors: list[str]) -> str:
+    """Why a block above the first paragraph goes (headline, kicker, byline...), or ""."""
+    text, short = block.text, block.count <= 12
+    if block.tag == "head" or not text:
+        return "top: heading"
+    if any(_similar(block.words, ref) for ref in titles):
+        return "top: repeats the title"
+    if block.count <= 60 and _HEADER_CLASS.search(
+        (block.element.get("class") or "") + " " + (block.element.get("id") or "")
+    ):
+        return "top: marked as header"
+    if short and (
+        _BYLINE.search(text)
+        or _DATELINE.search(text)
+        or _DATELIKE.search(text)
+        or _READING_TIME.search(text)
+    ):
+        return "top: byline or date"
+    if short and any(author in text for author in authors):
+        return "top: author"
+    if block.count <= 3 and block.tag == "p":
+        return "top: kicker"
+    if block.is_chrome(_EDGE_WORDS):
+        return "top: chrome"
+    return ""
+
+
+def _trim_top(trim: _Trim, titles: list[list[str]], authors: list[str]) -> None:
+    """1. the top: headline, kicker, standfirst, byline and dateline above the first paragraph."""
+    for block in list(trim.kept):
         if block.tag == "graphic":
             continue  # the lead picture: kept for the HTML body, silent in the text
-        if block.tag == "head" or not text:
-            drop(block, "top: heading")
-        elif any(_similar(block.words, ref) for ref in titles):
-            drop(block, "top: repeats the title")
-        elif block.count <= 60 and _HEADER_CLASS.search(
-            (block.element.get("class") or "") + " " + (block.element.get("id") or "")
-        ):
-            drop(block, "top: marked as header")
-        elif short and (
-            _BYLINE.search(text)
-            or _DATELINE.search(text)
-            or _DATELIKE.search(text)
-            or _READING_TIME.search(text)
-        ):
-            drop(block, "top: byline or date")
-        elif short and any(author in text for author in authors):
-            drop(block, "top: author")
-        elif block.count <= 3 and block.tag == "p":
-            drop(block, "top: kicker")
-        elif block.is_chrome(_EDGE_WORDS):
-            drop(block, "top: chrome")
-        else:
+        reason = _top_reason(block, titles, authors)
+        if not reason:
             break
+        trim.drop(block, reason)
 
-    # 2. anywhere: short furniture blocks, lone links to other pages, the headline again, and
-    #    blocks the page repeats near the top (a standfirst printed twice) or back to back
+
+def _anywhere_reason(block: _Block, title: list[str], own_addresses: set[str]) -> str:
+    """Why a block goes wherever it stands (furniture, a lone link, the headline again), or ""."""
+    text, count = block.text, block.count
+    if text and (
+        text.rstrip("/") in own_addresses
+        or _TIMESTAMP.match(text)
+        or (count <= _MID_WORDS and _CHROME.search(text))
+        or (count <= _LABEL_WORDS and _LABEL.search(text))
+        or (count <= _POINTER_WORDS and _POINTER.search(text))
+    ):
+        return "chrome phrase"
+    if (
+        block.tag == "p"
+        and 3 <= count <= 30
+        and block.link_density >= 0.9
+        and not _CITATION.match(text)
+    ):
+        return "link to another page"
+    if count <= _CAPTION_WORDS and block.tag == "p" and _CAPTION_TEXT.search(text):
+        return "caption"
+    if count <= 30 and _similar(block.words, title):
+        return "repeats the title"
+    return ""
+
+
+def _trim_anywhere(trim: _Trim, title: list[str], own_addresses: set[str]) -> None:
+    """2. anywhere: short furniture blocks, lone links to other pages, the headline again, and
+    blocks the page repeats near the top (a standfirst printed twice) or back to back."""
     seen: set[str] = set()
     previous = ""
-    for index, block in enumerate(list(kept)):
-        text, count = block.text, block.count
-        if text and (
-            text.rstrip("/") in own_addresses
-            or _TIMESTAMP.match(text)
-            or (count <= _MID_WORDS and _CHROME.search(text))
-            or (count <= _LABEL_WORDS and _LABEL.search(text))
-            or (count <= _POINTER_WORDS and _POINTER.search(text))
-        ):
-            drop(block, "chrome phrase")
-            continue
-        if (
-            block.tag == "p"
-            and 3 <= count <= 30
-            and block.link_density >= 0.9
-            and not _CITATION.match(text)
-        ):
-            drop(block, "link to another page")
-            continue
-        if count <= _CAPTION_WORDS and block.tag == "p" and _CAPTION_TEXT.search(text):
-            drop(block, "caption")
-            continue
-        if count <= 30 and _similar(block.words, title):
-            drop(block, "repeats the title")
+    for index, block in enumerate(list(trim.kept)):
+        reason = _anywhere_reason(block, title, own_addresses)
+        if reason:
+            trim.drop(block, reason)
             continue
         key = " ".join(block.words)
-        if count >= 10 and (key == previous or key in seen):
-            drop(block, "repeated block")
+        if block.count >= 10 and (key == previous or key in seen):
+            trim.drop(block, "repeated block")
             continue
         if index < 4:
             seen.add(key)
         previous = key
 
-    # 3. the bottom. Past the last paragraph of prose, the first piece of furniture (newsletter
-    #    box, share bar, related links) starts the page's footer: cut from there, unless prose
-    #    follows it. Then peel headings, datelines, credits and furniture off the end.
+
+def _trim_footer(trim: _Trim) -> None:
+    """3. the bottom. Past the last paragraph of prose, the first piece of furniture (newsletter
+    box, share bar, related links) starts the page's footer: cut from there, unless prose
+    follows it."""
+    kept = trim.kept
     last_prose = max((i for i, block in enumerate(kept) if block.is_prose()), default=-1)
     tail = kept[last_prose + 1 :]
     for position, block in enumerate(tail):
@@ -476,25 +508,35 @@ def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
             rest = tail[position:]
             if not any(follower.is_short_prose() for follower in rest[1:]):
                 for follower in rest:
-                    drop(follower, "bottom: footer")
+                    trim.drop(follower, "bottom: footer")
                 break
-    for block in reversed(list(kept)):
-        text, count = block.text, block.count
+
+
+def _bottom_reason(block: _Block) -> str:
+    """Why a block after the last prose goes (heading, dateline, credits, chrome), or ""."""
+    text, count = block.text, block.count
+    if block.tag in ("head", "graphic") or not text:
+        return "bottom: heading"
+    if (
+        _TRAILER.search(text)
+        or (count <= 12 and _DATELINE.search(text))
+        or (count <= _CREDITS_WORDS and _CREDITS.search(text))
+    ):
+        return "bottom: trailer"
+    if block.is_chrome(_EDGE_WORDS):
+        return "bottom: chrome"
+    return ""
+
+
+def _trim_bottom(trim: _Trim) -> None:
+    """Then peel headings, datelines, credits and furniture off the end, up to the prose."""
+    for block in reversed(list(trim.kept)):
         if block.is_prose():
             break
-        if block.tag in ("head", "graphic") or not text:
-            drop(block, "bottom: heading")
-        elif (
-            _TRAILER.search(text)
-            or (count <= 12 and _DATELINE.search(text))
-            or (count <= _CREDITS_WORDS and _CREDITS.search(text))
-        ):
-            drop(block, "bottom: trailer")
-        elif block.is_chrome(_EDGE_WORDS):
-            drop(block, "bottom: chrome")
-        else:
+        reason = _bottom_reason(block)
+        if not reason:
             break
-    return removed
+        trim.drop(block, reason)
 
 
 # ---- rendering -------------------------------------------------------------------------------
@@ -551,39 +593,61 @@ def _render_figure(element: _Element, base_url: str) -> str:
     return f"<figure>{img}</figure>"
 
 
+def _render_head(element: _Element, base_url: str) -> list[str]:
+    """A heading as h2-h4 (deeper and shallower levels are clamped)."""
+    level = (element.get("rend") or "h2").lstrip("h")
+    number = min(max(int(level) if level.isdigit() else 2, 2), 4)
+    inner = _render_inline(element, base_url)
+    return [f"<h{number}>{inner}</h{number}>"] if inner else []
+
+
+def _render_list(element: _Element, base_url: str) -> list[str]:
+    """A list as ul or ol, without its empty items."""
+    kind = "ol" if element.get("rend") == "ol" else "ul"
+    items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
+    items = [i for i in items if i]
+    if not items:
+        return []
+    return [f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>"]
+
+
+def _render_quote(element: _Element, base_url: str) -> list[str]:
+    """A quotation as a blockquote of one paragraph."""
+    inner = _render_inline(element, base_url)
+    return [f"<blockquote><p>{inner}</p></blockquote>"] if inner else []
+
+
+def _render_table(element: _Element, base_url: str) -> list[str]:
+    """A table as one paragraph per row, cells apart by bars: readable on a phone."""
+    out: list[str] = []
+    for row in element.iter("row"):
+        cells = [_render_inline(c, base_url) for c in row if c.tag == "cell"]
+        cells = [c for c in cells if c]
+        if cells:
+            out.append("<p>" + " | ".join(cells) + "</p>")
+    return out
+
+
+def _render_paragraph(element: _Element, base_url: str) -> list[str]:
+    """A paragraph, then the pictures it held as figures of their own."""
+    figures = list(element.iter("graphic"))
+    inner = _render_inline(element, base_url)
+    out = [f"<p>{inner}</p>"] if inner else []
+    return out + [_render_figure(g, base_url) for g in figures]
+
+
+_RENDERERS = {
+    "graphic": lambda element, base_url: [_render_figure(element, base_url)],
+    "head": _render_head,
+    "list": _render_list,
+    "quote": _render_quote,
+    "table": _render_table,
+}
+
+
 def render_html(body: _Element, base_url: str) -> str:
     """Simple HTML: p, h2-h4, ul/ol/li, blockquote, figure/img/figcaption, a, em, strong."""
     out: list[str] = []
     for element in body:
-        tag = element.tag
-        if tag == "graphic":
-            out.append(_render_figure(element, base_url))
-        elif tag == "head":
-            level = (element.get("rend") or "h2").lstrip("h")
-            number = min(max(int(level) if level.isdigit() else 2, 2), 4)
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<h{number}>{inner}</h{number}>")
-        elif tag == "list":
-            kind = "ol" if element.get("rend") == "ol" else "ul"
-            items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
-            items = [i for i in items if i]
-            if items:
-                out.append(f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>")
-        elif tag == "quote":
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<blockquote><p>{inner}</p></blockquote>")
-        elif tag == "table":
-            for row in element.iter("row"):
-                cells = [_render_inline(c, base_url) for c in row if c.tag == "cell"]
-                cells = [c for c in cells if c]
-                if cells:
-                    out.append("<p>" + " | ".join(cells) + "</p>")
-        else:
-            figures = [g for g in element.iter("graphic")]
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<p>{inner}</p>")
-            out.extend(_render_figure(g, base_url) for g in figures)
+        out += _RENDERERS.get(element.tag, _render_paragraph)(element, base_url)
     return "\n".join(part for part in out if part)
