@@ -630,18 +630,46 @@ class StoryClusterer(Refining):
         is close to many others, and only the ones standing out from that crowd are its story.
         Soft penalties follow for a repeated outlet and for a gap in publication time.
         """
-        cfg = self.config
         cands = self._candidates(fids, ws, ts)
         if not len(cands):
             return {}, [], []
-        if len(self._scratch) < len(self._df):
-            self._scratch = np.zeros(2 * len(self._df), dtype=np.float32)
-        scratch = self._scratch
-        scratch[fids] = ws
-        # Small stories: score every member, and the centroid is their sum. Large stories:
-        # score only the retrieved members, and look the centroid up feature by feature.
+        slots, spans = self._candidate_slots(cands)
+        dots = self._dots(fids, ws, slots)
+        dots_np = np.asarray(dots)
+        starts = np.fromiter((a for a, _ in spans.values()), dtype=np.int64, count=len(spans))
+        counts = np.fromiter((b - a for a, b in spans.values()), dtype=np.int64,
+                             count=len(spans))
+        seg = np.repeat(np.arange(len(spans)), counts)
+        r, rq = self._densities(slots, spans, dots, seg, counts)
+        adjusted = 2 * dots_np - self.config.density_weight * (rq[seg] + r)
+        member_best = np.maximum.reduceat(adjusted, starts).tolist()
+        dot_sum = np.add.reduceat(dots_np, starts).tolist()
+        r_mean = (np.add.reduceat(r, starts) / counts).tolist()
+        rq_story = rq.tolist()
+        qf, qw = fids.tolist(), ws.tolist()
+        scores: dict[int, float] = {}
+        for n, k in enumerate(spans):
+            story = self._stories[k]
+            member = member_best[n]
+            if story.norm2 <= 0:
+                centroid = member
+            else:
+                cos = self._centroid_dot(story, dot_sum[n], qf, qw)
+                centroid = (2 * cos / math.sqrt(story.norm2)
+                            - self.config.density_weight * (rq_story[n] + r_mean[n]))
+            scores[k] = self._blend(story, centroid, member, ts, outlet)
+        return scores, slots, dots
+
+    def _candidate_slots(
+        self, cands: np.ndarray
+    ) -> tuple[list[int], dict[int, tuple[int, int]]]:
+        """The articles to compare, grouped by story, and each story's span among them.
+
+        Small stories: score every member, and the centroid is their sum. Large stories:
+        score only the retrieved members, and look the centroid up feature by feature.
+        """
         story_of = self._story_of
-        big = cfg.member_scan
+        big = self.config.member_scan
         groups: dict[int, list[int]] = {}
         for i in cands.tolist():
             k = story_of[i]
@@ -656,85 +684,90 @@ class StoryClusterer(Refining):
         for k, members in groups.items():
             spans[k] = (len(slots), len(slots) + len(members))
             slots.extend(members)
+        return slots, spans
+
+    def _dots(self, fids: np.ndarray, ws: np.ndarray, slots: list[int]) -> list[float]:
+        """The query's dot product with each slotted article, in one pass over their features."""
+        if len(self._scratch) < len(self._df):
+            self._scratch = np.zeros(2 * len(self._df), dtype=np.float32)
+        scratch = self._scratch
+        scratch[fids] = ws
         arrays_f = [self._fids[i] for i in slots]
         arrays_w = [self._ws[i] for i in slots]
         lens = np.fromiter((len(a) for a in arrays_f), dtype=np.int64, count=len(slots))
         prod = scratch[np.concatenate(arrays_f)] * np.concatenate(arrays_w)
         ends = np.cumsum(lens)
         sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))
-        dots = (sums[ends] - sums[ends - lens]).tolist()
+        dots: list[float] = (sums[ends] - sums[ends - lens]).tolist()
         scratch[fids] = 0.0
-        dk = cfg.density_k
+        return dots
+
+    def _densities(
+        self, slots: list[int], spans: dict[int, tuple[int, int]], dots: list[float],
+        seg: np.ndarray, counts: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each slotted article's density and the query's density per story (zeros when off)."""
+        dk = self.config.density_k
+        if not dk:
+            return np.zeros(len(slots)), np.zeros(len(spans))
         dots_np = np.asarray(dots)
-        starts = np.fromiter((a for a, _ in spans.values()), dtype=np.int64, count=len(spans))
-        counts = np.fromiter((b - a for a, b in spans.values()), dtype=np.int64,
-                             count=len(spans))
-        if dk:
-            near_sum = self._near_sum
-            r = np.fromiter((near_sum[i] for i in slots), dtype=np.float64,
-                            count=len(slots)) / dk
-            seg = np.repeat(np.arange(len(spans)), counts)
-            # The query's closest articles, enough of them to skip any one story's members.
-            depth = min(dk + int(counts.max()), len(dots))
-            order = np.argpartition(-dots_np, depth - 1)[:depth] if depth < len(dots) \
-                else np.arange(len(dots))
-            order = order[np.argsort(-dots_np[order], kind="stable")]
-            rq = np.full(len(spans), dots_np[order[:dk]].sum() / dk)
-        if dk and cfg.density_outside:
-            # Density of the query and of each member, leaving out the scored story itself.
-            # Only stories with a member among the query's closest, or with several members,
-            # differ from the plain densities.
-            stories = self._stories
-            outside = self._outside_density
-            top = order.tolist()
-            seg_l = seg.tolist()
-            for n in set(seg_l[j] for j in top[:dk]):
-                rq[n] = sum([dots[j] for j in top if seg_l[j] != n][:dk]) / dk
-            for k, (a, b) in spans.items():
-                story = stories[k]
-                n_members = len(story.members)
-                if n_members <= 1:
-                    continue
-                if n_members <= big:  # the span is the members, in order
-                    if story.outside is None:
-                        story.outside = np.array([outside(i, story) for i in story.members])
-                    r[a:b] = story.outside
-                else:
-                    for j in range(a, b):
-                        r[j] = outside(slots[j], story)
-        if dk:
-            r_query = rq[seg]
-        else:
-            r_query = np.zeros(len(slots))
-            r = np.zeros(len(slots))
-            rq = np.zeros(len(spans))
-        dw = cfg.density_weight
-        adjusted = 2 * dots_np - dw * (r_query + r)
-        rq_story = rq.tolist()
-        member_best = np.maximum.reduceat(adjusted, starts).tolist()
-        dot_sum = np.add.reduceat(dots_np, starts).tolist()
-        r_mean = (np.add.reduceat(r, starts) / counts).tolist()
-        qf, qw = fids.tolist(), ws.tolist()
-        cw = cfg.centroid_weight
-        window = cfg.window_days * DAY
-        scores: dict[int, float] = {}
-        for n, k in enumerate(spans):
+        near_sum = self._near_sum
+        r = np.fromiter((near_sum[i] for i in slots), dtype=np.float64, count=len(slots)) / dk
+        # The query's closest articles, enough of them to skip any one story's members.
+        depth = min(dk + int(counts.max()), len(dots))
+        order = np.argpartition(-dots_np, depth - 1)[:depth] if depth < len(dots) \
+            else np.arange(len(dots))
+        order = order[np.argsort(-dots_np[order], kind="stable")]
+        rq = np.full(len(spans), dots_np[order[:dk]].sum() / dk)
+        if self.config.density_outside:
+            self._outside_densities(r, rq, order.tolist(), seg.tolist(), dots, slots, spans)
+        return r, rq
+
+    def _outside_densities(
+        self, r: np.ndarray, rq: np.ndarray, top: list[int], seg_l: list[int],
+        dots: list[float], slots: list[int], spans: dict[int, tuple[int, int]],
+    ) -> None:
+        """Density of the query and of each member, leaving out the scored story itself.
+
+        Only stories with a member among the query's closest, or with several members,
+        differ from the plain densities.
+        """
+        dk = self.config.density_k
+        big = self.config.member_scan
+        outside = self._outside_density
+        for n in set(seg_l[j] for j in top[:dk]):
+            rq[n] = sum([dots[j] for j in top if seg_l[j] != n][:dk]) / dk
+        for k, (a, b) in spans.items():
             story = self._stories[k]
-            member = member_best[n]
-            if story.norm2 <= 0:
-                centroid = member
+            n_members = len(story.members)
+            if n_members <= 1:
+                continue
+            if n_members <= big:  # the span is the members, in order
+                if story.outside is None:
+                    story.outside = np.array([outside(i, story) for i in story.members])
+                r[a:b] = story.outside
             else:
-                if len(story.members) <= big:
-                    cos = dot_sum[n]
-                else:
-                    c = story.centroid
-                    cos = sum(w * c.get(f, 0.0) for f, w in zip(qf, qw, strict=True))
-                centroid = 2 * cos / math.sqrt(story.norm2) - dw * (rq_story[n] + r_mean[n])
-            score = 0.5 * (cw * centroid + (1 - cw) * member)
-            if outlet and outlet in story.outlets:
-                score -= cfg.same_outlet_penalty
-            if ts is not None and story.first is not None and story.last is not None:
-                gap = max(story.first - ts, ts - story.last, 0.0)
-                score -= cfg.time_penalty * min(gap / window, 1.0)
-            scores[k] = score
-        return scores, slots, dots
+                for j in range(a, b):
+                    r[j] = outside(slots[j], story)
+
+    def _centroid_dot(self, story: _Story, member_sum: float,
+                      qf: list[int], qw: list[float]) -> float:
+        """The query's dot product with a story's centroid: the members' sum when all were
+        compared, else looked up feature by feature."""
+        if len(story.members) <= self.config.member_scan:
+            return member_sum
+        c = story.centroid
+        return sum(w * c.get(f, 0.0) for f, w in zip(qf, qw, strict=True))
+
+    def _blend(self, story: _Story, centroid: float, member: float,
+               ts: float | None, outlet: str | None) -> float:
+        """Centroid and closest-member scores blended, less the outlet and time penalties."""
+        cfg = self.config
+        cw = cfg.centroid_weight
+        score = 0.5 * (cw * centroid + (1 - cw) * member)
+        if outlet and outlet in story.outlets:
+            score -= cfg.same_outlet_penalty
+        if ts is not None and story.first is not None and story.last is not None:
+            gap = max(story.first - ts, ts - story.last, 0.0)
+            score -= cfg.time_penalty * min(gap / (cfg.window_days * DAY), 1.0)
+        return score
