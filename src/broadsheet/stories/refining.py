@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -39,14 +40,33 @@ class Refining:
         two stories found to be one are merged (the older keeps its id). Cost: one index
         lookup per recent article plus a heap over the similarities found.
         """
-        cfg = self.config
-        floor = cfg.merge_min_cosine
-        live = sorted(i for a, i in self._slot_of.items() if a not in self._pinned)
-        seeds = live if recent is None else live[-recent:]
+        seeds = self._refine_seeds(recent)
         if not seeds:
             return Refinement()
         recent_set = set(seeds)
-        dk = cfg.density_k
+        edges, near, neighbours = self._seed_edges(seeds)
+        units = self._units(seeds, recent_set, edges, near)
+        story_of = self._story_of
+        before = {i: self._stories[story_of[i]].id
+                  for u in units.link for i in self._unit_members(u, recent_set)}
+        groups = units.cluster()
+        moved_slots = self._regroup(groups)
+        for i in moved_slots:
+            self._note_move(i, neighbours.get(i, ()))
+        for story in self._stories:
+            story.outside = None  # a neighbour's story may now be the scored one
+        return self._refinement(before)
+
+    def _refine_seeds(self, recent: int | None) -> list[int]:
+        """The slots of the ``recent`` newest unpinned active articles (all when None)."""
+        live = sorted(i for a, i in self._slot_of.items() if a not in self._pinned)
+        return live if recent is None else live[-recent:]
+
+    def _seed_edges(self, seeds: list[int]) -> tuple[
+            dict[tuple[int, int], float], dict[int, list[float]], dict[int, list[int]]]:
+        """Each seed's similarities to its neighbours (one edge per pair), its densest
+        similarities, and the neighbours themselves."""
+        dk = self.config.density_k
         edges: dict[tuple[int, int], float] = {}
         near: dict[int, list[float]] = {}
         neighbours: dict[int, list[int]] = {}
@@ -56,16 +76,18 @@ class Refining:
             near[i] = heapq.nlargest(dk, dots) if dk else []
             for j, d in zip(others, dots, strict=True):
                 edges[(i, j) if i < j else (j, i)] = d
+        return edges, near, neighbours
 
-        def density(i: int) -> float:
-            if not dk:
-                return 0.0
-            got = near.get(i)
-            # An older article's closest neighbours were kept up to date as articles arrived.
-            return (self._near_sum[i] if got is None else sum(got)) / dk
+    def _unit_members(self, u: int, recent_set: set[int]) -> list[int]:
+        """A unit's articles: a recent article alone (u >= 0), or the older part of story -1-u."""
+        if u >= 0:
+            return [u]
+        return [i for i in self._stories[-1 - u].members if i not in recent_set]
 
-        # Units: each recent article alone (its slot), and the older part of each story
-        # together (-1 - its story index).
+    def _unit_links(self, seeds: list[int], recent_set: set[int],
+                    edges: dict[tuple[int, int], float]) -> dict[int, dict[int, float]]:
+        """Summed similarities between units: each recent article alone (its slot), and the
+        older part of each story together (-1 - its story index)."""
         story_of = self._story_of
 
         def unit_of(i: int) -> int:
@@ -83,70 +105,38 @@ class Refining:
         for k in {story_of[i] for i in seeds}:  # an older part keeps its story, linked or not
             if -1 - k not in link and any(j not in recent_set for j in self._stories[k].members):
                 link[-1 - k] = {}
-        members = {u: [u] if u >= 0 else
-                   [i for i in self._stories[-1 - u].members if i not in recent_set]
-                   for u in link}
-        size = {u: len(m) for u, m in members.items()}
-        rsum = {u: sum(density(i) for i in m) for u, m in members.items()}
-        outlets = {u: {self._outlets[i] for i in m} - {None} for u, m in members.items()}
-        olds = {u: {-1 - u} if u < 0 else set() for u in members}  # established stories held
-        dw = cfg.density_weight
+        return link
 
-        def kept_apart(a: int, b: int) -> bool:
-            """Two established stories never join when an editor shaped either of them."""
-            return bool(olds[a] and olds[b] and any(
-                self._stories[k].id in self._kept for k in olds[a] | olds[b]))
+    def _units(self, seeds: list[int], recent_set: set[int],
+               edges: dict[tuple[int, int], float],
+               near: dict[int, list[float]]) -> _AverageLink:
+        """The units to cluster, with their sizes, summed densities, outlets and stories."""
+        dk = self.config.density_k
 
-        def avg(a: int, b: int) -> float:
-            cos = link[a][b] / (size[a] * size[b])
-            if cos < floor:
-                return -math.inf  # where neighbourhoods are sparse, density says nothing
-            value = cos - dw * 0.5 * (rsum[a] / size[a] + rsum[b] / size[b])
-            if outlets[a] & outlets[b]:
-                value -= cfg.same_outlet_penalty
-            return value
+        def density(i: int) -> float:
+            if not dk:
+                return 0.0
+            got = near.get(i)
+            # An older article's closest neighbours were kept up to date as articles arrived.
+            return (self._near_sum[i] if got is None else sum(got)) / dk
 
-        heap = [(-v, a, b) for a in link for b in link[a] if a < b
-                if (v := avg(a, b)) > -math.inf]
-        heapq.heapify(heap)
-        joined: dict[int, int] = {}
-        while heap:
-            neg, a, b = heapq.heappop(heap)
-            if -neg < cfg.merge_threshold:
-                break
-            if a in joined or b in joined or b not in link[a]:
-                continue
-            if abs(-neg - avg(a, b)) > 1e-9:
-                continue  # stale entry
-            if self._kept and kept_apart(a, b):
-                continue
-            keep, gone = a, b
-            joined[gone] = keep
-            for c, v in link.pop(gone).items():
-                link[c].pop(gone, None)
-                if c != keep:
-                    link[keep][c] = link[keep].get(c, 0.0) + v
-                    link[c][keep] = link[keep][c]
-            size[keep] += size.pop(gone)
-            rsum[keep] += rsum.pop(gone)
-            outlets[keep] |= outlets.pop(gone)
-            olds[keep] |= olds.pop(gone)
-            for c in link[keep]:
-                v = avg(keep, c)
-                if v > -math.inf:
-                    heapq.heappush(heap, (-v, min(keep, c), max(keep, c)))
-        groups: dict[int, list[int]] = {}
-        for u in members:
-            root = u
-            while root in joined:
-                root = joined[root]
-            groups.setdefault(root, []).append(u)
-        before = {i: self._stories[story_of[i]].id for u in members for i in members[u]}
-        moved_slots = self._regroup(list(groups.values()))
-        for i in moved_slots:
-            self._note_move(i, neighbours.get(i, ()))
-        for story in self._stories:
-            story.outside = None  # a neighbour's story may now be the scored one
+        link = self._unit_links(seeds, recent_set, edges)
+        members = {u: self._unit_members(u, recent_set) for u in link}
+        kept = {k for k, story in enumerate(self._stories) if story.id in self._kept} \
+            if self._kept else set()
+        return _AverageLink(
+            config=self.config,
+            link=link,
+            size={u: len(m) for u, m in members.items()},
+            rsum={u: sum(density(i) for i in m) for u, m in members.items()},
+            outlets={u: {self._outlets[i] for i in m} - {None} for u, m in members.items()},
+            olds={u: {-1 - u} if u < 0 else set() for u in members},
+            kept=kept,
+        )
+
+    def _refinement(self, before: dict[int, str]) -> Refinement:
+        """What moved (article id to its story now) and which stories were absorbed by which."""
+        story_of = self._story_of
         moved = {self._ids[i]: sid for i, old in before.items()
                  if (sid := self._stories[story_of[i]].id) != old}
         absorbed = {}
@@ -228,3 +218,81 @@ class Refining:
         src.merged_into = dst
         self._story_index.pop(src.id, None)
         self._alias[src.id] = dst.id  # later articles filed under the absorbed id join the survivor
+
+
+@dataclass
+class _AverageLink:
+    """Average-link clustering of units, joined best pair first while above the threshold."""
+
+    config: Any
+    link: dict[int, dict[int, float]]  # unit -> neighbour unit -> summed similarity
+    size: dict[int, int]
+    rsum: dict[int, float]  # summed densities of a unit's articles
+    outlets: dict[int, set[str | None]]
+    olds: dict[int, set[int]]  # the established stories a unit holds
+    kept: set[int]  # stories an editor shaped
+    joined: dict[int, int] = field(default_factory=dict)
+
+    def kept_apart(self, a: int, b: int) -> bool:
+        """Two established stories never join when an editor shaped either of them."""
+        return bool(self.olds[a] and self.olds[b] and (self.olds[a] | self.olds[b]) & self.kept)
+
+    def avg(self, a: int, b: int) -> float:
+        """Mean density-corrected similarity of two units; -inf below the plain-cosine floor."""
+        cfg, size = self.config, self.size
+        cos = self.link[a][b] / (size[a] * size[b])
+        if cos < cfg.merge_min_cosine:
+            return -math.inf  # where neighbourhoods are sparse, density says nothing
+        value = cos - cfg.density_weight * 0.5 * (
+            self.rsum[a] / size[a] + self.rsum[b] / size[b])
+        if self.outlets[a] & self.outlets[b]:
+            value -= cfg.same_outlet_penalty
+        return value
+
+    def cluster(self) -> list[list[int]]:
+        """Join units while the best pair's similarity stays above ``merge_threshold``; returns
+        the groups of units."""
+        link = self.link
+        members = list(link)
+        heap = [(-v, a, b) for a in link for b in link[a] if a < b
+                if (v := self.avg(a, b)) > -math.inf]
+        heapq.heapify(heap)
+        while heap:
+            neg, a, b = heapq.heappop(heap)
+            if -neg < self.config.merge_threshold:
+                break
+            if self._joinable(a, b, -neg):
+                self._join(a, b, heap)
+        groups: dict[int, list[int]] = {}
+        for u in members:
+            root = u
+            while root in self.joined:
+                root = self.joined[root]
+            groups.setdefault(root, []).append(u)
+        return list(groups.values())
+
+    def _joinable(self, a: int, b: int, value: float) -> bool:
+        """A popped pair still stands: neither joined away, the entry fresh, not kept apart."""
+        if a in self.joined or b in self.joined or b not in self.link[a]:
+            return False
+        if abs(value - self.avg(a, b)) > 1e-9:
+            return False  # stale entry
+        return not (self.kept and self.kept_apart(a, b))
+
+    def _join(self, keep: int, gone: int, heap: list[tuple[float, int, int]]) -> None:
+        """Fold unit ``gone`` into ``keep`` and queue ``keep``'s new similarities."""
+        link = self.link
+        self.joined[gone] = keep
+        for c, v in link.pop(gone).items():
+            link[c].pop(gone, None)
+            if c != keep:
+                link[keep][c] = link[keep].get(c, 0.0) + v
+                link[c][keep] = link[keep][c]
+        self.size[keep] += self.size.pop(gone)
+        self.rsum[keep] += self.rsum.pop(gone)
+        self.outlets[keep] |= self.outlets.pop(gone)
+        self.olds[keep] |= self.olds.pop(gone)
+        for c in link[keep]:
+            v = self.avg(keep, c)
+            if v > -math.inf:
+                heapq.heappush(heap, (-v, min(keep, c), max(keep, c)))
