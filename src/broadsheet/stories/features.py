@@ -103,6 +103,21 @@ def _analyse(token: str) -> tuple[str, str]:
     return word, name
 
 
+def _close_phrase(phrase: list[str], counts: Counter[str]) -> None:
+    """Count a finished name: its last word alone ("Harris") and the whole ("Kamala_Harris")."""
+    counts["e:" + phrase[-1]] += 1
+    if len(phrase) > 1:
+        counts["e:" + "_".join(phrase)] += 1
+    phrase.clear()
+
+
+def _count_number(digits: str, counts: Counter[str]) -> None:
+    """Count a number that identifies something (a year, a toll), not a stray digit."""
+    num = _number(digits)
+    if num:
+        counts["n:" + num] += 1
+
+
 def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
     """Add one text's words, names and numbers to ``counts``."""
     if "." in text:
@@ -110,32 +125,23 @@ def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
     names = not (title and _title_case(text))
     phrase: list[str] = []
     words: list[str] = []
-
-    def close_phrase() -> None:
-        counts["e:" + phrase[-1]] += 1
-        if len(phrase) > 1:
-            counts["e:" + "_".join(phrase)] += 1
-        phrase.clear()
-
     for token, digits, _punct in _TOKEN.findall(text):
         if token:
             word, name = _analyse(token)
             if name and (names or token.isupper()):
                 phrase.append(name)
             elif phrase:
-                close_phrase()
+                _close_phrase(phrase, counts)
             if word:
                 words.append(word)
         else:
             # Punctuation and numbers break a name ("Biden, Harris").
             if phrase:
-                close_phrase()
+                _close_phrase(phrase, counts)
             if digits:
-                num = _number(digits)
-                if num:
-                    counts["n:" + num] += 1
+                _count_number(digits, counts)
     if phrase:
-        close_phrase()
+        _close_phrase(phrase, counts)
     counts.update(["w:" + w for w in words])
     if title:
         counts.update(["t:" + w for w in words])
