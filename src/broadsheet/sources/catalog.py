@@ -112,6 +112,7 @@ def parse_catalog(raw: Any, allowed_sections: tuple[str, ...] = SECTIONS) -> lis
 
 
 def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> PublisherEntry:
+    """One catalogue entry checked field by field; the error names the publisher and field."""
     label = f"publisher #{index}"
     if not isinstance(item, dict):
         raise CatalogError(f"{label}: must be an object")
@@ -137,22 +138,24 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
     feeds_raw = item.get("feeds")
     if not isinstance(feeds_raw, list) or not feeds_raw:
         raise CatalogError(f"{label}: 'feeds' must be a non-empty list")
-    feeds: list[FeedEntry] = []
-    for n, feed in enumerate(feeds_raw):
-        where = f"{label} feed #{n}"
-        if not isinstance(feed, dict):
-            raise CatalogError(f"{where}: must be an object")
-        url, section, kind = feed.get("url"), feed.get("section"), feed.get("kind", "feed")
-        if not is_web_url(url):
-            raise CatalogError(f"{where}: 'url' {url!r} is not an http(s) URL")
-        if section not in sections:
-            raise CatalogError(f"{where}: 'section' {section!r} is not one of "
-                               f"{', '.join(sections)}")
-        if kind not in KINDS:
-            raise CatalogError(f"{where}: 'kind' {kind!r} is not one of {', '.join(KINDS)}")
-        feeds.append(FeedEntry(url=url, section=section, kind=kind))
+    feeds = [_parse_feed(feed, f"{label} feed #{n}", sections) for n, feed in enumerate(feeds_raw)]
     return PublisherEntry(name=name.strip(), homepage=homepage, country=country,
                           language=language, feeds=feeds, feed_only=feed_only)
+
+
+def _parse_feed(feed: Any, where: str, sections: tuple[str, ...]) -> FeedEntry:
+    """One of a publisher's feeds: an http(s) address, a known section and a known kind."""
+    if not isinstance(feed, dict):
+        raise CatalogError(f"{where}: must be an object")
+    url, section, kind = feed.get("url"), feed.get("section"), feed.get("kind", "feed")
+    if not is_web_url(url):
+        raise CatalogError(f"{where}: 'url' {url!r} is not an http(s) URL")
+    if section not in sections:
+        raise CatalogError(f"{where}: 'section' {section!r} is not one of "
+                           f"{', '.join(sections)}")
+    if kind not in KINDS:
+        raise CatalogError(f"{where}: 'kind' {kind!r} is not one of {', '.join(KINDS)}")
+    return FeedEntry(url=url, section=section, kind=kind)
 
 
 def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResult:
