@@ -13,7 +13,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cluster import ClusterConfig, _Story
 
 
 @dataclass
@@ -26,6 +29,26 @@ class Refinement:
 
 class Refining:
     """``StoryClusterer.refine`` and the regrouping it needs (mixed into the engine)."""
+
+    if TYPE_CHECKING:  # the engine's state and steps that refinement works with
+        config: ClusterConfig
+        _ids: list[str]
+        _near: list[list[list[Any]]]
+        _near_sum: list[float]
+        _outlets: list[str | None]
+        _story_of: list[int]
+        _slot_of: dict[str, int]
+        _stories: list[_Story]
+        _story_index: dict[str, int]
+        _alias: dict[str, str]
+        _pinned: set[str]
+        _kept: set[str]
+
+        def _neighbours(self, i: int) -> tuple[list[int], list[float]]: ...
+        def _join(self, story: _Story, i: int) -> None: ...
+        def _move(self, i: int, k: int) -> None: ...
+        def _next_story_id(self) -> str: ...
+        def _open_story(self, sid: str) -> int: ...
 
     def refine(self, recent: int | None = None) -> Refinement:
         """Cluster the newest articles again, now that more of their coverage has arrived.
@@ -160,7 +183,7 @@ class Refining:
         target: list[int | None] = [None] * len(groups)
         taken: set[int] = set()
         absorb: list[tuple[int, int]] = []
-        votes = []
+        votes: list[tuple[int, int, int, int]] = []
         for g, units in enumerate(groups):
             older = sorted((-1 - u for u in units if u < 0), key=lambda k: stories[k].members[0])
             if older:
@@ -180,9 +203,10 @@ class Refining:
         left: dict[int, Counter[int]] = {}
         moved = []
         for g, units in enumerate(groups):
-            k = target[g]
-            if k is None:
-                k = target[g] = self._open_story(self._next_story_id())
+            chosen = target[g]
+            if chosen is None:
+                chosen = target[g] = self._open_story(self._next_story_id())
+            k = chosen
             for i in units:
                 if i >= 0 and story_of[i] != k:
                     left.setdefault(story_of[i], Counter())[k] += 1
@@ -224,7 +248,7 @@ class Refining:
 class _AverageLink:
     """Average-link clustering of units, joined best pair first while above the threshold."""
 
-    config: Any
+    config: ClusterConfig
     link: dict[int, dict[int, float]]  # unit -> neighbour unit -> summed similarity
     size: dict[int, int]
     rsum: dict[int, float]  # summed densities of a unit's articles
