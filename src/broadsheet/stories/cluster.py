@@ -480,11 +480,11 @@ class StoryClusterer(Refining):
         self._undated = deque(int(new_slot[i]) for i in self._undated if new_slot[i] >= 0)
         postings = {}
         for f, (seqs, ws) in self._postings.items():
-            s = new_slot[np.frombuffer(seqs, dtype=np.int32)]
-            keep = s >= 0
+            slots = new_slot[np.frombuffer(seqs, dtype=np.int32)]
+            keep = slots >= 0
             if keep.any():
                 postings[f] = (
-                    array("i", s[keep].astype(np.int32).tobytes()),
+                    array("i", slots[keep].astype(np.int32).tobytes()),
                     array("f", np.frombuffer(ws, dtype=np.float32)[keep].tobytes()),
                 )
         self._postings = postings
