@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export BROADSHEET_HOME ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-deps test-sqlite test-postgres lint screenshots clean
+.PHONY: setup run test test-fast test-deps test-sqlite test-postgres lint screenshots clean
 
 $(BIN)/broadsheet: pyproject.toml
 	./scripts/bootstrap-python.sh $(PYTHON)
@@ -21,6 +21,11 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+
+# The inner loop: no database, no browser, no extra processes (see README, "Tests").
+test-fast: setup
+	BROADSHEET_HOME=$(CURDIR)/var/test-fast DATABASE_URL= $(BIN)/pytest -m "not slow and not database"
 
 test: setup test-deps lint test-sqlite test-postgres
 

@@ -1,9 +1,31 @@
 """Shared fixtures: the real HTTP server on 127.0.0.1 (``http_server``) comes from netfixture;
 a seeded installation in a folder of its own (``installation``) from backup_support."""
 
+from pathlib import Path
+
 import pytest
 from backup_support import installation, seeded_home  # noqa: F401 - fixtures, used by name
 from netfixture import http_server  # noqa: F401 - a fixture, used by name
+
+# Fixtures that make a test slow by nature: a second process or a server of Django's own, a
+# whole installation on disk, a transactional database flushed after the test.
+SLOW_FIXTURES = {"live_server", "installation", "seeded_home", "transactional_db"}
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests `make test-fast` leaves out: those with a database ("database"), and
+    browser tests, tests on a transactional database or a live server, and those marked slow
+    by hand (several processes, long runs) ("slow")."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        databases = list(item.iter_markers("django_db"))
+        transactional = any(m.kwargs.get("transaction") for m in databases)
+        in_browser = E2E_DIR in Path(str(item.fspath)).resolve().parents
+        if in_browser or transactional or fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if databases or fixtures & {"db", "transactional_db"}:
+            item.add_marker(pytest.mark.database)
 
 
 @pytest.fixture(autouse=True)

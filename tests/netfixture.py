@@ -177,14 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
     def _answer(self, owner: NetServer, request: Request) -> None:
-        try:
-            reply = owner._reply_for(request)
-        except ResetConnection:
-            raise
-        except Exception:
-            owner.errors.append(traceback.format_exc())
-            reply = Reply(500, {"Content-Type": "text/plain"},
-                          b"netfixture handler failed:\n" + owner.errors[-1].encode())
+        """Send the handler's reply: after its delay, as a reset, or as headers and body."""
+        reply = self._reply(owner, request)
         if reply.delay and not owner.sleep(reply.delay):
             self.close_connection = True
             return
@@ -198,12 +192,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         no_body = self.command == "HEAD" or reply.status in (204, 304) or reply.status < 200
         if isinstance(reply.body, bytes | bytearray):
-            if "content-length" not in names and reply.status not in (204, 304):
-                self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if not no_body:
-                self.wfile.write(reply.body)
-            return
+            self._send_bytes(reply, names, no_body)
+        else:
+            self._send_pieces(reply, names, no_body)
+
+    @staticmethod
+    def _reply(owner: NetServer, request: Request) -> Reply:
+        """The handler's reply; a handler that fails answers 500 with its traceback."""
+        try:
+            return owner._reply_for(request)
+        except ResetConnection:
+            raise
+        except Exception:
+            owner.errors.append(traceback.format_exc())
+            return Reply(500, {"Content-Type": "text/plain"},
+                         b"netfixture handler failed:\n" + owner.errors[-1].encode())
+
+    def _send_bytes(self, reply: Reply, names: set[str], no_body: bool) -> None:
+        """A body given whole: with its length unless the handler set one."""
+        if "content-length" not in names and reply.status not in (204, 304):
+            self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if not no_body:
+            self.wfile.write(reply.body)
+
+    def _send_pieces(self, reply: Reply, names: set[str], no_body: bool) -> None:
+        """A body given in pieces: chunked on HTTP/1.1 without a length, else to the close."""
         chunked = not no_body and "content-length" not in names
         if chunked:
             if self.request_version == "HTTP/1.1":

@@ -54,6 +54,7 @@ def python(env: dict[str, str], code: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # a worker process of its own
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_worker_checks_due_sources(queue, tmp_path, feed_server):
     env = {**os.environ, "BROADSHEET_HOME": str(tmp_path / "home"),

@@ -294,7 +294,8 @@ def test_a_worker_whose_claim_was_taken_away_does_not_send(mail):
     slow = reader("slow@example.org")
     claim = schedule.claim(slow, DAY.date(), at(7))
     assert schedule.release_abandoned(at(7, 20)) == 1  # another worker gave up on it
-    assert schedule.claim(slow, DAY.date(), at(7, 20)) is not None
+    again = schedule.claim(slow, DAY.date(), at(7, 20))
+    assert again is not None and again.pk != claim.pk and again.claimed_at == at(7, 20)
     assert schedule.hand_over(claim) is False  # the slow worker must not send it
 
 

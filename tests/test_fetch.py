@@ -84,7 +84,8 @@ def test_200_returns_body_metadata_and_sends_clear_headers(server: NetServer) ->
     assert result.headers["cache-control"] == "max-age=300"
     assert result.headers["expires"] == "Wed, 01 Jan 2025 10:05:00 GMT"
     assert result.headers["x-mixed-case"] == "Yes"
-    assert result.fetched_at.tzinfo is not None
+    assert result.fetched_at.utcoffset() == timedelta(0)
+    assert timedelta(0) <= datetime.now(UTC) - result.fetched_at < timedelta(minutes=5)
     sent = server.last_request("/feed.xml").headers
     assert sent["user-agent"] == "BroadsheetTest/1.0 (+tests)"
     assert "application/rss+xml" in sent["accept"] and "text/html" in sent["accept"]

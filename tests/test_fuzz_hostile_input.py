@@ -94,6 +94,7 @@ def test_the_check_sees_what_runs(runs: str) -> None:
         assert_nothing_runs(runs)
 
 
+@pytest.mark.slow  # 500 generated documents
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(HOSTILE_HTML)
 def test_nothing_executable_survives_the_sanitiser(html: str) -> None:

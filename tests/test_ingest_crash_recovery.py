@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from netfixture import Reply
 from publisher_network import Story, article_page
 
@@ -51,6 +52,7 @@ def stored(database: str) -> tuple[int, int]:
             "SELECT COUNT(*), COUNT(DISTINCT canonical_url) FROM articles_article").fetchone()
 
 
+@pytest.mark.slow  # kills a fetching process and starts another
 def test_killed_fetch_resumes_without_duplicates(tmp_path, http_server):
     feed = serve(http_server)
     database = str(tmp_path / "crash.sqlite3")

@@ -8,6 +8,7 @@ import tarfile
 import time
 from pathlib import Path
 
+import pytest
 from backup_support import WRITER_PUBLISHER, broadsheet, home_env, server_url, sqlite_rows, writer
 
 MEMBERS = {"manifest.json", "secret_key", "broadsheet.sqlite3"}
@@ -72,6 +73,7 @@ def test_a_failed_backup_writes_nothing(installation, tmp_path):
     assert existing.read_text() == "an older backup"
 
 
+@pytest.mark.slow  # runs the backup command as a process
 def test_a_postgresql_installation_is_pointed_to_pg_dump(tmp_path):
     env = home_env(tmp_path, server_url("broadsheet"))
     for command in (["backup", str(tmp_path / "b.tar")], ["restore", str(tmp_path / "b.tar")]):

@@ -497,6 +497,7 @@ HTMLISH = st.recursive(LEAVES, _element, max_leaves=25)
 DOCUMENT = st.lists(HTMLISH, min_size=1, max_size=6).map("".join)
 
 
+@pytest.mark.slow  # 200 generated documents
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT)
 def test_fuzzed_markup_is_always_safe_and_stable(html: str) -> None:

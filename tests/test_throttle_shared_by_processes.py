@@ -103,6 +103,7 @@ def _environ(home: Path) -> dict[str, str]:
             "REDIS_URL": "", "PYTHONPATH": str(SRC)}
 
 
+@pytest.mark.slow  # four processes
 def test_four_processes_guessing_at_once_get_the_limits_in_all(tmp_path):
     environ = _environ(tmp_path)
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=environ,

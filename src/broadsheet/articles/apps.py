@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -12,7 +14,7 @@ class ArticlesConfig(AppConfig):
         post_migrate.connect(_repair_search_index, sender=self, dispatch_uid="articles-search")
 
 
-def _repair_search_index(sender, using="default", **kwargs) -> None:
+def _repair_search_index(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """A later migration that rebuilds the article table drops SQLite's search triggers."""
     from django.db import connections
 

@@ -11,8 +11,13 @@ statements, so the two can never disagree.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 log = logging.getLogger("broadsheet.articles.search")
 
@@ -107,7 +112,7 @@ POSTGRES_BACKWARD = [
 ]
 
 
-def run_forward(schema_editor) -> None:
+def run_forward(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create the index for the engine in use (the migration's forward step)."""
     vendor = schema_editor.connection.vendor
     statements = {"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD}.get(vendor, [])
@@ -115,7 +120,7 @@ def run_forward(schema_editor) -> None:
         schema_editor.execute(statement)
 
 
-def run_backward(schema_editor) -> None:
+def run_backward(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Drop the index for the engine in use (the migration's backward step)."""
     vendor = schema_editor.connection.vendor
     statements = {"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}.get(vendor, [])
@@ -123,7 +128,7 @@ def run_backward(schema_editor) -> None:
         schema_editor.execute(statement)
 
 
-def ensure_index(using_connection=None) -> bool:
+def ensure_index(using_connection: BaseDatabaseWrapper | None = None) -> bool:
     """Put the search index back if part of it is missing; returns whether it had to.
 
     On SQLite a table rebuild by a later schema migration drops the triggers with the old table;

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from typing import TYPE_CHECKING
 
 from broadsheet import markup
+
+if TYPE_CHECKING:
+    from .models import Article
 
 TEASER_PARAGRAPHS = 2
 TEASER_MAX_WORDS = 80
@@ -18,7 +22,7 @@ TEASER_MAX_WORDS = 80
 _PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S | re.I)
 
 
-def teaser(article) -> tuple[str, str]:
+def teaser(article: Article) -> tuple[str, str]:
     """The opening paragraph or two (at most about TEASER_MAX_WORDS words)."""
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     kept_text: list[str] = []

@@ -216,32 +216,9 @@ def _weigh(c: Candidate, mine: Signals, shared: Pool,
     if c.story_id in mine.words:
         words = mine.words[c.story_id]
         parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {words}")))
-    for rank, (slug, name) in enumerate(c.topics):
-        salience = 1.0 / (1 + rank)
-        if (Interest.Kind.TOPIC, slug) in mine.follows:
-            parts.append((FOLLOW_BOOST * salience, Reason("follow", f"Because you follow {name}")))
-        weight = mine.weights.get((Interest.Kind.TOPIC, slug), 0.0) * salience
-        if weight and slug in mine.lately_read and rank == 0:
-            title = mine.lately_read[slug]
-            parts.append((weight, Reason("read", f"Because you read “{title}”")))
-        elif weight:
-            parts.append((weight, Reason("topic", f"Because you read about {name}")))
-    if c.section:
-        slug, name = c.section
-        if (Interest.Kind.SECTION, slug) in mine.follows:
-            parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {name}")))
-        weight = mine.weights.get((Interest.Kind.SECTION, slug), 0.0)
-        if weight:
-            parts.append((weight, Reason("section", f"Because you read {name}")))
-    slug, name = c.publisher
-    if any((Interest.Kind.PUBLISHER, outlet) in mine.follows for outlet in c.outlets):
-        followed = mine.follows.get((Interest.Kind.PUBLISHER, slug)) or next(
-            mine.follows[(Interest.Kind.PUBLISHER, o)] for o in c.outlets
-            if (Interest.Kind.PUBLISHER, o) in mine.follows)
-        parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {followed}")))
-    weight = mine.weights.get((Interest.Kind.PUBLISHER, slug), 0.0)
-    if weight:
-        parts.append((weight, Reason("publisher", f"Because you often read {name}")))
+    parts += _topic_parts(c, mine)
+    parts += _section_parts(c, mine)
+    parts += _publisher_parts(c, mine)
     liking = sum(w for w, _ in parts)
     coverage = c.score / shared.max_score if shared.max_score else 0.0
     hours = max(0.0, (now - c.published_at).total_seconds() / 3600)
@@ -253,6 +230,51 @@ def _weigh(c: Candidate, mine: Signals, shared: Pool,
     if best is not None and best[0] >= WEAK:
         return score, c, best[1]
     return score, c, _editorial_reason(c)
+
+
+def _topic_parts(c: Candidate, mine: Signals) -> list[tuple[float, Reason]]:
+    """Followed and often-read topics, each weighed by how central it is to the story."""
+    parts: list[tuple[float, Reason]] = []
+    for rank, (slug, name) in enumerate(c.topics):
+        salience = 1.0 / (1 + rank)
+        if (Interest.Kind.TOPIC, slug) in mine.follows:
+            parts.append((FOLLOW_BOOST * salience, Reason("follow", f"Because you follow {name}")))
+        weight = mine.weights.get((Interest.Kind.TOPIC, slug), 0.0) * salience
+        if weight and slug in mine.lately_read and rank == 0:
+            title = mine.lately_read[slug]
+            parts.append((weight, Reason("read", f"Because you read “{title}”")))
+        elif weight:
+            parts.append((weight, Reason("topic", f"Because you read about {name}")))
+    return parts
+
+
+def _section_parts(c: Candidate, mine: Signals) -> list[tuple[float, Reason]]:
+    """The story's section, when the reader follows it or reads it often."""
+    if not c.section:
+        return []
+    parts: list[tuple[float, Reason]] = []
+    slug, name = c.section
+    if (Interest.Kind.SECTION, slug) in mine.follows:
+        parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {name}")))
+    weight = mine.weights.get((Interest.Kind.SECTION, slug), 0.0)
+    if weight:
+        parts.append((weight, Reason("section", f"Because you read {name}")))
+    return parts
+
+
+def _publisher_parts(c: Candidate, mine: Signals) -> list[tuple[float, Reason]]:
+    """Any followed outlet covering the story, and the lead publisher when read often."""
+    parts: list[tuple[float, Reason]] = []
+    slug, name = c.publisher
+    if any((Interest.Kind.PUBLISHER, outlet) in mine.follows for outlet in c.outlets):
+        followed = mine.follows.get((Interest.Kind.PUBLISHER, slug)) or next(
+            mine.follows[(Interest.Kind.PUBLISHER, o)] for o in c.outlets
+            if (Interest.Kind.PUBLISHER, o) in mine.follows)
+        parts.append((FOLLOW_BOOST, Reason("follow", f"Because you follow {followed}")))
+    weight = mine.weights.get((Interest.Kind.PUBLISHER, slug), 0.0)
+    if weight:
+        parts.append((weight, Reason("publisher", f"Because you often read {name}")))
+    return parts
 
 
 def _editorial_reason(c: Candidate) -> Reason:

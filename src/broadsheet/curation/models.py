@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from broadsheet.freshness import bump_generation
@@ -23,12 +25,12 @@ class Section(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Store the section; navigation and section pages are stale after a change."""
         super().save(*args, **kwargs)
         bump_generation()
 
-    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Delete the section; navigation and section pages are stale."""
         deleted = super().delete(*args, **kwargs)
         bump_generation()

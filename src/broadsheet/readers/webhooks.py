@@ -52,59 +52,72 @@ def handle_event(event: dict) -> str:
 
 
 def _apply(event_type: str, event: dict) -> str:
+    """Route one handled event to the handler for its family; each returns the outcome."""
     obj = event.get("data", {}).get("object", {})
     created = _time(event.get("created"))
     if event_type.startswith("checkout.session."):
-        membership = _find(user_id=obj.get("client_reference_id")
-                           or (obj.get("metadata") or {}).get(USER_ID_METADATA),
-                           customer_id=_id(obj.get("customer")))
-        if membership is None:
-            return "no such reader"
-        if obj.get("mode", "subscription") != "subscription":
-            return "not a subscription"
-        if _stale(membership, created):
-            return "stale"
-        customer_id, subscription_id = _id(obj.get("customer")), _id(obj.get("subscription"))
-        if obj.get("payment_status") not in PAID:
-            # Not paid yet (a bank debit on its way): remember whose subscription it is, keep the
-            # state (a trial reads on; an expired reader waits) until invoice.paid or
-            # async_payment_succeeded says the money arrived.
-            _remember_ids(membership, customer_id, subscription_id)
-            membership.save()
-            _applied(membership, created)
-            return "awaiting payment"
-        transitions.activate(membership, customer_id=customer_id,
-                             subscription_id=subscription_id)
-        _applied(membership, created)
-        return "active"
-
+        return _apply_checkout(obj, created)
     if event_type.startswith("customer.subscription."):
-        membership = _find(subscription_id=obj.get("id", ""),
-                           customer_id=_id(obj.get("customer")),
-                           user_id=(obj.get("metadata") or {}).get(USER_ID_METADATA))
-        if membership is None:
-            return "no such reader"
-        if _stale(membership, created):
-            return "stale"
-        subscription_id = obj.get("id", "")
-        current = membership.stripe_subscription_id
-        if current and subscription_id != current and (
-                event_type == "customer.subscription.deleted"
-                or obj.get("status") not in ("active", "trialing")):
-            return "another subscription"  # an old subscription ending after a new one began
-        _remember_ids(membership, _id(obj.get("customer")), subscription_id)
-        if event_type == "customer.subscription.deleted":
-            transitions.expire(membership)
-        else:
-            transitions.apply_subscription(membership, transitions.SubscriptionChange(
-                status=obj.get("status", ""),
-                cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
-                period_end=subscription_period_end(obj),
-            ))
-        _applied(membership, created)
-        return membership.state
+        return _apply_subscription(event_type, obj, created)
+    return _apply_invoice(event_type, obj, created)
 
-    # invoices
+
+def _apply_checkout(obj: dict, created: datetime | None) -> str:
+    """A finished checkout: activate the reader once paid, or remember whose it is until then."""
+    membership = _find(user_id=obj.get("client_reference_id")
+                       or (obj.get("metadata") or {}).get(USER_ID_METADATA),
+                       customer_id=_id(obj.get("customer")))
+    if membership is None:
+        return "no such reader"
+    if obj.get("mode", "subscription") != "subscription":
+        return "not a subscription"
+    if _stale(membership, created):
+        return "stale"
+    customer_id, subscription_id = _id(obj.get("customer")), _id(obj.get("subscription"))
+    if obj.get("payment_status") not in PAID:
+        # Not paid yet (a bank debit on its way): remember whose subscription it is, keep the
+        # state (a trial reads on; an expired reader waits) until invoice.paid or
+        # async_payment_succeeded says the money arrived.
+        _remember_ids(membership, customer_id, subscription_id)
+        membership.save()
+        _applied(membership, created)
+        return "awaiting payment"
+    transitions.activate(membership, customer_id=customer_id,
+                         subscription_id=subscription_id)
+    _applied(membership, created)
+    return "active"
+
+
+def _apply_subscription(event_type: str, obj: dict, created: datetime | None) -> str:
+    """A subscription changed or ended: follow it, unless it is an old one the reader replaced."""
+    membership = _find(subscription_id=obj.get("id", ""),
+                       customer_id=_id(obj.get("customer")),
+                       user_id=(obj.get("metadata") or {}).get(USER_ID_METADATA))
+    if membership is None:
+        return "no such reader"
+    if _stale(membership, created):
+        return "stale"
+    subscription_id = obj.get("id", "")
+    deleted = event_type == "customer.subscription.deleted"
+    current = membership.stripe_subscription_id
+    if current and subscription_id != current and (
+            deleted or obj.get("status") not in ("active", "trialing")):
+        return "another subscription"  # an old subscription ending after a new one began
+    _remember_ids(membership, _id(obj.get("customer")), subscription_id)
+    if deleted:
+        transitions.expire(membership)
+    else:
+        transitions.apply_subscription(membership, transitions.SubscriptionChange(
+            status=obj.get("status", ""),
+            cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+            period_end=subscription_period_end(obj),
+        ))
+    _applied(membership, created)
+    return str(membership.state)
+
+
+def _apply_invoice(event_type: str, obj: dict, created: datetime | None) -> str:
+    """An invoice paid or failed: record the money, then move the reader's own membership."""
     subscription_id = invoice_subscription(obj)
     membership = _find(subscription_id=subscription_id, customer_id=_id(obj.get("customer")))
     if event_type == "invoice.paid":  # money received counts, whatever it does to a membership
@@ -113,17 +126,16 @@ def _apply(event_type: str, event: dict) -> str:
         return "no such reader"
     if _stale(membership, created):
         return "stale"
-    if (subscription_id and membership.stripe_subscription_id
-            and subscription_id != membership.stripe_subscription_id):
+    own = bool(subscription_id) and subscription_id == membership.stripe_subscription_id
+    if subscription_id and membership.stripe_subscription_id and not own:
         return "another subscription"
     if event_type == "invoice.payment_failed":
         transitions.mark_past_due(membership)
     elif membership.state == Membership.State.PAST_DUE or (
-            membership.state in AWAITING and subscription_id
-            and subscription_id == membership.stripe_subscription_id):
+            membership.state in AWAITING and own):
         transitions.activate(membership)
     _applied(membership, created)
-    return membership.state
+    return str(membership.state)
 
 
 # checkout.session.completed's payment_status values that mean the reader has paid.

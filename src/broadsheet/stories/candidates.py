@@ -20,7 +20,7 @@ class CandidateIndex:
 
     def __init__(self, config: ClusterConfig) -> None:
         self.config = config
-        self.postings: dict[int, tuple[array, array]] = {}
+        self.postings: dict[int, tuple[array[int], array[float]]] = {}
         self.live = 0  # postings of active articles
         self.dead = 0  # postings of retired articles, not yet dropped
 
@@ -82,7 +82,8 @@ class CandidateIndex:
         if len(uniq) > cfg.max_candidates:
             top = np.argpartition(-score, cfg.max_candidates)[: cfg.max_candidates]
             uniq = uniq[top]
-        return uniq
+        found: np.ndarray = uniq
+        return found
 
     def _terms(self, fids: np.ndarray, ws: np.ndarray) -> list[tuple[float, int]]:
         """The query's strongest features that are specific enough to look up, as (w, fid)."""

@@ -176,7 +176,7 @@ class _AverageLink:
             groups.setdefault(root, []).append(u)
         return list(groups.values())
 
-    def _join(self, keep: int, gone: int, heap: list) -> None:
+    def _join(self, keep: int, gone: int, heap: list[tuple[float, int, int]]) -> None:
         """Fold unit ``gone`` into ``keep`` and queue ``keep``'s new similarities."""
         link = self.link
         for c, v in link.pop(gone).items():
@@ -231,7 +231,7 @@ def _targets(store: ArticleStore, groups: list[list[int]]
     target: list[int | None] = [None] * len(groups)
     taken: set[int] = set()
     absorb: list[tuple[int, int]] = []
-    votes = []
+    votes: list[tuple[int, int, int, int]] = []
     for g, units in enumerate(groups):
         older = sorted((-1 - u for u in units if u < 0), key=lambda k: stories[k].members[0])
         if older:

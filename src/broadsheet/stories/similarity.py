@@ -30,4 +30,5 @@ class DotProducts:
         scratch[fids] = 0.0
         ends = np.cumsum(lens)
         sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))
-        return sums[ends] - sums[ends - lens]
+        dots: np.ndarray = sums[ends] - sums[ends - lens]
+        return dots

@@ -14,6 +14,7 @@ import heapq
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class ArticleStore:
         self.fids: list[np.ndarray] = []
         self.ws: list[np.ndarray] = []
         # Each article's closest neighbours so far as [similarity, their story, slot], ascending.
-        self.near: list[list[list]] = []
+        self.near: list[list[list[Any]]] = []
         self.near_sum: list[float] = []  # sum of each article's density_k closest similarities
         self.outlets: list[str | None] = []
         self.story_of: list[int] = []

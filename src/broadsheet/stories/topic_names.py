@@ -427,43 +427,68 @@ def _initials(words: tuple[str, ...]) -> str:
     return "".join(w[0] for w in words if w not in ("of", "for", "and", "the", "de", "des"))
 
 
+@dataclass
+class _Index:
+    """Multi-word names by their first word, last word, initials and words."""
+
+    by_first: dict[str, list[Group]]
+    by_last: dict[str, list[Group]]
+    by_initials: dict[str, list[Group]]
+    by_words: dict[tuple[str, ...], Group]
+
+
+def _index(ordered: list[Group]) -> _Index:
+    """Index the multi-word names so a short form finds its candidates at once."""
+    index = _Index({}, {}, {}, {p.words: p for p in ordered})
+    for p in ordered:
+        if len(p.words) > 1:
+            index.by_first.setdefault(p.words[0], []).append(p)
+            index.by_last.setdefault(p.words[-1], []).append(p)
+            index.by_initials.setdefault(_initials(p.words), []).append(p)
+    return index
+
+
+def _single_word_target(g: Group, index: _Index, lex: Lexicon) -> Group | None:
+    """The full name a one-word name stands for: a person's surname first, then (for names
+    nothing else knows) the only acronym, first word or last word it matches."""
+    w = g.words[0]
+    target = next((p for p in index.by_last.get(w, ())
+                   if _personish(p, lex) and not _before(g, p)), None)
+    if target is not None:
+        target.cues[PERSON] += 2  # a full name, then the surname alone: a person
+        return target
+    if g.known is not None:
+        return None
+    firsts = [p for p in index.by_first.get(w, ()) if g.cues[PLACE] < 2 and (
+        _orgish(p, lex) or _personish(p, lex) or _eventish(p, lex))]  # "Veltrix", "Tour"
+    lasts = [p for p in index.by_last.get(w, ()) if p.known is None]
+    capitals = len(w) > 1 and all(s.isupper() for s in g.surfaces)
+    acronyms = index.by_initials.get(w, []) if capitals else []
+    return next((options[0] for options in (acronyms, firsts, lasts) if len(options) == 1),
+                None)
+
+
 def merge(groups: dict[str, Group], lex: Lexicon) -> list[Group]:
     """Join each short form to the full name it stands for: a surname to the person's full name,
     "Veltrix" to "Veltrix Semiconductors", "FBI" to "Federal Bureau of Investigation"."""
     ordered = sorted(groups.values(), key=lambda g: (-g.mentions, g.key))
-    by_first: dict[str, list[Group]] = {}
-    by_last: dict[str, list[Group]] = {}
-    by_initials: dict[str, list[Group]] = {}
-    for p in ordered:
-        if len(p.words) > 1:
-            by_first.setdefault(p.words[0], []).append(p)
-            by_last.setdefault(p.words[-1], []).append(p)
-            by_initials.setdefault(_initials(p.words), []).append(p)
+    index = _index(ordered)
     merged: dict[str, Group] = {}
-    by_words = {p.words: p for p in ordered}
     for g in ordered:
         if len(g.words) > 1:
-            target = _longer_person(g, by_words, by_last, lex)
+            target = _longer_person(g, index.by_words, index.by_last, lex)
             if target is not None and merged.get(target.key) is not g:
                 merged[g.key] = target
             continue
-        w = g.words[0]
-        target = next((p for p in by_last.get(w, ())
-                       if _personish(p, lex) and not _before(g, p)), None)
-        if target is not None:
-            target.cues[PERSON] += 2  # a full name, then the surname alone: a person
-        elif g.known is None:
-            firsts = [p for p in by_first.get(w, ()) if g.cues[PLACE] < 2 and (
-                _orgish(p, lex) or _personish(p, lex) or _eventish(p, lex))]  # "Veltrix", "Tour"
-            lasts = [p for p in by_last.get(w, ()) if p.known is None]
-            capitals = len(w) > 1 and all(s.isupper() for s in g.surfaces)
-            acronyms = by_initials.get(w, []) if capitals else []
-            for options in (acronyms, firsts, lasts):
-                if len(options) == 1:
-                    target = options[0]
-                    break
+        target = _single_word_target(g, index, lex)
         if target is not None:
             merged[g.key] = target
+    _absorb(merged, groups)
+    return [g for g in ordered if merged.get(g.key, g) is g]
+
+
+def _absorb(merged: dict[str, Group], groups: dict[str, Group]) -> None:
+    """Fold each short form into the end of its chain; a cycle keeps the name as it is."""
     for key, target in merged.items():
         seen = {key}
         while target.key in merged and target.key not in seen:  # "Vanek" -> "Tomas Vanek" -> ...
@@ -473,7 +498,6 @@ def merge(groups: dict[str, Group], lex: Lexicon) -> list[Group]:
             target.absorb(groups[key])
         else:
             merged[key] = groups[key]  # a cycle: keep the name as it is
-    return [g for g in ordered if merged.get(g.key, g) is g]
 
 
 def _before(short: Group, full: Group) -> bool:

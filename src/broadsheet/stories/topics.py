@@ -152,26 +152,28 @@ def _pair_for(word: str, m: int, ok: dict[str, tuple[float, int]],
     return word, score
 
 
-def _subject_topics(segs: list[Segment], vocab: set[str], names: set[str],
-                    n_docs: int) -> list[FoundTopic]:
-    """Recurring lower-case noun phrases: in a headline and again, or across articles. A word
-    mostly seen inside a chosen pair ("holiday" in "holiday lets") gives way to the pair."""
-    counts, surfaces, doc_bits, head_bits = _phrases(segs, vocab, names)
-    ok: dict[str, tuple[float, int]] = {}
-    for key, m in counts.items():
-        last = key.rpartition(" ")[2]
-        if m < 2 or (last.endswith("ed") and not last.endswith("eed") and len(last) > 4):
-            continue  # "arrested", "campaign conspired": verbs
-        heads, docs = head_bits.get(key, 0).bit_count(), doc_bits[key].bit_count()
-        if " " in key:
-            good = heads >= 1 or docs >= 2 or m >= 3
-        elif n_docs > 1:
-            good = heads >= 1 and docs >= 2 and m >= 3
-        else:
-            good = m >= 3
-        if good:
-            score = (3.0 * heads + 2.0 * docs + 0.5 * min(m, 12)) / n_docs
-            ok[key] = (score * (1.2 if " " in key else 1.0), m)
+def _subject_score(key: str, m: int, heads: int, docs: int, n_docs: int) -> float | None:
+    """A phrase's subject score, or None when it does not recur enough (or reads as a verb).
+
+    A pair needs a headline, two articles or three mentions; a single word, with several
+    articles, a headline and two articles and three mentions."""
+    last = key.rpartition(" ")[2]
+    if m < 2 or (last.endswith("ed") and not last.endswith("eed") and len(last) > 4):
+        return None  # "arrested", "campaign conspired": verbs
+    if " " in key:
+        good = heads >= 1 or docs >= 2 or m >= 3
+    elif n_docs > 1:
+        good = heads >= 1 and docs >= 2 and m >= 3
+    else:
+        good = m >= 3
+    if not good:
+        return None
+    score = (3.0 * heads + 2.0 * docs + 0.5 * min(m, 12)) / n_docs
+    return score * (1.2 if " " in key else 1.0)
+
+
+def _choose_subjects(ok: dict[str, tuple[float, int]]) -> list[tuple[str, float]]:
+    """The best subjects, each word in one subject only, at most MAX_SUBJECTS."""
     chosen: list[tuple[str, float]] = []
     used: set[str] = set()
     for key, (score, m) in sorted(ok.items(), key=lambda kv: (-kv[1][0], kv[0])):
@@ -183,6 +185,21 @@ def _subject_topics(segs: list[Segment], vocab: set[str], names: set[str],
         used.update(key.split())
         if len(chosen) == MAX_SUBJECTS:
             break
+    return chosen
+
+
+def _subject_topics(segs: list[Segment], vocab: set[str], names: set[str],
+                    n_docs: int) -> list[FoundTopic]:
+    """Recurring lower-case noun phrases: in a headline and again, or across articles. A word
+    mostly seen inside a chosen pair ("holiday" in "holiday lets") gives way to the pair."""
+    counts, surfaces, doc_bits, head_bits = _phrases(segs, vocab, names)
+    ok: dict[str, tuple[float, int]] = {}
+    for key, m in counts.items():
+        heads, docs = head_bits.get(key, 0).bit_count(), doc_bits[key].bit_count()
+        score = _subject_score(key, m, heads, docs, n_docs)
+        if score is not None:
+            ok[key] = (score, m)
+    chosen = _choose_subjects(ok)
     forms: dict[str, dict[str, int]] = {key: {} for key, _ in chosen}
     for (key, surface), n in surfaces.items():
         if key in forms:

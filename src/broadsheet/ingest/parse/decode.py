@@ -83,8 +83,9 @@ def decode_body(body: bytes, charset: str = "", content_type: str = "") -> str:
     if not header_label:
         match = _CHARSET_PARAM.search(content_type or "")
         header_label = match.group(1) if match else ""
-    match = _XML_DECL_ENCODING.match(body[:300])
-    declared = [_codec_name(header_label), _codec_name(match.group(1).decode() if match else "")]
+    declaration = _XML_DECL_ENCODING.match(body[:300])
+    declared = [_codec_name(header_label),
+                _codec_name(declaration.group(1).decode() if declaration else "")]
     for encoding in declared:
         if not encoding or encoding in _LATIN_FAMILY or encoding.startswith(("utf-", "utf_")):
             continue

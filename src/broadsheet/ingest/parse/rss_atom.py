@@ -257,7 +257,7 @@ def _parse_xml_feed(text: str, url: str, root: str, cut_lines: int) -> ParsedFee
     if isinstance(problem, _RECOVERABLE_XML_ERRORS):
         if isinstance(problem, xml.sax.SAXParseException):
             message = (
-                f"Malformed XML at line {problem.getLineNumber() + cut_lines}: "
+                f"Malformed XML at line {(problem.getLineNumber() or 0) + cut_lines}: "
                 f"{problem.getMessage()}"
             )
         else:

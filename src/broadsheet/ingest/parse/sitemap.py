@@ -22,50 +22,63 @@ def _text_of(element: Any) -> str:
     return "".join(element.itertext()).strip()
 
 
-def _sitemap_entry(url_element: Any, base: str) -> Entry | None:
-    loc = lastmod = title = published = publisher = language = keywords = image = ""
+def _child_text(element: Any, name: str) -> str:
+    """The text of the last child called ``name`` (sitemaps repeat little; the last one wins)."""
+    found = ""
+    for part in element:
+        if _local(part) == name:
+            found = _text_of(part)
+    return found
+
+
+def _news_fields(news: Any, fields: dict[str, str]) -> None:
+    """Add a <news:news> block's title, date, keywords and publication to ``fields``."""
+    for item in news:
+        name = _local(item)
+        if name in ("title", "publication_date", "keywords"):
+            fields[name] = _text_of(item)
+        elif name == "publication":
+            for part in item:
+                if _local(part) in ("name", "language"):
+                    fields["publication_" + _local(part)] = _text_of(part)
+
+
+def _url_fields(url_element: Any) -> dict[str, str]:
+    """One <url>'s fields by name: loc, lastmod, the news block's and the first image's."""
+    fields: dict[str, str] = {}
     for child in url_element:
         name = _local(child)
-        if name == "loc":
-            loc = _text_of(child)
-        elif name == "lastmod":
-            lastmod = _text_of(child)
+        if name in ("loc", "lastmod"):
+            fields[name] = _text_of(child)
         elif name == "news":
-            for item in child:
-                news_name = _local(item)
-                if news_name == "title":
-                    title = _text_of(item)
-                elif news_name == "publication_date":
-                    published = _text_of(item)
-                elif news_name == "keywords":
-                    keywords = _text_of(item)
-                elif news_name == "publication":
-                    for part in item:
-                        if _local(part) == "name":
-                            publisher = _text_of(part)
-                        elif _local(part) == "language":
-                            language = _text_of(part)
-        elif name == "image" and not image:
-            for part in child:
-                if _local(part) == "loc":
-                    image = _text_of(part)
-    url = _absolute_http(loc, base)
+            _news_fields(child, fields)
+        elif name == "image" and not fields.get("image"):
+            fields["image"] = _child_text(child, "loc")
+    return fields
+
+
+def _sitemap_entry(url_element: Any, base: str) -> Entry | None:
+    """One <url> as an entry; None when it has no usable http(s) address."""
+    fields = _url_fields(url_element)
+    url = _absolute_http(fields.get("loc", ""), base)
     if not url:
         return None
+    keywords = fields.get("keywords", "")
     return Entry(
         guid=url,
         url=url,
-        title=_plain_title(title),
-        published_at=_parse_date(published),
-        updated_at=_parse_date(lastmod),
-        image_url=_absolute_http(image, url),
+        title=_plain_title(fields.get("title", "")),
+        published_at=_parse_date(fields.get("publication_date", "")),
+        updated_at=_parse_date(fields.get("lastmod", "")),
+        image_url=_absolute_http(fields.get("image", ""), url),
         categories=_dedupe([k.strip() for k in keywords.split(",") if k.strip()]),
-        language=_language(language),
-        publisher=" ".join(publisher.split()),
+        language=_language(fields.get("publication_language", "")),
+        publisher=" ".join(fields.get("publication_name", "").split()),
     )
 
 
 def _parse_sitemap_text(text: str, url: str, cut_lines: int) -> ParsedFeed:
+    """A sitemap document as a feed: an index lists child sitemaps, a urlset lists entries."""
     parser = etree.XMLParser(
         encoding="utf-8",
         resolve_entities=False,
@@ -84,18 +97,25 @@ def _parse_sitemap_text(text: str, url: str, cut_lines: int) -> ParsedFeed:
         raise ParseError("Malformed XML: the document is empty")
     name = _local(root)
     if name == "sitemapindex":
-        children = []
-        for sitemap in root:
-            if _local(sitemap) != "sitemap":
-                continue
-            for part in sitemap:
-                if _local(part) == "loc":
-                    child_url = _absolute_http(_text_of(part), url)
-                    if child_url:
-                        children.append(child_url)
-        return ParsedFeed(kind="sitemap", version="sitemapindex", sitemaps=_dedupe(children))
+        return _sitemap_index(root, url)
     if name != "urlset":
         raise ParseError(f"Not a sitemap: root element <{name or root.tag}>")
+    return _urlset(root, url)
+
+
+def _sitemap_index(root: Any, url: str) -> ParsedFeed:
+    """A sitemap index: the child sitemaps' absolute addresses, each once."""
+    children = []
+    for sitemap in root:
+        if _local(sitemap) != "sitemap":
+            continue
+        locs = (_text_of(part) for part in sitemap if _local(part) == "loc")
+        children += [u for u in (_absolute_http(loc, url) for loc in locs) if u]
+    return ParsedFeed(kind="sitemap", version="sitemapindex", sitemaps=_dedupe(children))
+
+
+def _urlset(root: Any, url: str) -> ParsedFeed:
+    """A urlset: its entries, each address once, with the publication's name and language."""
     entries: list[Entry] = []
     seen: set[str] = set()
     for element in root:
