@@ -96,7 +96,7 @@ def _pipeline_cycle(urls: list[str], policy: FetchPolicy) -> tuple[float, float,
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from broadsheet.ingest.pipeline import Pipeline
+    from broadsheet.poll.pipeline import Pipeline
     from broadsheet.sources import state
     from broadsheet.sources.models import Publisher, Source
 

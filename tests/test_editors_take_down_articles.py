@@ -17,7 +17,7 @@ from broadsheet.curation import desk, picks
 from broadsheet.curation.models import Pick
 from broadsheet.demo.network import DemoNetwork
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.readers.models import SavedArticle, User
 from broadsheet.sources import state
 from broadsheet.sources.models import Source

@@ -28,16 +28,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from broadsheet import metrics
-
-from . import extract as extract_stage
-from . import outline as outline_stage
-from . import parse as parse_stage
-from . import plaintext, turns
-from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
-from .hosts import THROTTLE_STATUSES, HostBook
-from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
-from .prepare import PreparedArticle, prepare_entry, prepare_from_feed, prepare_page
-from .robots import origin_of
+from broadsheet.ingest import extract as extract_stage
+from broadsheet.ingest import outline as outline_stage
+from broadsheet.ingest import parse as parse_stage
+from broadsheet.ingest import plaintext, turns
+from broadsheet.ingest.fetch import Fetcher, FetchError, FetchPolicy, FetchResult
+from broadsheet.ingest.hosts import THROTTLE_STATUSES, HostBook
+from broadsheet.ingest.polite import (
+    FEED_ONLY_NOTICE,
+    Politeness,
+    SharedHosts,
+    Verdict,
+    pause_notice,
+)
+from broadsheet.ingest.prepare import (
+    PreparedArticle,
+    prepare_entry,
+    prepare_from_feed,
+    prepare_page,
+)
+from broadsheet.ingest.record import SourceJob
+from broadsheet.ingest.robots import origin_of
 
 __all__ = ["Pipeline", "PreparedArticle", "RunSummary", "SourceJob", "SourceReport",
            "prepare_entry", "prepare_page", "run_sources"]
@@ -49,22 +60,6 @@ MAX_CHILD_SITEMAPS = 3
 
 # --------------------------------------------------------------------------------------------
 # Plain data passed between stages
-
-
-@dataclass
-class SourceJob:
-    id: int
-    url: str
-    kind: str  # "feed" or "sitemap"
-    publisher_id: int
-    publisher_name: str
-    section: str = ""
-    language: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    interval_seconds: int = 3600
-    consecutive_errors: int = 0
-    feed_only: bool = False  # the publisher's article pages are never fetched
 
 
 @dataclass
