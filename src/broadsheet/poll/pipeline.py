@@ -1,6 +1,11 @@
-"""The ingest orchestrator: the one place that knows the order of the stages.
+"""The poll's orchestrator: the one place that knows the order of the stages.
 
-    fetch feed -> parse entries -> (fetch page -> extract) -> sanitize -> normalise -> store
+    fetch feed -> parse entries -> (fetch page -> extract) -> sanitize -> normalise -> place
+    -> store -> record the check -> cluster and rank
+
+The stages are ``broadsheet.ingest`` (which knows nothing of the database); this module calls
+them, then the store (``articles.store``), the schedule (``sources.state``) and the cluster stage
+(``stories``), handing one ``ArticleRecord`` per article from the prepare stage to the store.
 
 Sources are processed in batches. A batch's feeds are fetched concurrently, and each source goes
 on alone as soon as its own feed arrives: it is parsed and compared with the store, so that only
