@@ -10,8 +10,8 @@ with the default fetch policy (loopback allowed).
     .venv/bin/python bench/poll_cycle.py --pipeline     # the whole cycle, database included
 
 With ``--pipeline`` the sources are rows in a fresh SQLite database and the cycle is what the worker
-runs: claim the due sources, fetch them through the ingest pipeline, and record every check (status,
-next check time, ETag) back in the database.
+runs: claim the due sources, fetch them through the poll (``broadsheet.poll``), and record every
+check (status, next check time, ETag) back in the database.
 """
 
 from __future__ import annotations
