@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from broadsheet import metrics
+from broadsheet.articles.teaser import teaser
 from broadsheet.ingest.record import ArticleRecord
-from broadsheet.readers.paywall import teaser
 
 from .cleaning import clean_fields
 from .models import Article, Takedown
