@@ -20,12 +20,12 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("sources and the editorial log", {"sources", "audit"}),
     ("articles", {"articles"}),
     ("stories", {"stories"}),
-    ("the poll", {"poll"}),
     ("readers", {"readers"}),
     ("publishers", {"publishers"}),
     ("curation", {"curation"}),
     ("web", {"web"}),
     ("api", {"api"}),
+    ("the poll", {"poll"}),
     ("operations and the demo", {"ops", "demo"}),
     ("entry points", {"config.urls", "config.wsgi", "cli"}),
 ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from . import plaintext
+from .extract_body import DEFAULT_OPTIONS, Options
 from .parse.model import Entry
 
 
@@ -33,6 +34,7 @@ class SourceJob:
     interval_seconds: int = 3600
     consecutive_errors: int = 0
     feed_only: bool = False  # the publisher's article pages are never fetched
+    extraction: Options = DEFAULT_OPTIONS  # with the publisher's catalogue hints, if any
 
 
 @dataclass(kw_only=True)

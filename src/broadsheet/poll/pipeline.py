@@ -453,7 +453,8 @@ class Pipeline:
             raise extract_stage.ExtractionError(
                 f"expected an HTML page, got {result.content_type}")
         seconds, prepared = await self._in_worker(metrics.timed, prepare_page, result.body,
-                                                  result.final_url, result.charset)
+                                                  result.final_url, result.charset,
+                                                  page.source.extraction)
         metrics.extracted(seconds)
         return prepared
 
@@ -465,6 +466,7 @@ class Pipeline:
 
     def _store(self, prepared: list, reports: dict[int, SourceReport], now: datetime) -> None:
         from broadsheet.articles.store import upsert_article
+        from broadsheet.publishers import site_templates
         from broadsheet.sources import state
 
         for item, outcome in prepared:
@@ -477,12 +479,15 @@ class Pipeline:
             if isinstance(outcome, BaseException):
                 report.failed.append((link, _reason(outcome)))
                 continue
-            record = place(outcome, job, entry, now)
+            page_html = outcome.html
+            record = place(site_templates.clean(job.publisher_id, outcome), job, entry, now)
             if record is None:
                 report.failed.append((link, "no headline in the feed or on the page"))
                 continue
             try:
                 result, _ = upsert_article(record)
+                if result == "new":
+                    site_templates.learn(job.publisher_id, record.canonical_url, page_html)
                 if record.publisher:
                     state.learn_publisher_name(job.publisher_id, job.url, record.publisher)
             except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch
