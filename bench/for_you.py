@@ -486,8 +486,9 @@ class Simulation:
     def grow(self, batch: list[tuple[datetime, Item]], publishers: dict[str, int],
              now: datetime) -> dict[int, Any]:
         """Store the day's articles and run the cluster stage, ranking and For you's pool."""
-        from broadsheet.articles.store import ArticleData, upsert_article
+        from broadsheet.articles.store import upsert_article
         from broadsheet.curation.candidates import describe, refresh_pool
+        from broadsheet.ingest.record import ArticleRecord
         from broadsheet.stories.assign import assign_pending
         from broadsheet.stories.models import Story
         from broadsheet.stories.ranking import rank_stories
@@ -497,7 +498,7 @@ class Simulation:
             digest = hashlib.sha1(f"{self.seed}:{item.key}".encode()).hexdigest()[:16]
             url = f"https://{publishers[item.outlet]}.news.example/{digest}"
             body = "\n\n".join(item.paragraphs)
-            upsert_article(ArticleData(
+            upsert_article(ArticleRecord(
                 publisher_id=publishers[item.outlet], source_id=None, url=url, canonical_url=url,
                 guid=url, title=item.title, published_at=at, section=item.section,
                 language=item.language, summary=item.summary, text=body,

@@ -81,7 +81,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from broadsheet.articles.models import Article
     from broadsheet.ingest.fetch import FetchPolicy
-    from broadsheet.ingest.pipeline import run_sources
+    from broadsheet.poll.pipeline import run_sources
     from broadsheet.sources import state
     from broadsheet.sources.models import Publisher, Source
 

@@ -92,7 +92,7 @@ def broadsheet_ingest(bases: list[str], workers: int) -> tuple[float, float, int
     """Articles per second through ingest alone, and through ingest plus the cluster stage."""
     from broadsheet.articles.models import Article
     from broadsheet.ingest.fetch import FetchPolicy
-    from broadsheet.ingest.pipeline import Pipeline
+    from broadsheet.poll.pipeline import Pipeline
     from broadsheet.sources import state
     from broadsheet.sources.models import Publisher, Source
 

@@ -10,8 +10,8 @@ with the default fetch policy (loopback allowed).
     .venv/bin/python bench/poll_cycle.py --pipeline     # the whole cycle, database included
 
 With ``--pipeline`` the sources are rows in a fresh SQLite database and the cycle is what the worker
-runs: claim the due sources, fetch them through the ingest pipeline, and record every check (status,
-next check time, ETag) back in the database.
+runs: claim the due sources, fetch them through the poll (``broadsheet.poll``), and record every
+check (status, next check time, ETag) back in the database.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _pipeline_cycle(urls: list[str], policy: FetchPolicy) -> tuple[float, float,
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from broadsheet.ingest.pipeline import Pipeline
+    from broadsheet.poll.pipeline import Pipeline
     from broadsheet.sources import state
     from broadsheet.sources.models import Publisher, Source
 

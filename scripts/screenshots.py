@@ -56,7 +56,7 @@ def ingest_demo(network) -> int:
     from broadsheet.articles.models import Article
     from broadsheet.cli import _subscribe_demo
     from broadsheet.ingest.fetch import FetchPolicy
-    from broadsheet.ingest.pipeline import run_sources
+    from broadsheet.poll.pipeline import run_sources
     from broadsheet.sources import state
 
     sources = _subscribe_demo(network)

@@ -9,7 +9,7 @@ from netfixture import NetServer
 
 from broadsheet.ingest import robots
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import Pipeline, RunSummary
+from broadsheet.poll.pipeline import Pipeline, RunSummary
 from broadsheet.sources import state
 from broadsheet.sources.models import Host, Publisher, Source
 

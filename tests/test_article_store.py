@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from broadsheet.articles.models import Article
-from broadsheet.articles.store import ArticleData, upsert_article
+from broadsheet.articles.store import upsert_article
+from broadsheet.ingest.record import ArticleRecord
 from broadsheet.sources.models import Publisher, Source
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def source():
     return Source.objects.create(publisher=publisher, url="https://gazette.example/feed.xml")
 
 
-def data(source, **overrides) -> ArticleData:
+def data(source, **overrides) -> ArticleRecord:
     fields = dict(
         publisher_id=source.publisher_id, source_id=source.pk,
         url="https://gazette.example/news/tide?utm_source=rss",
@@ -26,7 +27,7 @@ def data(source, **overrides) -> ArticleData:
         published_at=datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
     )
     fields.update(overrides)
-    return ArticleData(**fields)
+    return ArticleRecord(**fields)
 
 
 def test_first_sighting_inserts(source):
@@ -65,3 +66,15 @@ def test_changed_text_updates_the_row_and_keeps_first_publication_time(source):
     article = Article.objects.get(pk=pk)
     assert "gone down" in article.text
     assert article.published_at == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+def test_a_record_without_its_identity_is_refused_clearly_and_stores_nothing(source):
+    prepared = ArticleRecord(title="Record tide floods the harbour", text="Body.")
+    with pytest.raises(ValueError, match="needs publisher_id, canonical_url, published_at"):
+        upsert_article(prepared)
+    assert not Article.objects.exists()
+
+
+def test_the_page_declared_publisher_name_is_not_a_column(source):
+    _, pk = upsert_article(data(source, publisher="The Harbour Gazette Ltd"))
+    assert Article.objects.get(pk=pk).title == "Record tide floods the harbour"

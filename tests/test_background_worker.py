@@ -73,7 +73,7 @@ def test_worker_checks_due_sources(queue, tmp_path, feed_server):
                               stdout=log_path.open("w"), stderr=subprocess.STDOUT)
     try:
         # Ask for a poll now rather than waiting for the next minute's periodic one.
-        python(env, "from broadsheet.sources.tasks import poll_due_sources\n"
+        python(env, "from broadsheet.poll.tasks import poll_due_sources\n"
                     "poll_due_sources()")
         deadline = time.monotonic() + 120
         exported = ""

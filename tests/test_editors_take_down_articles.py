@@ -11,13 +11,14 @@ from story_support import Wire
 
 from broadsheet.api.auth import issue_token
 from broadsheet.articles.models import Article, Takedown
-from broadsheet.articles.store import ArticleData, upsert_article
+from broadsheet.articles.store import upsert_article
 from broadsheet.audit.models import EditorialAction, ImmutableError
 from broadsheet.curation import desk, picks
 from broadsheet.curation.models import Pick
 from broadsheet.demo.network import DemoNetwork
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.ingest.record import ArticleRecord
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.readers.models import SavedArticle, User
 from broadsheet.sources import state
 from broadsheet.sources.models import Source
@@ -113,7 +114,7 @@ def test_the_store_refuses_it_by_address_or_guid(editor):
     Article.objects.filter(pk=article.pk).update(source=source, guid="guid-1")
     desk.take_down(editor, Article.objects.get(pk=article.pk), REASON)
     for url, guid in ((article.canonical_url, ""), ("https://gazette.example/moved", "guid-1")):
-        data = ArticleData(publisher_id=publisher.pk, source_id=source.pk, url=url,
+        data = ArticleRecord(publisher_id=publisher.pk, source_id=source.pk, url=url,
                            canonical_url=url, guid=guid, title="Back again",
                            published_at=article.published_at, text="Body.")
         assert upsert_article(data)[0] == "removed"

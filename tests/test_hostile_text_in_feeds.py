@@ -9,8 +9,8 @@ from django.db import connection
 
 from broadsheet.articles.models import Article
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
 from broadsheet.ingest.plaintext import one_line, plain_text, strip_invisible
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.sources import state
 from broadsheet.sources.models import Publisher, Source
 

@@ -17,7 +17,7 @@ from publisher_network import Story, article_page
 
 from broadsheet.articles.models import Article
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.sources import state
 from broadsheet.sources.models import Publisher, Source
 from broadsheet.sources.subscribe import add_source

@@ -7,7 +7,7 @@ from publisher_network import CHROME, STORIES, PublisherNetwork
 
 from broadsheet.articles.models import Article
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.sources import state
 from broadsheet.sources.models import Publisher, Source
 

@@ -12,11 +12,12 @@ from django.urls import reverse
 from pages_fixtures import make_article, make_publisher
 
 from broadsheet.articles.models import Article
-from broadsheet.articles.store import ArticleData, upsert_article
+from broadsheet.articles.store import upsert_article
 from broadsheet.audit.log import record
 from broadsheet.audit.models import EditorialAction
 from broadsheet.curation.models import Section
 from broadsheet.freshness import generation
+from broadsheet.ingest.record import ArticleRecord
 from broadsheet.readers.models import User
 from broadsheet.sources.models import Publisher, Source
 
@@ -32,7 +33,7 @@ def test_no_signal_carries_the_bump() -> None:
 def test_storing_an_article_makes_pages_stale() -> None:
     publisher = make_publisher("The Harbour Gazette")
     source = Source.objects.create(publisher=publisher, url="https://gazette.example/feed.xml")
-    data = ArticleData(publisher_id=publisher.pk, source_id=source.pk,
+    data = ArticleRecord(publisher_id=publisher.pk, source_id=source.pk,
                        url="https://gazette.example/news/tide",
                        canonical_url="https://gazette.example/news/tide", guid="tide-1",
                        title="Record tide", text="The harbour flooded at dawn.",

@@ -18,7 +18,8 @@ from broadsheet.demo.site import Site
 from broadsheet.demo.templated import GeneratedPage, boilerplate, generated_site
 from broadsheet.ingest import templates
 from broadsheet.ingest.plaintext import html_to_text
-from broadsheet.ingest.prepare import PreparedArticle, prepare_page, summary_of
+from broadsheet.ingest.prepare import prepare_page, summary_of
+from broadsheet.ingest.record import ArticleRecord
 from broadsheet.ingest.templates import SiteTemplate, without_template
 from broadsheet.publishers import site_templates
 from broadsheet.publishers.models import SiteBlock
@@ -223,7 +224,7 @@ def test_a_summary_from_a_removed_first_paragraph_is_made_again_and_a_descriptio
     html = (notice + "<p>The ferry runs again after a week of storms, the harbour master said.</p>"
             "<p>Crews worked through the night to repair the ramp at the island pier.</p>")
     text = html_to_text(html)
-    from_text = PreparedArticle(title="Ferry", html=html, text=text, canonical_url="https://a.example/1",
+    from_text = ArticleRecord(title="Ferry", html=html, text=text, canonical_url="https://a.example/1",
                                 summary=summary_of(text))
     cleaned = without_template(from_text, learner.template())
     assert cleaned.summary.startswith("The ferry runs again")

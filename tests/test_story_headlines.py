@@ -11,8 +11,8 @@ from broadsheet.articles.models import Article
 from broadsheet.demo.content import load_articles
 from broadsheet.demo.network import DemoNetwork
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
 from broadsheet.ingest.urls import normalize_url
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.sources import state
 from broadsheet.sources.models import Source
 from broadsheet.stories import assign

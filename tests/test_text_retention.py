@@ -23,9 +23,10 @@ from pages_fixtures import make_article, make_publisher, make_reader
 from broadsheet.articles.models import Article
 from broadsheet.articles.retention import trim_old_text
 from broadsheet.articles.search import search
-from broadsheet.articles.store import ArticleData, upsert_article
+from broadsheet.articles.store import upsert_article
 from broadsheet.articles.tasks import trim_old_text as daily_trim
 from broadsheet.config.env import SETTINGS, SettingError
+from broadsheet.ingest.record import ArticleRecord
 from broadsheet.readers.models import ReadingHistory
 from broadsheet.readers.paywall import teaser, visible_body
 from broadsheet.stories.models import Story
@@ -215,7 +216,7 @@ def test_reading_history_survives_and_a_trimmed_reading_is_the_opening_only(clie
 
 def test_a_feed_update_keeps_a_trimmed_article_trimmed(db):
     publisher = make_publisher()
-    data = ArticleData(
+    data = ArticleRecord(
         publisher_id=publisher.pk, source_id=None, url="https://example.com/wall",
         canonical_url="https://example.com/wall", guid="", title="Council backs the wall",
         published_at=datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
@@ -226,7 +227,7 @@ def test_a_feed_update_keeps_a_trimmed_article_trimmed(db):
     assert upsert_article(data) == ("unchanged", pk)
     assert Article.objects.get(pk=pk).text == trimmed.text
     corrected = [PARAGRAPHS[0].replace("last night", "on Tuesday"), *PARAGRAPHS[1:]]
-    outcome, _ = upsert_article(ArticleData(**{
+    outcome, _ = upsert_article(ArticleRecord(**{
         **data.__dict__, "content_hash": "", "text": "\n\n".join(corrected),
         "html": "".join(f"<p>{p}</p>" for p in corrected)}))
     article = Article.objects.get(pk=pk)

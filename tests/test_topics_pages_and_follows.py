@@ -16,7 +16,7 @@ from broadsheet.audit.models import EditorialAction
 from broadsheet.curation import desk
 from broadsheet.demo.network import DemoNetwork
 from broadsheet.ingest.fetch import FetchPolicy
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.poll.pipeline import run_sources
 from broadsheet.readers.models import Follow, User
 from broadsheet.sources import state
 from broadsheet.sources.models import Source

@@ -370,7 +370,7 @@ def run_jobs_with_progress(jobs, policy=None):
     from django.conf import settings
     from rich.progress import Progress
 
-    from broadsheet.ingest.pipeline import Pipeline
+    from broadsheet.poll.pipeline import Pipeline
 
     # The pipeline starts its worker processes before the progress bar starts its thread.
     with Pipeline(policy, workers=settings.EXTRACT_WORKERS) as pipeline, \

@@ -44,7 +44,7 @@ def clean_fields(values: dict[str, Any], base_url: str = "") -> dict[str, Any]:
 
 
 def clean_article(article, fields: set[str] | None = None) -> set[str]:
-    """Clean ``article`` (a model instance or ``ArticleData``) in place.
+    """Clean ``article`` (a model instance or an ``ArticleRecord``) in place.
 
     Only ``fields`` are cleaned when given (a save with ``update_fields``). Returns the names of
     the fields whose values changed beyond those, so that a save can write them too (the text

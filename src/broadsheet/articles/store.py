@@ -7,7 +7,7 @@ alone (same content) or updates it; it never inserts a second one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from broadsheet import metrics
 from broadsheet.articles.teaser import teaser
+from broadsheet.ingest.record import ArticleRecord
 
 from .cleaning import clean_fields
 from .models import Article, Takedown
@@ -30,24 +31,8 @@ _UPDATABLE = ("url", "title", "author", "section", "published_at", "language", "
               "text", "image_url", "word_count", "content_hash")
 
 
-@dataclass
-class ArticleData:
-    publisher_id: int
-    source_id: int | None
-    url: str
-    canonical_url: str
-    guid: str
-    title: str
-    published_at: datetime
-    author: str = ""
-    section: str = ""
-    language: str = ""
-    summary: str = ""
-    html: str = ""
-    text: str = ""
-    image_url: str = ""
-    word_count: int = 0
-    content_hash: str = ""
+# The store's input is the poll's one article record; the old name stays for callers that use it.
+ArticleData = ArticleRecord
 
 
 def content_hash(title: str, text: str) -> str:
@@ -77,18 +62,19 @@ def taken_down(source_id: int | None, guid: str, canonical_url: str) -> bool:
     return Takedown.objects.filter(_identity(source_id, guid, canonical_url)).exists()
 
 
-def upsert_article(data: ArticleData) -> tuple[Outcome, int]:
+def upsert_article(data: ArticleRecord) -> tuple[Outcome, int]:
     """Insert or update one article; returns what happened and the row id (and counts it)."""
     outcome, article_id = _upsert(data)
     metrics.article_stored(outcome)
     return outcome, article_id
 
 
-def _upsert(data: ArticleData) -> tuple[Outcome, int]:
+def _upsert(data: ArticleRecord) -> tuple[Outcome, int]:
     """Headlines, authors and summaries are cleaned first (``articles.cleaning``), so a feed that
     sends the same hidden characters again finds its article unchanged; the body is sanitised
     by the model's save.
     """
+    _check(data)
     data = replace(data, **clean_fields({"title": data.title, "author": data.author,
                                          "summary": data.summary}))
     if not data.content_hash:
@@ -101,8 +87,7 @@ def _upsert(data: ArticleData) -> tuple[Outcome, int]:
                                                    data.canonical_url):
                     return "removed", TAKEN_DOWN
                 if existing is None:
-                    fields = asdict(data)
-                    article = Article.objects.create(**fields, fetched_at=timezone.now(),
+                    article = Article.objects.create(**data.row(), fetched_at=timezone.now(),
                                                      updated_at=timezone.now())
                     return "new", article.pk
                 return _update(existing, data), existing.pk
@@ -114,7 +99,16 @@ def _upsert(data: ArticleData) -> tuple[Outcome, int]:
     raise AssertionError("unreachable")
 
 
-def _update(article: Article, data: ArticleData) -> Outcome:
+def _check(data: ArticleRecord) -> None:
+    """A record the poll has not placed lacks its identity: say so, instead of a database error."""
+    missing = [name for name, value in (("publisher_id", data.publisher_id),
+                                        ("canonical_url", data.canonical_url),
+                                        ("published_at", data.published_at)) if not value]
+    if missing:
+        raise ValueError(f"an article record needs {', '.join(missing)} to be stored")
+
+
+def _update(article: Article, data: ArticleRecord) -> Outcome:
     now = timezone.now()
     if article.content_hash == data.content_hash and article.title == data.title:
         Article.objects.filter(pk=article.pk).update(fetched_at=now)
@@ -138,7 +132,7 @@ def _update(article: Article, data: ArticleData) -> Outcome:
     return "updated"
 
 
-def _trimmed(data: ArticleData) -> ArticleData:
+def _trimmed(data: ArticleRecord) -> ArticleRecord:
     """A changed article past its text retention stays trimmed: it keeps the teaser of the new
     text (a corrected lead shows), never the whole body again."""
     html, text = teaser(data)

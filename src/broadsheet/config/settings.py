@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "broadsheet.publishers",
     "broadsheet.web",
     "broadsheet.api",
+    "broadsheet.poll",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
 from .extract import ExtractionError
-from .pipeline import prepare_page
+from .prepare import prepare_page
 
 FIELDS = ("title", "author", "publisher", "section", "published_at", "text")
 

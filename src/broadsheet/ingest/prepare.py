@@ -1,4 +1,5 @@
-"""Preparing an article for the store: extract, sanitise and canonicalise.
+"""Preparing an article for the store: extract, sanitise and canonicalise into its
+``ArticleRecord`` (the one record the poll then places and stores).
 
 These run in worker processes and are pure functions of their input: a fetched page, or a feed
 entry that carries the article itself (a full-content feed, or a feed whose pages are not fetched
@@ -7,7 +8,6 @@ because robots.txt disallows them or the publisher is feed only).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from broadsheet import markup
@@ -18,32 +18,13 @@ from . import plaintext, words
 from . import sanitize as sanitize_stage
 from . import urls as url_stage
 from .extract_body import DEFAULT_OPTIONS, Options
+from .record import ArticleRecord
 
 SUMMARY_CHARS = 300
 
 
-@dataclass
-class PreparedArticle:
-    """An article ready to store: sanitised HTML, plain text and metadata."""
-
-    title: str
-    html: str
-    text: str
-    canonical_url: str
-    author: str = ""
-    publisher: str = ""
-    section: str = ""
-    published_at: datetime | None = None
-    image_url: str = ""
-    language: str = ""
-    summary: str = ""
-    word_count: int = 0
-
-
-
-
 def prepare_page(body: bytes, url: str, charset: str = "",
-                 options: Options = DEFAULT_OPTIONS) -> PreparedArticle:
+                 options: Options = DEFAULT_OPTIONS) -> ArticleRecord:
     """Extract, sanitise and canonicalise one article page (``options``: the benchmark's
     variants of extraction; the pipeline uses the defaults)."""
     html: bytes | str = body
@@ -62,7 +43,7 @@ def prepare_page(body: bytes, url: str, charset: str = "",
     )
 
 
-def prepare_entry(entry: parse_stage.Entry, base_url: str) -> PreparedArticle:
+def prepare_entry(entry: parse_stage.Entry, base_url: str) -> ArticleRecord:
     """Prepare an entry whose feed carries the whole article (no page fetch needed)."""
     return _prepared(
         title=entry.title, body_html=entry.content_html, fallback_text="",
@@ -73,7 +54,7 @@ def prepare_entry(entry: parse_stage.Entry, base_url: str) -> PreparedArticle:
     )
 
 
-def prepare_from_feed(entry: parse_stage.Entry, base_url: str) -> PreparedArticle:
+def prepare_from_feed(entry: parse_stage.Entry, base_url: str) -> ArticleRecord:
     """An article whose page is not fetched: the feed's content, else its summary, is the body."""
     return _prepared(
         title=entry.title, body_html=entry.content_html or entry.summary, fallback_text="",
@@ -87,13 +68,13 @@ def prepare_from_feed(entry: parse_stage.Entry, base_url: str) -> PreparedArticl
 def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
               declared_canonical: str, author: str, publisher: str, section: str,
               published_at: datetime | None, image_url: str, language: str,
-              summary: str) -> PreparedArticle:
+              summary: str) -> ArticleRecord:
     safe_html = sanitize_stage.sanitize_html(body_html, url) if body_html else ""
     text = plaintext.html_to_text(safe_html) if safe_html else fallback_text.strip()
     if not safe_html and text:
         safe_html = markup.paragraphs(p for p in text.split("\n\n") if p.strip())
     summary_text = plaintext.html_to_text(summary) if summary else ""
-    return PreparedArticle(
+    return ArticleRecord(
         title=plaintext.one_line(title),
         html=safe_html,
         text=text,

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 from lxml import html as lxml_html
 
 from . import plaintext
-from .prepare import PreparedArticle, summary_of
+from .prepare import summary_of
+from .record import ArticleRecord
 from .words import word_count
 
 # A block printed on this many of a host's other pages, and on this share of all its pages, is
@@ -137,7 +138,7 @@ def _serialise(root: lxml_html.HtmlElement) -> Iterable[str]:
         yield (child.tail or "") if (child.tail or "").strip() else "\n"
 
 
-def without_template(article: PreparedArticle, template: set[str]) -> PreparedArticle:
+def without_template(article: ArticleRecord, template: set[str]) -> ArticleRecord:
     """The article with its site's template blocks removed from its HTML, and its text, word
     count and (when it came from a removed block) summary made again from what is left."""
     html = strip_blocks(article.html, template)

@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from broadsheet.ingest import templates
-from broadsheet.ingest.prepare import PreparedArticle
+from broadsheet.ingest.record import ArticleRecord
 
 from .models import SiteBlock, SiteTemplate
 
@@ -49,7 +49,7 @@ def template_of(publisher_id: int, host: str, fingerprints: set[str]) -> set[str
     return templates.repeated_blocks(counts, site.pages)
 
 
-def clean(publisher_id: int, article: PreparedArticle) -> PreparedArticle:
+def clean(publisher_id: int, article: ArticleRecord) -> ArticleRecord:
     """``article`` without its site's template blocks (unchanged for a site learnt too little).
 
     The template only improves an article: when it cannot be read (a database error), the

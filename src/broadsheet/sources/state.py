@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from broadsheet.db import update_rows
-from broadsheet.ingest.pipeline import SourceJob
 from broadsheet.ingest.polite import PAUSE_MARK
+from broadsheet.ingest.record import SourceJob
 from broadsheet.ingest.turns import LEFT_MARK
 from broadsheet.sources.catalog import extraction_options
 

@@ -1,6 +1,11 @@
-"""The ingest orchestrator: the one place that knows the order of the stages.
+"""The poll's orchestrator: the one place that knows the order of the stages.
 
-    fetch feed -> parse entries -> (fetch page -> extract) -> sanitize -> normalise -> store
+    fetch feed -> parse entries -> (fetch page -> extract) -> sanitize -> normalise -> place
+    -> store -> record the check -> cluster and rank
+
+The stages are ``broadsheet.ingest`` (which knows nothing of the database); this module calls
+them, then the store (``articles.store``), the schedule (``sources.state``) and the cluster stage
+(``stories``), handing one ``ArticleRecord`` per article from the prepare stage to the store.
 
 Sources are processed in batches. A batch's feeds are fetched concurrently, and each source goes
 on alone as soon as its own feed arrives: it is parsed and compared with the store, so that only
@@ -25,23 +30,27 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from broadsheet import metrics
+from broadsheet.ingest import extract as extract_stage
+from broadsheet.ingest import outline as outline_stage
+from broadsheet.ingest import parse as parse_stage
+from broadsheet.ingest import turns
+from broadsheet.ingest.fetch import Fetcher, FetchError, FetchPolicy, FetchResult
+from broadsheet.ingest.hosts import THROTTLE_STATUSES, HostBook
+from broadsheet.ingest.polite import (
+    FEED_ONLY_NOTICE,
+    Politeness,
+    SharedHosts,
+    Verdict,
+    pause_notice,
+)
+from broadsheet.ingest.prepare import prepare_entry, prepare_from_feed, prepare_page
+from broadsheet.ingest.record import ArticleRecord, SourceJob, place
+from broadsheet.ingest.robots import origin_of
 
-from . import extract as extract_stage
-from . import outline as outline_stage
-from . import parse as parse_stage
-from . import plaintext, turns
-from .extract_body import DEFAULT_OPTIONS, Options
-from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
-from .hosts import THROTTLE_STATUSES, HostBook
-from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
-from .prepare import PreparedArticle, prepare_entry, prepare_from_feed, prepare_page
-from .robots import origin_of
-
-__all__ = ["Pipeline", "PreparedArticle", "RunSummary", "SourceJob", "SourceReport",
-           "prepare_entry", "prepare_page", "run_sources"]
+__all__ = ["Pipeline", "RunSummary", "SourceReport", "run_sources"]
 
 log = logging.getLogger("broadsheet.ingest")
 
@@ -50,23 +59,6 @@ MAX_CHILD_SITEMAPS = 3
 
 # --------------------------------------------------------------------------------------------
 # Plain data passed between stages
-
-
-@dataclass
-class SourceJob:
-    id: int
-    url: str
-    kind: str  # "feed" or "sitemap"
-    publisher_id: int
-    publisher_name: str
-    section: str = ""
-    language: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    interval_seconds: int = 3600
-    consecutive_errors: int = 0
-    feed_only: bool = False  # the publisher's article pages are never fetched
-    extraction: Options = DEFAULT_OPTIONS  # with the publisher's catalogue hints, if any
 
 
 @dataclass
@@ -454,7 +446,7 @@ class Pipeline:
         results = await asyncio.gather(*tasks, return_exceptions=True)
         return list(zip(work, results, strict=True))
 
-    async def _prepare_page(self, page: PageJob) -> PreparedArticle:
+    async def _prepare_page(self, page: PageJob) -> ArticleRecord:
         assert self._fetcher is not None
         result: FetchResult = await self._fetcher.fetch(page.entry.url)
         if "html" not in result.content_type and result.content_type not in {"", "text/plain"}:
@@ -487,17 +479,17 @@ class Pipeline:
             if isinstance(outcome, BaseException):
                 report.failed.append((link, _reason(outcome)))
                 continue
-            page_html, outcome = outcome.html, site_templates.clean(job.publisher_id, outcome)
-            data = _article_data(job, entry, outcome, now)
-            if data is None:
+            page_html = outcome.html
+            record = place(site_templates.clean(job.publisher_id, outcome), job, entry, now)
+            if record is None:
                 report.failed.append((link, "no headline in the feed or on the page"))
                 continue
             try:
-                result, _ = upsert_article(data)
+                result, _ = upsert_article(record)
                 if result == "new":
-                    site_templates.learn(job.publisher_id, data.canonical_url, page_html)
-                if outcome.publisher:
-                    state.learn_publisher_name(job.publisher_id, job.url, outcome.publisher)
+                    site_templates.learn(job.publisher_id, record.canonical_url, page_html)
+                if record.publisher:
+                    state.learn_publisher_name(job.publisher_id, job.url, record.publisher)
             except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch
                 log.exception("storing %s failed", link)
                 report.failed.append((link, f"could not be stored: {error}"))
@@ -552,51 +544,6 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, extract_stage.ExtractionError):
         return f"no article found on the page: {error}"
     return f"{type(error).__name__}: {error}"
-
-
-def _article_data(job: SourceJob, entry: parse_stage.Entry, prepared: PreparedArticle,
-                  now: datetime):
-    from broadsheet.articles.store import ArticleData
-
-    title = _one_line(entry.title or prepared.title)
-    if not title:
-        return None
-    canonical = prepared.canonical_url
-    if not entry.url:
-        # No page of its own: the article is identified by its source and guid.
-        canonical = f"{job.url}#{entry.guid or prepared.canonical_url}"
-    published = entry.published_at or prepared.published_at or entry.updated_at or now
-    if published > now + timedelta(days=1):
-        published = now  # a clock far in the future would pin the article to the top
-    return ArticleData(
-        publisher_id=job.publisher_id,
-        source_id=job.id,
-        url=entry.url or canonical,
-        canonical_url=canonical,
-        guid=entry.guid,
-        title=title[:1000],
-        author=(entry.author or prepared.author)[:500],
-        section=(job.section or prepared.section or _first(entry.categories))[:100],
-        published_at=published,
-        language=(entry.language or prepared.language or job.language)[:16],
-        summary=prepared.summary,
-        html=prepared.html,
-        text=prepared.text,
-        image_url=(entry.image_url or prepared.image_url)[:2000],
-        word_count=prepared.word_count,
-    )
-
-
-def _one_line(text: str) -> str:
-    """A headline as it is stored (``plaintext.one_line``), so a comparison sees no change."""
-    return plaintext.one_line(text)
-
-
-def _first(values: Iterable[str]) -> str:
-    for value in values:
-        if value.strip():
-            return value.strip()
-    return ""
 
 
 def run_sources(jobs: list[SourceJob], *, policy: FetchPolicy | None = None, workers: int = 0,

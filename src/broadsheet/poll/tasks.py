@@ -12,10 +12,10 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from broadsheet.ingest.pipeline import run_sources
+from broadsheet.sources import state
+from broadsheet.sources.models import Source
 
-from . import state
-from .models import Source
+from .pipeline import run_sources
 
 log = logging.getLogger("broadsheet.sources")
 
