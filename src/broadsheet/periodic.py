@@ -79,6 +79,7 @@ def periodic_task(validate: Callable[[datetime], bool], **options: Any):
             if not claim(name, start):
                 log.debug("%s for %s already ran on another worker", name, start)
                 return None
+            log.info("%s runs for the period from %s", name, start.isoformat())
             return function(*args, **kwargs)
 
         task = db_periodic_task(validate, **options)(once_per_period)
