@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import functools
 import http.server
 import json
 import os
@@ -65,7 +64,8 @@ def wait_for(check, seconds: float, what: str, every: float = 0.2):
 
 
 class PrivateRedis:
-    """``redis-server`` on a free port, appending every write to disk, so a restart keeps the queue."""
+    """``redis-server`` on a free port, appending every write to disk: a restart keeps the
+    queue."""
 
     def __init__(self, folder: Path) -> None:
         need(shutil.which("redis-server") is not None, "redis-server is not installed")
@@ -137,12 +137,14 @@ def _answers(call) -> bool:
 
 # --- Feeds ----------------------------------------------------------------------------------------
 
-WORDS = ("harbour council budget river bridge school hospital rail station ferry market farmers "
-         "election turnout museum library storm flood energy grid wind solar tariff port crews "
-         "union wages housing rents tenants court ruling appeal minister treasury bond yields "
-         "bank lending inflation prices wheat harvest drought reservoir water pipeline workers "
-         "strike talks deal league final stadium coach season transfer fans tickets airport "
-         "runway noise residents planning permit towers skyline heritage cathedral repairs").split()
+_VOCABULARY = ('harbour council budget river bridge school hospital rail station ferry market '
+               'farmers election turnout museum library storm flood energy grid wind solar tariff '
+               'port crews union wages housing rents tenants court ruling appeal minister treasury '
+               'bond yields bank lending inflation prices wheat harvest drought reservoir water '
+               'pipeline workers strike talks deal league final stadium coach season transfer fans '
+               'tickets airport runway noise residents planning permit towers skyline heritage '
+               'cathedral repairs ')
+WORDS = _VOCABULARY.split()
 
 
 def paragraphs(seed: int, count: int = 8) -> str:
@@ -240,7 +242,9 @@ def news_site(**options):
 class Installation:
     def __init__(self, home: Path, database_url: str, redis_url: str, **settings: str) -> None:
         self.home = home
-        self.env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        path = f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+        self.database_url = database_url
+        self.env = {**os.environ, "PYTHONPATH": path,
                     "BROADSHEET_HOME": str(home), "DATABASE_URL": database_url,
                     "REDIS_URL": redis_url, "BROADSHEET_FETCH_ALLOW_PRIVATE": "1",
                     "BROADSHEET_FETCH_HOST_DELAY": "0", "BROADSHEET_EXTRACT_WORKERS": "1",
@@ -266,7 +270,8 @@ class Installation:
     def add_sources(self, urls: list[str]) -> None:
         self.python("from broadsheet.sources.models import Publisher, Source\n"
                     f"for n, url in enumerate({urls!r}):\n"
-                    "    publisher = Publisher.objects.create(name=f'Outlet {n}', slug=f'outlet-{n}')\n"
+                    "    publisher = Publisher.objects.create(name=f'Outlet {n}',\n"
+                    "                                         slug=f'outlet-{n}')\n"
                     "    Source.objects.create(publisher=publisher, url=url)\n")
 
     def start_worker(self) -> subprocess.Popen:
@@ -308,20 +313,22 @@ class Installation:
         return runs
 
     def state(self) -> dict:
-        """What the database holds: articles, their stories, and the sources' checks."""
-        return json.loads(self.python(STATE))
+        """What the database holds: articles, their stories, and the sources' checks (read
+        straight from PostgreSQL: a helper process would take seconds to start)."""
+        import psycopg
+        from psycopg.rows import dict_row
 
-
-STATE = """
-from broadsheet.articles.models import Article
-from broadsheet.sources.models import Source
-from broadsheet.stories.models import Story
-articles = list(Article.objects.values('id', 'url', 'guid', 'source_id', 'story_id',
-                                       'duplicate_of_id', 'title'))
-stories = {s['id']: s for s in Story.objects.values('id', 'article_count', 'merged_into_id')}
-sources = list(Source.objects.values('id', 'last_checked_at', 'status', 'last_error'))
-print(json.dumps({'articles': articles, 'stories': stories, 'sources': sources}, default=str))
-"""
+        with psycopg.connect(self.database_url, row_factory=dict_row) as connection:
+            articles = connection.execute(
+                "SELECT id, url, guid, source_id, story_id, duplicate_of_id, title "
+                "FROM articles_article").fetchall()
+            stories = connection.execute(
+                "SELECT id, article_count, merged_into_id FROM stories_story").fetchall()
+            sources = connection.execute(
+                "SELECT id, last_checked_at, next_check_at, status, last_error "
+                "FROM sources_source").fetchall()
+        return {"articles": articles, "stories": {s["id"]: s for s in stories},
+                "sources": sources}
 
 
 def story_problems(state: dict) -> list[str]:
@@ -331,7 +338,7 @@ def story_problems(state: dict) -> list[str]:
     members: dict[int, int] = {}
     wire: dict[str, set] = {}
     for article in state["articles"]:
-        story = state["stories"].get(str(article["story_id"]))
+        story = state["stories"].get(article["story_id"])
         if story is None:
             problems.append(f"article {article['id']} has no story")
             continue
@@ -342,9 +349,10 @@ def story_problems(state: dict) -> list[str]:
         if found:
             wire.setdefault(found.group(1), set()).add(article["story_id"])
     for story in state["stories"].values():
-        if story["merged_into_id"] is None and story["article_count"] != members.get(story["id"], 0):
+        held = members.get(story["id"], 0)
+        if story["merged_into_id"] is None and story["article_count"] != held:
             problems.append(f"story {story['id']} counts {story['article_count']} articles, "
-                            f"holds {members.get(story['id'], 0)}")
+                            f"holds {held}")
     problems += [f"wire story {number} split into stories {sorted(found)}"
                  for number, found in wire.items() if len(found) > 1]
     return problems
@@ -354,7 +362,6 @@ def story_problems(state: dict) -> list[str]:
 
 def _admin_connection():
     import psycopg
-
     from backup_support import server_url
 
     admin = server_url("postgres")

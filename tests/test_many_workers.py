@@ -36,11 +36,12 @@ def poll_at_once(installation: Installation, pollers: int) -> None:
         assert process.returncode == 0, err[-2000:]
 
 
-def settled(installation: Installation, expected: int, checked_after: str = ""):
+def settled(installation: Installation, expected: int, checked_after=None):
     """The state once every source was checked (after ``checked_after``) and every article
     placed in a story; None before."""
     state = installation.state()
-    checked = all(s["last_checked_at"] and s["last_checked_at"] > checked_after
+    checked = all(s["last_checked_at"] and (checked_after is None
+                                            or s["last_checked_at"] > checked_after)
                   for s in state["sources"])
     placed = all(a["story_id"] for a in state["articles"])
     return state if checked and placed and len(state["articles"]) >= expected else None
