@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -94,14 +95,15 @@ class PrivateRedis:
 class PrivatePostgres:
     """A PostgreSQL 15 cluster in a temporary folder, on a free port, run as the postgres user."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         need((PG_BIN / "initdb").exists(), f"PostgreSQL 15 is not installed in {PG_BIN}")
-        self.folder = folder
-        self.data = folder / "data"
+        # Its own folder in /tmp: the postgres user cannot enter pytest's private folders.
+        self.folder = Path(tempfile.mkdtemp(prefix="broadsheet-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data = self.folder / "data"
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/broadsheet"
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o777)
         self._as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                            "--auth=trust", "-E", "UTF8", "--no-sync"])
 
@@ -126,6 +128,10 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode,
                                "-w", "stop"])
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _answers(call) -> bool:
@@ -163,6 +169,7 @@ class NewsSite:
     wire: int = 3
     delay: float = 0.4  # seconds each feed takes to answer
     visits: list[tuple[str, float, float]] = field(default_factory=list)  # (path, start, end)
+    started: list[str] = field(default_factory=list)  # paths whose answer began
     port: int = 0
 
     def feed(self, number: int) -> bytes:
@@ -210,13 +217,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         started = time.time()
+        site.started.append(self.path)
         time.sleep(site.delay)
         body = site.feed(int(match.group(1)))
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the worker gave up on it (killed, or its batch failed): still a visit
         site.visits.append((self.path, started, time.time()))
 
     def log_message(self, *args: object) -> None:
@@ -294,13 +305,17 @@ class Installation:
                 worker.wait()
 
     def log_lines(self) -> list[dict]:
+        return [line for log in self.logs for line in self.read_log(log)]
+
+    @staticmethod
+    def read_log(log: Path) -> list[dict]:
+        """A worker's JSON log lines (a line that is not JSON is kept as its message)."""
         lines = []
-        for log in self.logs:
-            for line in log.read_text().splitlines():
-                try:
-                    lines.append(json.loads(line))
-                except ValueError:
-                    lines.append({"message": line, "level": "RAW"})
+        for line in log.read_text().splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                lines.append({"message": line, "level": "RAW"})
         return lines
 
     def periodic_runs(self) -> list[tuple[str, str]]:
@@ -311,6 +326,29 @@ class Installation:
             if found:
                 runs.append((found.group(1), found.group(2)))
         return runs
+
+    def poll(self, pollers: int = 1) -> None:
+        """Several schedulers poll at the same moment, as on several machines."""
+        script = ("import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+                  "'broadsheet.config.settings'); import django; django.setup()\n"
+                  "from broadsheet.sources.tasks import poll_due_sources\n"
+                  "poll_due_sources.call_local()")
+        running = [subprocess.Popen([sys.executable, "-c", script], env=self.env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for _ in range(pollers)]
+        for process in running:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err[-2000:]
+
+    def settled(self, expected: int, checked_after=None) -> dict | None:
+        """The state once every source was checked (after ``checked_after``) and every
+        article placed in a story; None before."""
+        state = self.state()
+        checked = all(s["last_checked_at"] and (checked_after is None
+                                                or s["last_checked_at"] > checked_after)
+                      for s in state["sources"])
+        placed = all(a["story_id"] for a in state["articles"])
+        return state if checked and placed and len(state["articles"]) >= expected else None
 
     def state(self) -> dict:
         """What the database holds: articles, their stories, and the sources' checks (read
@@ -356,6 +394,14 @@ def story_problems(state: dict) -> list[str]:
     problems += [f"wire story {number} split into stories {sorted(found)}"
                  for number, found in wire.items() if len(found) > 1]
     return problems
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
 
 
 # --- Migrated databases, quickly --------------------------------------------------------------
