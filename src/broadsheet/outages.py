@@ -5,7 +5,8 @@ reads the queue or the schedule (every second) and every task fails with one. Th
 console handler turns every such record into one line a minute per outage, naming what is away and
 what happens meanwhile; Broadsheet recovers by itself when it is back (tasks wait in the queue,
 sources leased by a failed check come back when their lease ends), so no operator action is
-needed unless the line keeps coming.
+needed unless the line keeps coming. A command stopped by an outage (``broadsheet fetch`` on a
+full disk) prints the same line and exits with status 75, "try again later".
 
 Nothing here imports Django or Redis: an outage is recognised by the exception's class and text.
 """
@@ -23,8 +24,8 @@ ADVICE = {
     "database": "The database is unreachable ({error}); work is retried when it is back, "
                 "nothing is lost. If this line keeps coming, check that PostgreSQL is running "
                 "and DATABASE_URL is right.",
-    "disk": "The disk under BROADSHEET_HOME is full ({error}); writes wait and are retried, "
-            "nothing stored is lost. Free space on that disk: work resumes by itself.",
+    "disk": "The disk under BROADSHEET_HOME is full or failing ({error}); writes wait and are "
+            "retried, nothing stored is lost. Free space on that disk: work resumes by itself.",
 }
 
 _DISK = ("database or disk is full", "no space left on device", "disk i/o error")
@@ -61,6 +62,15 @@ def _kind(error: BaseException) -> str | None:
     return None
 
 
+def describe(error: BaseException) -> str | None:
+    """The one clear line for ``error`` when it is an outage, else None."""
+    kind = outage_of(error)
+    if kind is None:
+        return None
+    detail = " ".join(str(error).split())[:200] or type(error).__name__
+    return ADVICE[kind].format(error=detail)
+
+
 class OutageFilter(logging.Filter):
     """Lets through the first record of an outage each minute, rewritten as one clear line."""
 
@@ -71,13 +81,12 @@ class OutageFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         kind = outage_of(error)
-        if kind is None:
+        if kind is None or error is None:
             return True
         now = time.monotonic()
         if now - self.last.get(kind, -EVERY) < EVERY:
             return False
         self.last[kind] = now
-        detail = " ".join(str(error).split())[:200] or type(error).__name__
-        record.msg, record.args = ADVICE[kind].format(error=detail), ()
+        record.msg, record.args = describe(error), ()
         record.exc_info, record.exc_text = None, None
         return True
