@@ -693,7 +693,7 @@ def _after_bulk_insert(connection, indexes: list[str]) -> None:
     On SQLite the product's own repair (``ensure_index``, run after every migrate) puts the
     full-text triggers back and rebuilds the index from the stored rows in one pass.
     """
-    from broadsheet.articles.search import ensure_index
+    from broadsheet.articles.search_index import ensure_index
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

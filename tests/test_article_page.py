@@ -12,7 +12,7 @@ from django.utils import timezone
 from pages_fixtures import make_article, make_publisher, make_reader
 
 from broadsheet.readers.models import Follow, Membership, ReadingHistory, SavedArticle
-from broadsheet.web.links import article_path, reading_minutes
+from broadsheet.web.links import article_path
 
 MEMBERS_ONLY = "The third paragraph is only for members to read in full."
 
@@ -23,12 +23,6 @@ def article(db):
     return make_article(make_publisher("The Daily Example"), title="Storm batters the coast",
                         section="World", author="Ada Reporter",
                         image_url="https://example.com/storm.jpg")
-
-
-def test_reading_minutes():
-    assert reading_minutes(0) == 0
-    assert reading_minutes(50) == 1
-    assert reading_minutes(2300) == 10
 
 
 def test_visitor_gets_teaser_and_signup_box_not_the_rest(client, article):

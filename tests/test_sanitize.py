@@ -13,9 +13,7 @@ from broadsheet.ingest.sanitize import (
     LINK_REL,
     html_to_text,
     is_tracking_image,
-    reading_minutes,
     sanitize_html,
-    word_count,
 )
 
 BASE = "https://news.example.com/world/2024/story.html"
@@ -541,26 +539,3 @@ def test_broken_unicode_is_replaced_not_fatal() -> None:
 def test_text_of_sanitized_html_keeps_all_the_words() -> None:
     html = "<h1>Title</h1><p>First <b>para</b>.</p><ul><li>item</li></ul>"
     assert html_to_text(sanitize_html(html, BASE)) == "Title\n\nFirst para.\n\n- item"
-
-
-@pytest.mark.parametrize(
-    ("text", "count"),
-    [
-        ("", 0),
-        ("   ", 0),
-        ("one two  three", 3),
-        ("Don't stop: state-of-the-art, 3.14 — ok!", 5),
-        ("l'été est là", 3),
-        ("東京は晴れ", 5),
-        ("Привет, мир", 2),
-    ],
-)
-def test_word_count(text: str, count: int) -> None:
-    assert word_count(text) == count
-
-
-@pytest.mark.parametrize(
-    ("words", "minutes"), [(0, 0), (-3, 0), (1, 1), (230, 1), (231, 2), (2300, 10)]
-)
-def test_reading_minutes(words: int, minutes: int) -> None:
-    assert reading_minutes(words) == minutes

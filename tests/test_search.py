@@ -242,7 +242,7 @@ def test_lost_index_triggers_are_repaired(db):
     """A table rebuild by a later migration can drop the triggers; post_migrate puts them back."""
     from django.db import connection
 
-    from broadsheet.articles.search import ensure_index
+    from broadsheet.articles.search_index import ensure_index
 
     before = make_article(title="Indexed before the rebuild")
     with connection.cursor() as cursor:

@@ -8,7 +8,6 @@ modules, mounted together at the bottom.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from broadsheet import markup
 from broadsheet.articles.models import Article, Takedown, not_hidden
 from broadsheet.articles.search import SearchPage, search
 from broadsheet.curation.models import Section
@@ -248,7 +248,7 @@ def _publisher(publisher: Publisher) -> dict:
         "homepage_url": publisher.homepage_url,
         "country": publisher.country,
         "language": publisher.language,
-        "url": present.site_url(present._reverse("publication", f"/publication/{publisher.slug}/",
+        "url": present.site_url(present.page_path("publication", f"/publication/{publisher.slug}/",
                                                  slug=publisher.slug)),
         "feed_url": present.site_url(reverse("feed_publication", args=[publisher.slug])),
     }
@@ -282,7 +282,7 @@ sections_router = Router(tags=["sections"])
 def list_sections(request: HttpRequest) -> list[dict]:
     return [{
         "id": s.pk, "slug": s.slug, "name": s.name, "in_navigation": s.in_navigation,
-        "url": present.site_url(present._reverse("section", f"/section/{s.slug}/", slug=s.slug)),
+        "url": present.site_url(present.page_path("section", f"/section/{s.slug}/", slug=s.slug)),
         "feed_url": present.site_url(reverse("feed_section", args=[s.slug])),
     } for s in Section.objects.all()]
 
@@ -311,6 +311,16 @@ def _run_search(request: HttpRequest, params: schemas.SearchParams,
     return found, items
 
 
+def _marked(token: str, pattern: re.Pattern[str] | None) -> str:
+    """``token`` escaped, its matches wrapped in <mark>: matched on the text, not its escaped
+    form, so a query for "amp" never cuts an entity in two."""
+    if pattern is None:
+        return markup.escape_attr(token)
+    pieces = pattern.split(token)  # the pattern's one group: odd pieces are the matches
+    return "".join(f"<mark>{markup.escape_attr(piece)}</mark>" if n % 2
+                   else markup.escape_attr(piece) for n, piece in enumerate(pieces))
+
+
 def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     """Safe HTML: the words around the first match in ``text``, matches wrapped in <mark>.
 
@@ -327,12 +337,7 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     chosen = tokens[start:start + words]
     pattern = re.compile("(" + "|".join(re.escape(t) for t in terms) + ")", re.I) if terms \
         else None
-    parts = []
-    for token in chosen:
-        escaped = html.escape(token)
-        if pattern is not None:
-            escaped = pattern.sub(r"<mark>\1</mark>", escaped)
-        parts.append(escaped)
+    parts = [_marked(token, pattern) for token in chosen]
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + words < len(tokens) else ""
     return prefix + " ".join(parts) + suffix

@@ -189,7 +189,7 @@ class SectionFeed(ArticleFeed):
     def channel(self, request: HttpRequest, slug: str) -> Channel:
         section = get_object_or_404(Section, slug=slug)
         return Channel(AnonymousUser(), f"Broadsheet: {section.name}",
-                       present.site_url(present._reverse("section", f"/section/{slug}/",
+                       present.site_url(present.page_path("section", f"/section/{slug}/",
                                                          slug=slug)),
                        f"The latest {section.name} articles on Broadsheet.",
                        Article.objects.filter(pk__in=latest_in_section(section.name,
@@ -200,7 +200,7 @@ class PublicationFeed(ArticleFeed):
     def channel(self, request: HttpRequest, slug: str) -> Channel:
         publisher = get_object_or_404(Publisher, slug=slug)
         return Channel(AnonymousUser(), f"{publisher.name} on Broadsheet",
-                       present.site_url(present._reverse("publication", f"/publication/{slug}/",
+                       present.site_url(present.page_path("publication", f"/publication/{slug}/",
                                                          slug=slug)),
                        f"The latest articles from {publisher.name}, on Broadsheet.",
                        Article.objects.filter(not_hidden(), publisher=publisher))
@@ -234,7 +234,7 @@ class PicksFeed(ArticleFeed):
 
     def channel(self, request: HttpRequest) -> Channel:
         return Channel(AnonymousUser(), "Our Picks on Broadsheet",
-                       present.site_url(present._reverse("home", "/")),
+                       present.site_url(present.page_path("home", "/")),
                        "What Broadsheet's editors picked.", Article.objects.none())
 
     def items(self, channel: Channel) -> list[Item]:
@@ -242,7 +242,7 @@ class PicksFeed(ArticleFeed):
         attach_carriers([card.article for card in cards])
         return [PickItem(card.article, present.shown(channel.user, card.article),
                          title=card.title, note=card.pick.note,
-                         link=(present.site_url(present._reverse(
+                         link=(present.site_url(present.page_path(
                              "story", f"/story/{card.story.pk}/", pk=card.story.pk))
                                if card.story else present.article_url(card.article)))
                 for card in cards]
@@ -269,7 +269,7 @@ class TopicFeed(ArticleFeed):
         if topic is None:
             raise Http404("No such topic")
         return Channel(AnonymousUser(), f"{topic.name} on Broadsheet",
-                       present.site_url(present._reverse("topic", f"/topic/{slug}/",
+                       present.site_url(present.page_path("topic", f"/topic/{slug}/",
                                                          slug=topic.slug)),
                        f"The latest on {topic.name}, on Broadsheet.", Article.objects.none(),
                        subject=topic)
@@ -293,7 +293,7 @@ class StoryFeed(ArticleFeed):
             raise Http404("This story has no articles")
         title = story.title or first.title
         return Channel(AnonymousUser(), f"Full coverage: {title}",
-                       present.site_url(present._reverse("story", f"/story/{story.pk}/",
+                       present.site_url(present.page_path("story", f"/story/{story.pk}/",
                                                          pk=story.pk)),
                        f"Every outlet's reporting on {title}, on Broadsheet.", articles)
 
@@ -315,7 +315,7 @@ class SearchFeed(ArticleFeed):
     def channel(self, request: HttpRequest) -> Channel:
         words = _search_words(request)
         return Channel(AnonymousUser(), f"Broadsheet: “{words}”",
-                       present.site_url(present._reverse("search", "/search") + "?"
+                       present.site_url(present.page_path("search", "/search") + "?"
                                         + urlencode({"q": words})),
                        f"The newest articles about “{words}” on Broadsheet.",
                        Article.objects.none(), subject=words)

@@ -39,7 +39,7 @@ class PrivateForYouFeed(ArticleFeed):
         if user is None:
             raise Http404("No such feed")
         return Channel(user, "Broadsheet: For you",
-                       present.site_url(present._reverse("for_you", "/for-you/")),
+                       present.site_url(present.page_path("for_you", "/for-you/")),
                        "Stories picked for you on Broadsheet, each with the reason it is there.",
                        Article.objects.none())
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
-from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from broadsheet.curation.models import Section
+from broadsheet.markup import xml_attr
 from broadsheet.readers.models import Follow
 from broadsheet.sources.models import Publisher, Source
 from broadsheet.sources.opml import OpmlError, parse_opml
@@ -107,11 +107,11 @@ def export_opml(user) -> str:
     for folder, outlines in groups.items():
         if not outlines:
             continue
-        lines.append(f"    <outline text={quoteattr(folder)} title={quoteattr(folder)}>")
+        lines.append(f"    <outline text={xml_attr(folder)} title={xml_attr(folder)}>")
         for name, xml_url, html_url in sorted(outlines, key=lambda o: o[0].casefold()):
-            lines.append(f'      <outline type="rss" text={quoteattr(name)} '
-                         f"title={quoteattr(name)} xmlUrl={quoteattr(xml_url)} "
-                         f"htmlUrl={quoteattr(html_url)}/>")
+            lines.append(f'      <outline type="rss" text={xml_attr(name)} '
+                         f"title={xml_attr(name)} xmlUrl={xml_attr(xml_url)} "
+                         f"htmlUrl={xml_attr(html_url)}/>")
         lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from broadsheet.articles.models import Article
 from broadsheet.curation.models import Section
+from broadsheet.ingest import words
 from broadsheet.ingest.plaintext import plain_text
 from broadsheet.readers.paywall import visible_body
 from broadsheet.stories.queries import filed_under
@@ -41,7 +42,8 @@ def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _reverse(name: str, fallback: str, **kwargs) -> str:
+def page_path(name: str, fallback: str, **kwargs) -> str:
+    """The path of a named page; ``fallback`` when this installation does not serve it."""
     try:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
@@ -58,14 +60,14 @@ def article_url(article: Article) -> str:
 
 
 def signup_url(article: Article | None = None) -> str:
-    path = _reverse("signup", "/account/signup/")
+    path = page_path("signup", "/account/signup/")
     if article is not None:
         path += "?" + urlencode({"next": article_path(article)})
     return site_url(path)
 
 
 def signin_url(article: Article | None = None) -> str:
-    path = _reverse("signin", "/account/signin/")
+    path = page_path("signin", "/account/signin/")
     if article is not None:
         path += "?" + urlencode({"next": article_path(article)})
     return site_url(path)
@@ -98,7 +100,7 @@ def teaser_footer_html(article: Article) -> str:
 
 def reading_minutes(article: Article) -> int:
     """Minutes to read the whole article (0 when its length is unknown), as the pages say."""
-    return links.reading_minutes(article.word_count)
+    return words.reading_minutes(article.word_count)
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

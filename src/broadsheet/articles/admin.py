@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from broadsheet.freshness import PagesFollowAdmin
+
 from .models import Article, Takedown
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PagesFollowAdmin, admin.ModelAdmin):
     list_display = ("title", "publisher", "section", "published_at", "word_count", "story",
                     "duplicate_of")
     list_filter = ("section", "language")

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from broadsheet.ingest.plaintext import AUTHOR_CHARS, html_to_text, one_line, plain_text
-from broadsheet.ingest.sanitize import sanitize_html, word_count
+from broadsheet.ingest.sanitize import sanitize_html
+from broadsheet.ingest.words import word_count
 
 TITLE_CHARS = 1000
 

@@ -9,6 +9,8 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from broadsheet.freshness import bump_generation
+
 from .cleaning import clean_article, clean_fields
 
 
@@ -112,6 +114,13 @@ class Article(models.Model):
         if fields is not None and also - fields:
             kwargs["update_fields"] = [*update_fields, *(also - fields)]
         super().save(*args, **kwargs)
+        bump_generation()  # pages showing it are stale
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        """Delete the row; pages that listed it are stale."""
+        deleted = super().delete(*args, **kwargs)
+        bump_generation()
+        return deleted
 
     @property
     def text_trimmed(self) -> bool:

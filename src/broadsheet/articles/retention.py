@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from broadsheet.readers.paywall import teaser
+from broadsheet.articles.teaser import teaser
 
 from .models import Article
 

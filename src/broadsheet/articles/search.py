@@ -1,9 +1,10 @@
 """Full-text search over articles: one small interface over SQLite FTS5 and PostgreSQL.
 
-The index itself is made by migration 0002_search_index (and re-made by ``ensure_index`` if a table
-rebuild ever drops SQLite's triggers). Readers type anything into the search box, so the query is
-first reduced to plain words and quoted phrases (``parse_query``); nothing a reader types reaches
-either engine's query syntax unquoted, so hostile input can never raise.
+The index itself is made from ``search_index`` (its SQL, used by migration 0002_search_index,
+and ``ensure_index``, which re-makes it if a table rebuild ever drops SQLite's triggers). Readers
+type anything into the search box, so the query is first reduced to plain words and quoted
+phrases (``parse_query``); nothing a reader types reaches either engine's query syntax unquoted,
+so hostile input can never raise.
 
 Snippets come only from what the searcher may read: the paywall's ``visible_body`` decides, so a
 visitor's snippet is cut from the title, the start of the summary and the teaser, never from the
@@ -25,11 +26,13 @@ from django.db import DatabaseError, connection
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import escape, strip_tags
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from broadsheet import markup
 from broadsheet.articles.models import HIDDEN_SQL, Article, not_hidden
-from broadsheet.readers.paywall import TEASER_MAX_WORDS, visible_body
+from broadsheet.articles.teaser import TEASER_MAX_WORDS
+from broadsheet.readers.paywall import visible_body
 from broadsheet.sources.models import Publisher
 
 log = logging.getLogger(__name__)
@@ -214,7 +217,8 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         result.results.append(SearchResult(
             article=article, rank=rank,
             snippet=snippet(user, article, parsed) if snippets else mark_safe(""),
-            title_html=highlight(article.title, parsed) if snippets else escape(article.title)))
+            title_html=(highlight(article.title, parsed) if snippets
+                        else mark_safe(markup.escape_attr(article.title)))))  # noqa: S308
     result.total = total
     return result
 
@@ -376,53 +380,6 @@ def _fallback(parsed: ParsedQuery, filtered, limit: int, offset: int, fold_copie
     return [(pk, 0.0) for pk in ids[offset:offset + limit]], total
 
 
-def ensure_index(using_connection=None) -> bool:
-    """Put the search index back if part of it is missing; returns whether it had to.
-
-    On SQLite a table rebuild by a later schema migration drops the triggers with the old table;
-    on PostgreSQL a database migrated by an early version lacks the stored vector. Both are
-    re-created here (and the index refilled); called after every ``migrate``.
-    """
-    conn = using_connection or connection
-    from importlib import import_module
-
-    migration = import_module("broadsheet.articles.migrations.0002_search_index")
-    with conn.cursor() as cursor:
-        if conn.vendor == "sqlite":
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                           " AND name = 'articles_article'")
-            if not cursor.fetchone()[0]:
-                return False
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-                           " AND name LIKE 'articles_article_fts_%'")
-            if cursor.fetchone()[0] == 3:
-                return False
-            statements = migration.SQLITE_FORWARD
-        elif conn.vendor == "postgresql":
-            cursor.execute("SELECT to_regclass('articles_article') IS NOT NULL")
-            if not cursor.fetchone()[0]:
-                return False
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
-                " WHERE table_schema = current_schema() AND table_name = 'articles_article'"
-                " AND column_name = 'search_vector'),"
-                " EXISTS (SELECT 1 FROM pg_trigger"
-                " WHERE tgname = 'articles_article_search_vector')")
-            has_column, has_trigger = cursor.fetchone()
-            if has_column and has_trigger:
-                return False
-            # Only the missing parts: changing the table itself is refused while the current
-            # transaction has deferred constraint checks pending.
-            statements = (migration.POSTGRES_TRIGGER if has_column
-                          else migration.POSTGRES_FORWARD)
-        else:
-            return False
-        for statement in statements:
-            cursor.execute(statement)
-    log.warning("search index repaired and rebuilt")
-    return True
-
-
 # --- Snippets and highlighting -----------------------------------------------------------------
 
 def _stem(word: str) -> str:
@@ -445,14 +402,14 @@ def highlight(text: str, parsed: ParsedQuery) -> SafeString:
     """``text`` escaped, with each word that matches the query wrapped in <mark>."""
     pattern = _pattern(parsed)
     if pattern is None:
-        return escape(text)
+        return mark_safe(markup.escape_attr(text))  # noqa: S308 - escaped
     out: list[str] = []
     position = 0
     for match in pattern.finditer(text):
-        out.append(escape(text[position:match.start()]))
-        out.append(f"<mark>{escape(match.group())}</mark>")
+        out.append(markup.escape_attr(text[position:match.start()]))
+        out.append(f"<mark>{markup.escape_attr(match.group())}</mark>")
         position = match.end()
-    out.append(escape(text[position:]))
+    out.append(markup.escape_attr(text[position:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 

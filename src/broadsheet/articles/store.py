@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from broadsheet import metrics
-from broadsheet.readers.paywall import teaser
+from broadsheet.articles.teaser import teaser
 
 from .cleaning import clean_fields
 from .models import Article, Takedown

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from broadsheet.freshness import bump_generation
+
 MAIN_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Sport", "Culture")
 
 
@@ -20,6 +22,17 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Store the section; navigation and section pages are stale after a change."""
+        super().save(*args, **kwargs)
+        bump_generation()
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        """Delete the section; navigation and section pages are stale."""
+        deleted = super().delete(*args, **kwargs)
+        bump_generation()
+        return deleted
 
 
 class Pick(models.Model):

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+from broadsheet.markup import escape_attr
+
 from .images import IMAGE_HEIGHT, IMAGE_WIDTH
 
 if TYPE_CHECKING:
@@ -150,8 +152,8 @@ def json_feed(feed: DemoFeed, publisher: DemoPublisher, items: Items) -> bytes:
                 "url": link,
                 "title": article.headline,
                 "summary": article.summary,
-                "content_html": (f"<p>{_escape(article.paragraphs[0])}</p>"
-                                 f'<p><a href="{_escape(link)}">Continue reading…</a></p>'),
+                "content_html": (f"<p>{escape_attr(article.paragraphs[0])}</p>"
+                                 f'<p><a href="{escape_attr(link)}">Continue reading…</a></p>'),
                 "image": article.image_url,
                 "date_published": rfc3339(article.published_at),
                 "date_modified": rfc3339(article.modified_at),
@@ -181,8 +183,3 @@ def news_sitemap(publisher: DemoPublisher, items: Items) -> bytes:
         _sub(image, _q("image", "loc"), article.image_url)
     return _xml(root, default_namespace=NS["sm"])
 
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True)

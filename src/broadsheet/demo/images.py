@@ -10,7 +10,8 @@ import hashlib
 import struct
 import zlib
 from functools import lru_cache
-from html import escape
+
+from broadsheet.markup import escape_attr as escape
 
 IMAGE_WIDTH = 1200
 IMAGE_HEIGHT = 675

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from html import escape
 from typing import TYPE_CHECKING
+
+from broadsheet.markup import escape_attr
 
 from .content import WIRE_AGENCY, slugify
 from .images import IMAGE_HEIGHT, IMAGE_WIDTH
@@ -29,7 +30,7 @@ _DATE_FORMATS = {
 
 
 def e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape_attr(str(text))
 
 
 def _slug(text: str) -> str:

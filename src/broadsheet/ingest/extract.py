@@ -16,11 +16,11 @@ import codecs
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 
 from lxml.etree import LxmlError
 from trafilatura import load_html
 
+from broadsheet import markup
 from broadsheet.ingest.extract_body import (
     DEFAULT_OPTIONS,
     Options,
@@ -116,7 +116,7 @@ def _from_article_body(article_body: str) -> tuple[str, str]:
     paragraphs = [" ".join(line.split()) for line in article_body.splitlines()]
     paragraphs = [p for p in paragraphs if p]
     text = "\n\n".join(paragraphs)
-    body_html = "\n".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs)
+    body_html = markup.paragraphs(paragraphs, "\n")
     return text, body_html
 
 

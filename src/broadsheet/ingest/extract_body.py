@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
 from urllib.parse import urljoin
 
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
+from broadsheet import markup
 from broadsheet.ingest.extract_meta import PageMeta
 
 _SPACES = re.compile(r"\s+")
@@ -508,7 +508,7 @@ def _text_markup(text: str | None) -> str:
     from separate elements) with newlines: they stay line breaks."""
     if not text:
         return ""
-    return escape(text, quote=False).replace("\n", "<br>")
+    return markup.escape_text(text).replace("\n", "<br>")
 
 
 def _render_inline(node: _Element, base_url: str) -> str:
@@ -527,7 +527,7 @@ def _inline_markup(node: _Element, base_url: str) -> str:
         elif child.tag == "ref":
             target = (child.get("target") or "").strip()
             if target and not target.lower().startswith(("javascript:", "data:")):
-                href = escape(urljoin(base_url, target))
+                href = markup.escape_attr(urljoin(base_url, target))
                 parts.append(f'<a href="{href}">{inner}</a>')
             else:
                 parts.append(inner)
@@ -544,10 +544,11 @@ def _render_figure(element: _Element, base_url: str) -> str:
     if not src:
         return ""
     alt = element.get("alt") or element.get("title") or ""
-    img = f'<img src="{escape(urljoin(base_url, src))}" alt="{escape(alt)}">'
+    img = (f'<img src="{markup.escape_attr(urljoin(base_url, src))}" '
+           f'alt="{markup.escape_attr(alt)}">')
     caption = element.get("title") or ""
     if caption:
-        return f"<figure>{img}<figcaption>{escape(caption, quote=False)}</figcaption></figure>"
+        return f"<figure>{img}<figcaption>{markup.escape_text(caption)}</figcaption></figure>"
     return f"<figure>{img}</figure>"
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from broadsheet import markup
+
 from . import extract as extract_stage
 from . import parse as parse_stage
-from . import plaintext
+from . import plaintext, words
 from . import sanitize as sanitize_stage
 from . import urls as url_stage
 from .extract_body import DEFAULT_OPTIONS, Options
@@ -89,7 +91,7 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
     safe_html = sanitize_stage.sanitize_html(body_html, url) if body_html else ""
     text = plaintext.html_to_text(safe_html) if safe_html else fallback_text.strip()
     if not safe_html and text:
-        safe_html = "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+        safe_html = markup.paragraphs(p for p in text.split("\n\n") if p.strip())
     summary_text = plaintext.html_to_text(summary) if summary else ""
     return PreparedArticle(
         title=plaintext.one_line(title),
@@ -103,7 +105,7 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
         image_url=image_url if image_url.startswith(("https://", "http://")) else "",
         language=language.strip()[:16],
         summary=_shorten(_first_paragraph(summary_text) or _first_paragraph(text), SUMMARY_CHARS),
-        word_count=sanitize_stage.word_count(text),
+        word_count=words.word_count(text),
     )
 
 
@@ -114,9 +116,6 @@ def _first_paragraph(text: str) -> str:
             return paragraph
     return ""
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -5,8 +5,7 @@ Contract:
   absolute against ``base_url``.
 - ``html_to_text(html: str) -> str``: plain text, paragraphs separated by blank lines (it lives
   in ``plaintext``, the one place HTML becomes text, and is importable from here too).
-- ``word_count(text: str) -> int`` and ``reading_minutes(words: int) -> int``: the reader app's
-  "5 min read".
+- Words and reading time live in ``words`` (one rule for every surface).
 
 What survives ``sanitize_html``:
 
@@ -47,12 +46,13 @@ is kept, as escaped paragraphs.
 
 from __future__ import annotations
 
-import math
 import re
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import nh3
+
+from broadsheet import markup
 
 from .plaintext import html_to_text, without_surrogates
 
@@ -371,34 +371,6 @@ def sanitize_html(html: str, base_url: str) -> str:
         out = again
     # Did not settle: keep the words, drop the markup.
     paragraphs = [p for p in html_to_text(out).split("\n\n") if p.strip()]
-    escaped = "".join(
-        "<p>" + p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>"
-        for p in paragraphs
-    )
+    escaped = markup.paragraphs(paragraphs)
     fallback = _clean_once(cleaner, escaped)
     return fallback if _clean_once(cleaner, fallback) == fallback else ""
-
-
-# --------------------------------------------------------------------------------------------
-# Reading time
-
-# Chinese and Japanese are written without spaces: each character counts as a word, which reads at
-# about the same rate as an English word.
-_WORD_RE = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-    r"|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
-    r"(?:['’.-][^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)*"
-)
-WORDS_PER_MINUTE = 230
-
-
-def word_count(text: str) -> int:
-    """Words in ``text`` ("don't" and "state-of-the-art" are one word; numbers count)."""
-    return sum(1 for _ in _WORD_RE.finditer(text)) if text else 0
-
-
-def reading_minutes(words: int, words_per_minute: int = WORDS_PER_MINUTE) -> int:
-    """Whole minutes to read ``words`` words, rounded up; at least 1 for any text, 0 for none."""
-    if words <= 0:
-        return 0
-    return max(1, math.ceil(words / words_per_minute))

@@ -201,7 +201,7 @@ def _left_out(units: list[list[type[Model]]]) -> list[str]:
 
 def _index_search() -> int:
     """Make sure the target's search index is whole; returns articles it still cannot find."""
-    from broadsheet.articles.search import ensure_index
+    from broadsheet.articles.search_index import ensure_index
 
     target = connections[TARGET]
     with transaction.atomic(using=TARGET), target.cursor() as cursor:

@@ -47,6 +47,30 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def save(self, *args, **kwargs) -> None:
+        """Store the account; a new password also revokes every token of it.
+
+        Django signs other browser sessions out when a password changes, but tokens (apps,
+        Google Reader logins, private feed addresses) are not sessions: a reader who changes or
+        resets their password after a leak expects whoever holds it to be locked out. Every
+        path that sets a password saves here: the password-change and reset forms, the admin,
+        ``broadsheet users`` and ``manage.py changepassword``. ``set_password`` keeps the raw
+        password until the next save; Django's own hash upgrades (same password, new hashing
+        parameters) clear it first, so they revoke nothing.
+        """
+        new_password = self.pk is not None and getattr(self, "_password", None) is not None
+        super().save(*args, **kwargs)
+        if new_password:
+            self.revoke_tokens()
+
+    def revoke_tokens(self) -> int:
+        """Delete every token of this account; returns how many rows went."""
+        tokens = getattr(self, "api_tokens", None)  # the API's tokens, when it is installed
+        if tokens is None:
+            return 0
+        deleted, _ = tokens.all().delete()
+        return deleted
+
 
 TRIAL_DAYS = 14
 

@@ -20,10 +20,9 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
 )
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -40,29 +39,13 @@ from .forms import (
     SignUpForm,
     normalise_email,
 )
+from .nextpath import next_value, safe_next
 from .throttle import client_address, email_budget, reset_throttle, signin_throttle
 from .webhooks import handle_event
 
 log = logging.getLogger("broadsheet.readers")
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def safe_next(request: HttpRequest, default: str | None = None) -> str:
-    """The ``next`` URL when it stays on this site; otherwise the default (the home page)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return resolve_url(default or settings.LOGIN_REDIRECT_URL)
-
-
-def _next_value(request: HttpRequest) -> str:
-    """The ``next`` to carry through a form (only when it is safe)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    ok = target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return target if ok else ""
 
 
 # -- sign up, sign in, sign out ---------------------------------------------------------------
@@ -76,7 +59,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(safe_next(request, "account"))
     form = SignUpForm(request.POST or None)
-    context = {"form": form, "next": _next_value(request), "trial_days": settings.TRIAL_DAYS}
+    context = {"form": form, "next": next_value(request), "trial_days": settings.TRIAL_DAYS}
     if request.method == "POST":
         admission = signups.admit(client_address(request))
         if not admission.allowed:
@@ -149,7 +132,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             attempt.release()  # an incomplete form guessed nothing
     status = 429 if throttled else 400 if form.errors else 200
     response = render(request, "readers/signin.html", {
-        "form": form, "next": _next_value(request),
+        "form": form, "next": next_value(request),
         "throttled": throttled.message if throttled else "",
     }, status=status)
     if throttled:

@@ -7,6 +7,8 @@ to wait, a feed-only publisher); the Hosts page shows each host's robots.txt and
 from django.contrib import admin
 from django.utils import timezone
 
+from broadsheet.freshness import PagesFollowAdmin
+
 from .models import Host, Publisher, Source
 
 
@@ -18,7 +20,7 @@ class SourceInline(admin.TabularInline):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(admin.ModelAdmin):
+class PublisherAdmin(PagesFollowAdmin, admin.ModelAdmin):
     list_display = ("name", "country", "language", "weight", "feed_only", "homepage_url")
     list_editable = ("weight", "feed_only")  # editors tune Top stories from the list
     search_fields = ("name", "homepage_url")

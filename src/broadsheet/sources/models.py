@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from broadsheet.freshness import bump_generation
+
 
 class Publisher(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -35,9 +37,17 @@ class Publisher(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        """Give a new publisher its slug; pages showing the publisher are stale after a change."""
         if not self.slug:
             self.slug = unique_slug(self.name)
         super().save(*args, **kwargs)
+        bump_generation()
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        """Delete the publisher (and its articles); pages that showed them are stale."""
+        deleted = super().delete(*args, **kwargs)
+        bump_generation()
+        return deleted
 
 
 def unique_slug(name: str) -> str:

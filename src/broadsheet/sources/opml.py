@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
+
+from broadsheet.markup import xml_attr
 
 from .models import Source
 
@@ -83,14 +84,14 @@ def write_opml(sources=None) -> str:
     for section, members in groups.items():
         indent = "      " if section else "    "
         if section:
-            lines.append(f"    <outline text={quoteattr(section)} title={quoteattr(section)}>")
+            lines.append(f"    <outline text={xml_attr(section)} title={xml_attr(section)}>")
         for source in members:
             kind = "rss" if source.kind == Source.Kind.FEED else "sitemap"
             title = source.publisher.name
             lines.append(
-                f"{indent}<outline type={quoteattr(kind)} text={quoteattr(title)} "
-                f"title={quoteattr(title)} xmlUrl={quoteattr(source.url)} "
-                f"htmlUrl={quoteattr(source.publisher.homepage_url)}/>")
+                f"{indent}<outline type={xml_attr(kind)} text={xml_attr(title)} "
+                f"title={xml_attr(title)} xmlUrl={xml_attr(source.url)} "
+                f"htmlUrl={xml_attr(source.publisher.homepage_url)}/>")
         if section:
             lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
@@ -103,12 +104,12 @@ def import_opml(data: bytes) -> tuple[int, int]:
     Feeds are stored as given, without fetching them: the first scheduled check will tell which
     work, and records an error on those that don't.
     """
-    from .subscribe import SubscribeError, _publisher_from_title, add_source
+    from .subscribe import SubscribeError, add_source, publisher_from_title
 
     added = existing = 0
     for outline in read_opml(data):
         try:
-            _, created = add_source(outline.url, publisher=_publisher_from_title(outline.title),
+            _, created = add_source(outline.url, publisher=publisher_from_title(outline.title),
                                     section=outline.section, check=False, kind=outline.kind,
                                     homepage=outline.homepage)
         except SubscribeError:

@@ -99,7 +99,7 @@ def add_source(url: str, publisher: str = "", section: str = "",
             existing.publisher.feed_only = True
             existing.publisher.save(update_fields=["feed_only"])
         return existing, False
-    name = publisher or found.site_name or _publisher_from_title(found.title) or \
+    name = publisher or found.site_name or publisher_from_title(found.title) or \
         placeholder_name(found.url)
     with transaction.atomic():
         owner, _ = Publisher.objects.get_or_create(
@@ -115,7 +115,7 @@ def add_source(url: str, publisher: str = "", section: str = "",
     return source, created
 
 
-def _publisher_from_title(title: str) -> str:
+def publisher_from_title(title: str) -> str:
     """'BBC News - World' -> 'BBC News': feed titles often append the section after a dash."""
     title = " ".join(title.split())
     for separator in (" - ", " | ", " – ", " — ", ": "):

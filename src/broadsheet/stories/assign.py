@@ -305,3 +305,18 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
 def forget_engines() -> None:
     """Drop the in-memory engines (tests, and after merging stories in the database)."""
     _partitions.clear()
+
+
+def loaded_partitions() -> list[str]:
+    """The partitions whose engine this process holds (the ones its refinement may work on)."""
+    return list(_partitions)
+
+
+def holds_engine(name: str) -> bool:
+    """Whether this process still holds ``name``'s engine (another may have dropped it)."""
+    return name in _partitions
+
+
+def forget_engine(name: str) -> None:
+    """Drop one partition's engine, so that it is rebuilt from the database on next use."""
+    _partitions.pop(name, None)

@@ -29,19 +29,19 @@ def refine_recent() -> int:
     no other process assigns it while its stories change.
     """
     changed = 0
-    for name in list(assign._partitions):
+    for name in assign.loaded_partitions():
         with transaction.atomic():
             assign.serialise(name)
-            if name not in assign._partitions:
+            if not assign.holds_engine(name):
                 continue
             partition = assign.current_partition(name)
             change = partition.clusterer.refine(RECENT_ARTICLES)
             try:
                 if not apply_refinement(change):
                     # An editor's decision stood against the engine: it relearns them.
-                    assign._partitions.pop(name, None)
+                    assign.forget_engine(name)
             except Exception:
-                assign._partitions.pop(name, None)
+                assign.forget_engine(name)
                 raise
             changed += len(change.moved)
     return changed

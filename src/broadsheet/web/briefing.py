@@ -26,10 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
+from broadsheet.articles.teaser import teaser
 from broadsheet.curation import briefing as schedule
 from broadsheet.curation import picks
 from broadsheet.curation.foryou import for_you
-from broadsheet.readers.paywall import teaser
 
 from .links import article_path
 from .queries import ShownPick, as_cards, home_top_stories

@@ -15,10 +15,3 @@ def article_slug(article) -> str:
 
 def article_path(article) -> str:
     return reverse("article", args=[article.pk, article_slug(article)])
-
-
-def reading_minutes(word_count: int, words_per_minute: int = 230) -> int:
-    """Minutes to read ``word_count`` words; 0 when the length is unknown."""
-    if word_count <= 0:
-        return 0
-    return max(1, round(word_count / words_per_minute))

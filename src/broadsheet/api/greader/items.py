@@ -31,7 +31,7 @@ from .streams import states, stream_page, stream_title
 
 
 def publisher_page(publisher: Publisher) -> str:
-    return present.site_url(present._reverse("publication", f"/publication/{publisher.slug}/",
+    return present.site_url(present.page_path("publication", f"/publication/{publisher.slug}/",
                                              slug=publisher.slug))
 
 

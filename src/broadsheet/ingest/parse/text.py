@@ -7,6 +7,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from broadsheet.markup import paragraph
+
 from ..plaintext import html_to_line
 from .model import FULL_CONTENT_LONG_WORDS, FULL_CONTENT_MIN_WORDS
 
@@ -44,9 +46,7 @@ def _snippet(text: str, limit: int = 100) -> str:
 def _text_to_html(text: str) -> str:
     """Plain text content as simple HTML paragraphs."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "".join(
-        "<p>" + htmllib.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs
-    )
+    return "".join(paragraph(p, line_breaks=True) for p in paragraphs)
 
 
 def _word_count(text: str) -> int:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 
 PER_PAGE = 20
 MAX_COUNTED_PAGES = 50  # a longer list shows "Page 1 of 51+" rather than count every row
@@ -78,15 +77,6 @@ def page_of(request, read: Callable[[int, int], list], per_page: int = PER_PAGE)
         rows = everything[(number - 1) * per_page:]
     return ListPage(rows[:per_page], number,
                     len(rows) > per_page and number < MAX_COUNTED_PAGES)
-
-
-def safe_next(request, fallback: str) -> str:
-    """Where to go after a form: the posted ``next`` if it stays on this site, else ``fallback``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def signin_url(next_path: str) -> str:

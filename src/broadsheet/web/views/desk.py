@@ -23,12 +23,13 @@ from broadsheet.articles.models import Article, Takedown
 from broadsheet.audit.models import EditorialAction
 from broadsheet.curation import desk, picks
 from broadsheet.curation.models import Pick, Section
+from broadsheet.readers.nextpath import safe_next
 from broadsheet.readers.roles import is_editor
 from broadsheet.stories.models import Story, Topic
 
 from ..caching import mark_private
 from ..links import article_path
-from .common import safe_next
+from .common import signin_url
 
 LOG_PAGE = 100
 
@@ -41,7 +42,7 @@ def editors_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"/account/signin/?next={request.path}")
+            return redirect(signin_url(request.path))
         if not is_editor(request.user):
             raise PermissionDenied("Editors only.")
         response = view(request, *args, **kwargs)

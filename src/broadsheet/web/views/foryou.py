@@ -22,10 +22,11 @@ from broadsheet.curation.models import Fewer, Interest
 from broadsheet.curation.reading import UnknownArticle, report_read
 from broadsheet.curation.targets import feature_for
 from broadsheet.readers.models import Follow
+from broadsheet.readers.nextpath import safe_next
 
 from ..caching import mark_private
 from ..queries import decorate
-from .common import safe_next, signin_url
+from .common import signin_url
 
 log = logging.getLogger("broadsheet.web")
 

@@ -20,13 +20,14 @@ from broadsheet.articles.models import Article
 from broadsheet.curation import interests
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
+from broadsheet.readers.nextpath import safe_next
 from broadsheet.sources.models import Publisher
 from broadsheet.stories import queries as stories
 
 from .. import queries
 from ..caching import mark_private
 from ..links import article_path
-from .common import paginate, safe_next, signin_url
+from .common import paginate, signin_url
 
 TOPIC_MAX_CHARS = 100
 
