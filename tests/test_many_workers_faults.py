@@ -25,14 +25,18 @@ from many_workers_support import (
 )
 
 LEASE = 6  # seconds: short, so that a dead worker's sources come back within the test
+# Longer than the outage below (about 8 s): a worker blocked by it keeps its sources meanwhile
+# (a lease shorter than an outage lets another worker fetch them while the first still holds them).
+OUTAGE_LEASE = 20
 
 
-def settle_by_polling(installation: Installation, expected: int, seconds: float) -> dict:
+def settle_by_polling(installation: Installation, expected: int, seconds: float,
+                      lease: int = LEASE) -> dict:
     """Poll (as the schedulers would, every minute) until every source is checked and every
     article placed: sources leased to a dead worker come back when their lease ends."""
     def polled():
         installation.poll()
-        return wait_for_quietly(lambda: installation.settled(expected), LEASE + 2)
+        return wait_for_quietly(lambda: installation.settled(expected), lease + 2)
     return wait_for(polled, seconds, "the installation to recover", every=0)
 
 
@@ -121,7 +125,7 @@ def test_postgresql_and_redis_restarted_mid_run(tmp_path, migrated_template):  #
         copy_database(migrated_template, postgres.url)
         with news_site(delay=1.5) as site:
             installation = Installation(tmp_path / "home", postgres.url, redis_server.url,
-                                        BROADSHEET_SCHEDULE_LEASE=str(LEASE))
+                                        BROADSHEET_SCHEDULE_LEASE=str(OUTAGE_LEASE))
             installation.add_sources(site.feed_urls())
             try:
                 installation.start_worker()
@@ -134,7 +138,8 @@ def test_postgresql_and_redis_restarted_mid_run(tmp_path, migrated_template):  #
                 postgres.stop("immediate")  # every connection is cut, as in a crash
                 time.sleep(3)
                 postgres.start()
-                state = settle_by_polling(installation, site.expected_articles(), 90)
+                state = settle_by_polling(installation, site.expected_articles(), 90,
+                                          OUTAGE_LEASE)
             finally:
                 installation.stop_workers()
     finally:
