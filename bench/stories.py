@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from broadsheet.stories.offline import StoryLog, stream_order
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories" / "dev.jsonl"
@@ -69,7 +69,7 @@ def sample(rows: list[dict], pool: list[str], seed: int, n: int = SAMPLE_STORIES
     chosen = set(rng.sample(pool, n))
     items = [r for r in rows if r["story"] in chosen]
     rng.shuffle(items)
-    order = stream_order([_timestamp(r["date"]) for r in items])
+    order = stream_order([timestamp(r["date"]) for r in items])
     return [items[i] for i in order]
 
 
@@ -264,7 +264,7 @@ def whole_dev(rows: list[dict]) -> list[dict]:
     """Every dev article as one stream (shuffled with seed 0, dated ones in time order)."""
     items = list(rows)
     random.Random(0).shuffle(items)
-    return [items[i] for i in stream_order([_timestamp(r["date"]) for r in items])]
+    return [items[i] for i in stream_order([timestamp(r["date"]) for r in items])]
 
 
 def scaling(rows: list[dict], config: ClusterConfig) -> None:
@@ -340,7 +340,7 @@ def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> No
                         words[rng.randrange(len(words))] = f"w{rng.randrange(100000)}"
                 t = 1_700_000_000 + k / per_second
                 yield StoryDoc(id=f"x{k}", outlet=r["outlet"], title=r["title"],
-                               text=" ".join(words),
+                               text=" ".join(words), url=r.get("url"),
                                published_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
                                                           time.gmtime(t)))
                 k += 1

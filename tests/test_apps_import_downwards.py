@@ -36,6 +36,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
                                     "apps it stores into; the stages themselves import no app",
     ("ingest.pipeline", "articles"): "the orchestrator stores what the stages prepared",
     ("ingest.pipeline", "stories"): "the orchestrator runs the cluster stage after storing",
+    ("ingest.pipeline", "publishers"): "the orchestrator cleans each article with its "
+                                       "publisher's learnt site template and teaches it",
     ("articles.search", "readers"): "every search snippet is cut from what the one paywall "
                                     "policy (readers.paywall.visible_body) lets the searcher "
                                     "read, so search asks it directly",

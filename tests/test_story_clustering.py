@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc
 from broadsheet.stories.dedupe import NearDuplicateIndex
-from broadsheet.stories.features import extract_features
+from broadsheet.stories.features import extract_features, slug_words
 from broadsheet.stories.offline import cluster_jsonl
 
 T0 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -206,6 +206,32 @@ def test_features_keep_names_and_numbers() -> None:
     assert f["n:12000"] == 1
     assert f["e:us"] == 1
     assert "w:the" not in f
+
+
+def test_features_read_the_words_of_an_address_slug() -> None:
+    url = "https://news.example/2030/03/04/port-elsmere-bridge-closes-cracks/index.html"
+    assert slug_words(url) == ["u:port", "u:elsmere", "u:bridge", "u:close", "u:crack"]
+    f = extract_features("Bridge shut", None, url=url)
+    assert f["u:elsmere"] == 1 and f["w:bridge"] == 1
+    assert slug_words("https://news.example/article?id=5") == []
+    assert slug_words("http://[::1") == []  # malformed: no slug, and no error
+    assert slug_words("") == []
+
+
+def test_a_shared_address_slug_brings_two_reports_closer() -> None:
+    first = StoryDoc(id="a", title="Harbour crossing shut", text="Engineers found cracks.",
+                     published_at=T0, url="https://one.example/port-elsmere-bridge-cracks")
+    second = StoryDoc(id="b", title="Span closed for weeks", text="Repairs will take weeks.",
+                      published_at=T0, url="https://two.example/news/elsmere-bridge-cracks-span")
+    scores = {}
+    for weight in (0.0, ClusterConfig().url_weight):
+        engine = StoryClusterer(ClusterConfig(url_weight=weight))
+        engine.seed_frequencies([(t, x) for group in (BRIDGE, ORCHESTRA, VACCINE)
+                                 for t, x in group])
+        engine.assign(first)
+        scores[weight] = dict(engine.score(second)).get("s1", -1.0)
+    assert ClusterConfig().url_weight > 0
+    assert scores[ClusterConfig().url_weight] > scores[0.0] + 0.05
 
 
 WIRE = (

@@ -5,9 +5,11 @@ Contract:
   ``ExtractionError`` when no article body can be found.
 
 The page is parsed once; metadata comes from JSON-LD, OpenGraph and meta tags
-(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``). The text is
-the body HTML's text by the product's one HTML-to-text function (``plaintext.html_to_text``): the
-text the pipeline stores after sanitising reads the same.
+(``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``), after
+the publisher's catalogue hints, when it has any, have dropped its named blocks and narrowed the
+page to its article's container (``hints``). The text is the body HTML's text by the product's
+one HTML-to-text function (``plaintext.html_to_text``): the text the pipeline stores after
+sanitising reads the same.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from broadsheet.ingest.extract_body import (
     DEFAULT_OPTIONS,
     Options,
     fold_captions,
-    render_html,
     run_trafilatura,
     trim_blocks,
 )
 from broadsheet.ingest.extract_meta import read_metadata
+from broadsheet.ingest.hints import apply_hints
 from broadsheet.ingest.plaintext import html_to_text
+from broadsheet.ingest.render import render_html
 
 # An article has sentences. A login form, an error page or a menu has only short lines: a body
 # needs this many characters on lines of prose (seven words, or sixty characters for scripts
@@ -136,6 +139,8 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         raise ExtractionError("not an HTML page")
 
     meta = read_metadata(tree, url)
+    if options.hints is not None:
+        apply_hints(tree, options.hints)  # after the metadata, which the head and body carry
     try:
         body = run_trafilatura(tree, url, options)
     except (LxmlError, RecursionError) as error:  # pathological markup: nesting, broken trees
@@ -145,7 +150,7 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         if options.keep_images:
             fold_captions(body)
         if options.trim:
-            trim_blocks(body, meta)
+            trim_blocks(body, meta, options.skip_rules)
         body_html = render_html(body, url)
         text = html_to_text(body_html)
     if _prose_chars(text) < MIN_PROSE_CHARS:

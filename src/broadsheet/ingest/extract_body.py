@@ -1,4 +1,4 @@
-"""Article body: trafilatura's block tree, trimmed of page chrome, rendered as text and HTML.
+"""Article body: trafilatura's block tree, trimmed of page chrome.
 
 trafilatura finds the region of the page that holds the article and returns it as a small XML
 tree of blocks (``p``, ``head``, ``list``/``item``, ``quote``, ``graphic``, ``table``) with
@@ -6,22 +6,24 @@ inline ``hi`` (formatting) and ``ref`` (links). It often keeps a little too much
 headline, standfirst and byline above the first paragraph, and newsletter boxes, "related" link
 lists, share bars and copyright lines below the last one. ``trim_blocks`` removes those with
 general rules (position, link density, likeness to the page's own title and description, and
-phrases every publisher uses for its chrome). The trimmed blocks are rendered as simple HTML;
-the text is that HTML's text (``plaintext.html_to_text``), so the two always agree.
+phrases every publisher uses for its chrome); each rule has a name (``TRIM_RULES``) and can be
+switched off (``Options.skip_rules``), so the benchmark judges every rule on sites it was not
+tuned on. The trimmed blocks are rendered as simple HTML by ``render``; the text is that HTML's
+text (``plaintext.html_to_text``), so the two always agree.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
-from broadsheet import markup
 from broadsheet.ingest.extract_meta import PageMeta
+from broadsheet.ingest.hints import ExtractionHints
 
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+")
@@ -142,7 +144,7 @@ _TRAILER = re.compile(
 _BLOCKS = {"p", "head", "list", "quote", "graphic", "table", "code"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     """Extraction settings, exposed so the benchmark can compare them."""
 
@@ -155,6 +157,10 @@ class Options:
     keep_images: bool = True
     # join an article body the page splits into sibling chunks (0: leave the page as it is)
     chunk_paragraphs: int = 2
+    # trimming rules switched off, by name (``TRIM_RULES``): the benchmark's ablations
+    skip_rules: frozenset[str] = frozenset()
+    # the publisher's own hints from the catalogue: its article's container, blocks to drop
+    hints: ExtractionHints | None = None
 
 
 DEFAULT_OPTIONS = Options()
@@ -382,209 +388,149 @@ _MID_WORDS = 15
 _EDGE_WORDS = 60
 
 
-def trim_blocks(body: _Element, meta: PageMeta) -> list[tuple[_Element, str]]:
+# The names of the trimming rules, in the order they are tried; ``Options.skip_rules`` switches
+# any of them off (the benchmark scores each one by cross-validation grouped by site, and a rule
+# stays only if it wins on held-back sites: "top: author" and "top: kicker", a short block naming
+# the author or of at most three words above the article, lost there and were removed).
+TRIM_RULES = (
+    "top: heading", "top: repeats the title", "top: marked as header", "top: byline or date",
+    "top: chrome", "chrome phrase", "link to another page",
+    "caption", "repeats the title", "repeated block", "bottom: footer", "bottom: heading",
+    "bottom: trailer", "bottom: chrome",
+)
+
+
+class _Trim:
+    """The blocks of one body as they are trimmed, what was removed and why, and the rules
+    switched off."""
+
+    def __init__(self, body: _Element, skip: frozenset[str]) -> None:
+        self.body = body
+        self.skip = skip
+        self.kept = [_Block(child) for child in body if child.tag in _BLOCKS]
+        self.removed: list[tuple[_Element, str]] = []
+
+    def drop(self, block: _Block, reason: str) -> bool:
+        """Remove ``block`` by the rule ``reason``, unless that rule is switched off."""
+        if reason in self.skip:
+            return False
+        self.body.remove(block.element)
+        self.removed.append((block.element, reason))
+        self.kept.remove(block)
+        return True
+
+
+def trim_blocks(body: _Element, meta: PageMeta,
+                skip: frozenset[str] = frozenset()) -> list[tuple[_Element, str]]:
     """Drop headline/kicker/byline blocks before the article and chrome blocks around it.
 
-    Returns the removed blocks with the rule that removed each, for the benchmark's reports.
+    Returns the removed blocks with the rule that removed each, for the benchmark's reports;
+    the rules named in ``skip`` (``TRIM_RULES``) are not applied.
     """
-    removed: list[tuple[_Element, str]] = []
-    kept = [_Block(child) for child in body if child.tag in _BLOCKS]
+    trim = _Trim(body, skip)
+    _trim_top(trim, meta)
+    _trim_middle(trim, meta)
+    _trim_bottom(trim)
+    return trim.removed
 
-    def drop(block: _Block, reason: str) -> None:
-        body.remove(block.element)
-        removed.append((block.element, reason))
-        kept.remove(block)
 
-    title = _words(meta.title)
-    titles = [t for t in (title, _words(meta.site_name)) if t]
-    authors = [a.strip() for a in meta.author.split(",") if a.strip()]
-    own_addresses = {u.rstrip("/") for u in (meta.url, meta.canonical_url) if u}
+def _top_reason(block: _Block, titles: list[list[str]]) -> str:
+    """Why a block above the first paragraph is furniture ("" when it is not)."""
+    text, short = block.text, block.count <= 12
+    if block.tag == "head" or not text:
+        return "top: heading"
+    if any(_similar(block.words, ref) for ref in titles):
+        return "top: repeats the title"
+    marks = (block.element.get("class") or "") + " " + (block.element.get("id") or "")
+    if block.count <= 60 and _HEADER_CLASS.search(marks):
+        return "top: marked as header"
+    if short and (_BYLINE.search(text) or _DATELINE.search(text) or _DATELIKE.search(text)
+                  or _READING_TIME.search(text)):
+        return "top: byline or date"
+    return "top: chrome" if block.is_chrome(_EDGE_WORDS) else ""
 
-    # 1. the top: headline, kicker, standfirst, byline and dateline above the first paragraph
-    for block in list(kept):
-        text, short = block.text, block.count <= 12
+
+def _trim_top(trim: _Trim, meta: PageMeta) -> None:
+    """The top: headline, kicker, standfirst, byline and dateline above the first paragraph."""
+    titles = [t for t in (_words(meta.title), _words(meta.site_name)) if t]
+    for block in list(trim.kept):
         if block.tag == "graphic":
             continue  # the lead picture: kept for the HTML body, silent in the text
-        if block.tag == "head" or not text:
-            drop(block, "top: heading")
-        elif any(_similar(block.words, ref) for ref in titles):
-            drop(block, "top: repeats the title")
-        elif block.count <= 60 and _HEADER_CLASS.search(
-            (block.element.get("class") or "") + " " + (block.element.get("id") or "")
-        ):
-            drop(block, "top: marked as header")
-        elif short and (
-            _BYLINE.search(text)
-            or _DATELINE.search(text)
-            or _DATELIKE.search(text)
-            or _READING_TIME.search(text)
-        ):
-            drop(block, "top: byline or date")
-        elif short and any(author in text for author in authors):
-            drop(block, "top: author")
-        elif block.count <= 3 and block.tag == "p":
-            drop(block, "top: kicker")
-        elif block.is_chrome(_EDGE_WORDS):
-            drop(block, "top: chrome")
-        else:
+        reason = _top_reason(block, titles)
+        if not reason or not trim.drop(block, reason):
             break
 
-    # 2. anywhere: short furniture blocks, lone links to other pages, the headline again, and
-    #    blocks the page repeats near the top (a standfirst printed twice) or back to back
+
+def _middle_reasons(block: _Block, title: list[str], own_addresses: set[str]) -> Iterator[str]:
+    """The rules that hold anywhere in the body and find ``block`` to be furniture, in order."""
+    text, count = block.text, block.count
+    if text and (
+        text.rstrip("/") in own_addresses
+        or _TIMESTAMP.match(text)
+        or (count <= _MID_WORDS and _CHROME.search(text))
+        or (count <= _LABEL_WORDS and _LABEL.search(text))
+        or (count <= _POINTER_WORDS and _POINTER.search(text))
+    ):
+        yield "chrome phrase"
+    if (block.tag == "p" and 3 <= count <= 30 and block.link_density >= 0.9
+            and not _CITATION.match(text)):
+        yield "link to another page"
+    if count <= _CAPTION_WORDS and block.tag == "p" and _CAPTION_TEXT.search(text):
+        yield "caption"
+    if count <= 30 and _similar(block.words, title):
+        yield "repeats the title"
+
+
+def _trim_middle(trim: _Trim, meta: PageMeta) -> None:
+    """Anywhere: short furniture blocks, lone links to other pages, the headline again, and
+    blocks the page repeats near the top (a standfirst printed twice) or back to back."""
+    title = _words(meta.title)
+    own_addresses = {u.rstrip("/") for u in (meta.url, meta.canonical_url) if u}
     seen: set[str] = set()
     previous = ""
-    for index, block in enumerate(list(kept)):
-        text, count = block.text, block.count
-        if text and (
-            text.rstrip("/") in own_addresses
-            or _TIMESTAMP.match(text)
-            or (count <= _MID_WORDS and _CHROME.search(text))
-            or (count <= _LABEL_WORDS and _LABEL.search(text))
-            or (count <= _POINTER_WORDS and _POINTER.search(text))
-        ):
-            drop(block, "chrome phrase")
-            continue
-        if (
-            block.tag == "p"
-            and 3 <= count <= 30
-            and block.link_density >= 0.9
-            and not _CITATION.match(text)
-        ):
-            drop(block, "link to another page")
-            continue
-        if count <= _CAPTION_WORDS and block.tag == "p" and _CAPTION_TEXT.search(text):
-            drop(block, "caption")
-            continue
-        if count <= 30 and _similar(block.words, title):
-            drop(block, "repeats the title")
+    for index, block in enumerate(list(trim.kept)):
+        if any(trim.drop(block, reason)
+               for reason in _middle_reasons(block, title, own_addresses)):
             continue
         key = " ".join(block.words)
-        if count >= 10 and (key == previous or key in seen):
-            drop(block, "repeated block")
+        if block.count >= 10 and (key == previous or key in seen) \
+                and trim.drop(block, "repeated block"):
             continue
         if index < 4:
             seen.add(key)
         previous = key
 
-    # 3. the bottom. Past the last paragraph of prose, the first piece of furniture (newsletter
-    #    box, share bar, related links) starts the page's footer: cut from there, unless prose
-    #    follows it. Then peel headings, datelines, credits and furniture off the end.
+
+def _bottom_reason(block: _Block) -> str:
+    """Why a block at the end of the body, past the last prose, is furniture ("" if not)."""
+    text, count = block.text, block.count
+    if block.tag in ("head", "graphic") or not text:
+        return "bottom: heading"
+    if (_TRAILER.search(text) or (count <= 12 and _DATELINE.search(text))
+            or (count <= _CREDITS_WORDS and _CREDITS.search(text))):
+        return "bottom: trailer"
+    return "bottom: chrome" if block.is_chrome(_EDGE_WORDS) else ""
+
+
+def _trim_bottom(trim: _Trim) -> None:
+    """The bottom. Past the last paragraph of prose, the first piece of furniture (newsletter
+    box, share bar, related links) starts the page's footer: cut from there, unless prose
+    follows it. Then peel headings, datelines, credits and furniture off the end."""
+    kept = trim.kept
     last_prose = max((i for i, block in enumerate(kept) if block.is_prose()), default=-1)
     tail = kept[last_prose + 1 :]
-    for position, block in enumerate(tail):
-        if block.is_chrome(_EDGE_WORDS) or (block.tag == "list" and block.link_led_items() >= 0.6):
-            rest = tail[position:]
-            if not any(follower.is_short_prose() for follower in rest[1:]):
-                for follower in rest:
-                    drop(follower, "bottom: footer")
+    if "bottom: footer" not in trim.skip:
+        for position, block in enumerate(tail):
+            if block.is_chrome(_EDGE_WORDS) or (
+                    block.tag == "list" and block.link_led_items() >= 0.6):
+                rest = tail[position:]
+                if not any(follower.is_short_prose() for follower in rest[1:]):
+                    for follower in rest:
+                        trim.drop(follower, "bottom: footer")
                 break
-    for block in reversed(list(kept)):
-        text, count = block.text, block.count
+    for block in reversed(list(trim.kept)):
         if block.is_prose():
             break
-        if block.tag in ("head", "graphic") or not text:
-            drop(block, "bottom: heading")
-        elif (
-            _TRAILER.search(text)
-            or (count <= 12 and _DATELINE.search(text))
-            or (count <= _CREDITS_WORDS and _CREDITS.search(text))
-        ):
-            drop(block, "bottom: trailer")
-        elif block.is_chrome(_EDGE_WORDS):
-            drop(block, "bottom: chrome")
-        else:
+        reason = _bottom_reason(block)
+        if not reason or not trim.drop(block, reason):
             break
-    return removed
-
-
-# ---- rendering -------------------------------------------------------------------------------
-
-
-_HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "", "#sub": "", "#sup": ""}
-
-
-def _text_markup(text: str | None) -> str:
-    """Text as HTML. trafilatura marks the line breaks it keeps inside a block (lines it joined
-    from separate elements) with newlines: they stay line breaks."""
-    if not text:
-        return ""
-    return markup.escape_text(text).replace("\n", "<br>")
-
-
-def _render_inline(node: _Element, base_url: str) -> str:
-    """A block's inline markup. Spaces at the edges of inline elements are the source's word
-    breaks ("on<ref> Facebook</ref>,"): kept here, trimmed only at the block's edges."""
-    return _inline_markup(node, base_url).strip()
-
-
-def _inline_markup(node: _Element, base_url: str) -> str:
-    parts: list[str] = [_text_markup(node.text)]
-    for child in node:
-        inner = _inline_markup(child, base_url)
-        if child.tag == "hi":
-            tag = _HI_TAGS.get(child.get("rend") or "", "")
-            parts.append(f"<{tag}>{inner}</{tag}>" if tag and inner.strip() else inner)
-        elif child.tag == "ref":
-            target = (child.get("target") or "").strip()
-            if target and not target.lower().startswith(("javascript:", "data:")):
-                href = markup.escape_attr(urljoin(base_url, target))
-                parts.append(f'<a href="{href}">{inner}</a>')
-            else:
-                parts.append(inner)
-        elif child.tag == "lb":
-            parts.append("<br>")
-        else:  # a graphic's own text (rarely any) reads in place; its image follows the block
-            parts.append(inner)
-        parts.append(_text_markup(child.tail))
-    return "".join(parts)
-
-
-def _render_figure(element: _Element, base_url: str) -> str:
-    src = (element.get("src") or "").strip()
-    if not src:
-        return ""
-    alt = element.get("alt") or element.get("title") or ""
-    img = (f'<img src="{markup.escape_attr(urljoin(base_url, src))}" '
-           f'alt="{markup.escape_attr(alt)}">')
-    caption = element.get("title") or ""
-    if caption:
-        return f"<figure>{img}<figcaption>{markup.escape_text(caption)}</figcaption></figure>"
-    return f"<figure>{img}</figure>"
-
-
-def render_html(body: _Element, base_url: str) -> str:
-    """Simple HTML: p, h2-h4, ul/ol/li, blockquote, figure/img/figcaption, a, em, strong."""
-    out: list[str] = []
-    for element in body:
-        tag = element.tag
-        if tag == "graphic":
-            out.append(_render_figure(element, base_url))
-        elif tag == "head":
-            level = (element.get("rend") or "h2").lstrip("h")
-            number = min(max(int(level) if level.isdigit() else 2, 2), 4)
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<h{number}>{inner}</h{number}>")
-        elif tag == "list":
-            kind = "ol" if element.get("rend") == "ol" else "ul"
-            items = [_render_inline(item, base_url) for item in element if item.tag == "item"]
-            items = [i for i in items if i]
-            if items:
-                out.append(f"<{kind}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{kind}>")
-        elif tag == "quote":
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<blockquote><p>{inner}</p></blockquote>")
-        elif tag == "table":
-            for row in element.iter("row"):
-                cells = [_render_inline(c, base_url) for c in row if c.tag == "cell"]
-                cells = [c for c in cells if c]
-                if cells:
-                    out.append("<p>" + " | ".join(cells) + "</p>")
-        else:
-            figures = [g for g in element.iter("graphic")]
-            inner = _render_inline(element, base_url)
-            if inner:
-                out.append(f"<p>{inner}</p>")
-            out.extend(_render_figure(g, base_url) for g in figures)
-    return "\n".join(part for part in out if part)

@@ -33,6 +33,7 @@ from . import extract as extract_stage
 from . import outline as outline_stage
 from . import parse as parse_stage
 from . import plaintext, turns
+from .extract_body import DEFAULT_OPTIONS, Options
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
 from .hosts import THROTTLE_STATUSES, HostBook
 from .polite import FEED_ONLY_NOTICE, Politeness, SharedHosts, Verdict, pause_notice
@@ -65,6 +66,7 @@ class SourceJob:
     interval_seconds: int = 3600
     consecutive_errors: int = 0
     feed_only: bool = False  # the publisher's article pages are never fetched
+    extraction: Options = DEFAULT_OPTIONS  # with the publisher's catalogue hints, if any
 
 
 @dataclass
@@ -459,7 +461,8 @@ class Pipeline:
             raise extract_stage.ExtractionError(
                 f"expected an HTML page, got {result.content_type}")
         seconds, prepared = await self._in_worker(metrics.timed, prepare_page, result.body,
-                                                  result.final_url, result.charset)
+                                                  result.final_url, result.charset,
+                                                  page.source.extraction)
         metrics.extracted(seconds)
         return prepared
 
@@ -471,6 +474,7 @@ class Pipeline:
 
     def _store(self, prepared: list, reports: dict[int, SourceReport], now: datetime) -> None:
         from broadsheet.articles.store import upsert_article
+        from broadsheet.publishers import site_templates
         from broadsheet.sources import state
 
         for item, outcome in prepared:
@@ -483,12 +487,15 @@ class Pipeline:
             if isinstance(outcome, BaseException):
                 report.failed.append((link, _reason(outcome)))
                 continue
+            page_html, outcome = outcome.html, site_templates.clean(job.publisher_id, outcome)
             data = _article_data(job, entry, outcome, now)
             if data is None:
                 report.failed.append((link, "no headline in the feed or on the page"))
                 continue
             try:
                 result, _ = upsert_article(data)
+                if result == "new":
+                    site_templates.learn(job.publisher_id, data.canonical_url, page_html)
                 if outcome.publisher:
                     state.learn_publisher_name(job.publisher_id, job.url, outcome.publisher)
             except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch

@@ -109,6 +109,11 @@ def _prepared(*, title: str, body_html: str, fallback_text: str, url: str,
     )
 
 
+def summary_of(text: str) -> str:
+    """The summary made from an article's text: its first paragraph, shortened."""
+    return _shorten(_first_paragraph(text), SUMMARY_CHARS)
+
+
 def _first_paragraph(text: str) -> str:
     """Summaries never run past the first paragraph, so they reveal no more than a teaser."""
     for paragraph in text.split("\n\n"):

@@ -112,3 +112,38 @@ class PublisherAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} for {self.publisher}"
+
+
+class SiteTemplate(models.Model):
+    """One publisher's page template on one host: how many of its pages have been learnt
+    (``ingest.templates`` explains the idea; ``publishers.site_templates`` keeps it). Per
+    publisher, so that outlets sharing a host (a network, a wire's copies) never share one."""
+
+    publisher = models.ForeignKey("sources.Publisher", on_delete=models.CASCADE,
+                                  related_name="+")
+    host = models.CharField(max_length=255)
+    pages = models.PositiveIntegerField(default=0, help_text="Distinct pages learnt")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["publisher", "host"],
+                                               name="site_template_once")]
+
+    def __str__(self) -> str:
+        return f"template of {self.host} ({self.pages} pages)"
+
+
+class SiteBlock(models.Model):
+    """A block fingerprint of one host and on how many of its learnt pages it appeared."""
+
+    template = models.ForeignKey(SiteTemplate, on_delete=models.CASCADE, related_name="blocks")
+    fingerprint = models.CharField(max_length=16)
+    pages = models.PositiveIntegerField(default=1)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["template", "fingerprint"],
+                                               name="site_block_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} on {self.pages} pages"

@@ -8,13 +8,17 @@ Publisher and Source rows without ever duplicating them or resetting a source's 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from broadsheet.ingest.extract_body import DEFAULT_OPTIONS, Options
+from broadsheet.ingest.hints import ExtractionHints, HintError, parse_selector
 
 SECTIONS: tuple[str, ...] = (
     "World", "Politics", "Business", "Technology", "Science", "Sport", "Culture",
@@ -46,6 +50,7 @@ class PublisherEntry:
     language: str  # BCP 47 primary tag, e.g. "en", "pt-BR"
     feeds: list[FeedEntry] = field(default_factory=list)
     feed_only: bool = False  # never fetch its article pages; articles come from its feeds
+    extraction: ExtractionHints | None = None  # where its article is, which blocks to drop
 
 
 @dataclass
@@ -119,7 +124,8 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
     if not isinstance(name, str) or not name.strip():
         raise CatalogError(f"{label}: 'name' is missing or empty")
     label = f"{label} {name!r}"
-    unknown = set(item) - {"name", "homepage", "country", "language", "feeds", "feed_only"}
+    unknown = set(item) - {"name", "homepage", "country", "language", "feeds", "feed_only",
+                           "extraction"}
     if unknown:
         raise CatalogError(f"{label}: unknown field(s) {', '.join(sorted(unknown))}")
     homepage = item.get("homepage", "")
@@ -134,7 +140,35 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
     feed_only = item.get("feed_only", False)
     if not isinstance(feed_only, bool):
         raise CatalogError(f"{label}: 'feed_only' {feed_only!r} must be true or false")
-    feeds_raw = item.get("feeds")
+    feeds = _parse_feeds(item.get("feeds"), label, sections)
+    hints = _parse_hints(item.get("extraction"), label)
+    return PublisherEntry(name=name.strip(), homepage=homepage, country=country,
+                          language=language, feeds=feeds, feed_only=feed_only, extraction=hints)
+
+
+def _parse_hints(raw: Any, label: str) -> ExtractionHints | None:
+    """A publisher's ``extraction`` hints: ``container`` and ``drop`` selectors, checked now so
+    that a bad one fails when the catalogue is loaded, not when a page is read."""
+    if raw is None:
+        return None
+    where = f"{label} extraction"
+    if not isinstance(raw, dict) or not raw or set(raw) - {"container", "drop"}:
+        raise CatalogError(f"{where}: must be an object with 'container' and/or 'drop'")
+    container, drop = raw.get("container", ""), raw.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):
+        raise CatalogError(f"{where}: 'drop' must be a list of selectors")
+    if not isinstance(container, str):
+        raise CatalogError(f"{where}: 'container' must be a selector")
+    for selector in ([container] if container else []) + drop:
+        try:
+            parse_selector(selector)
+        except HintError as error:
+            raise CatalogError(f"{where}: {error}") from error
+    return ExtractionHints(container=container, drop=tuple(drop))
+
+
+def _parse_feeds(feeds_raw: Any, label: str, sections: tuple[str, ...]) -> list[FeedEntry]:
+    """A publisher's feeds: a non-empty list of objects with a URL, a section and a kind."""
     if not isinstance(feeds_raw, list) or not feeds_raw:
         raise CatalogError(f"{label}: 'feeds' must be a non-empty list")
     feeds: list[FeedEntry] = []
@@ -151,8 +185,20 @@ def _parse_publisher(item: Any, index: int, sections: tuple[str, ...]) -> Publis
         if kind not in KINDS:
             raise CatalogError(f"{where}: 'kind' {kind!r} is not one of {', '.join(KINDS)}")
         feeds.append(FeedEntry(url=url, section=section, kind=kind))
-    return PublisherEntry(name=name.strip(), homepage=homepage, country=country,
-                          language=language, feeds=feeds, feed_only=feed_only)
+    return feeds
+
+
+@functools.cache
+def _bundled_hints() -> dict[str, ExtractionHints]:
+    return {entry.name.casefold(): entry.extraction for entry in load_catalog()
+            if entry.extraction is not None}
+
+
+def extraction_options(publisher_name: str) -> Options:
+    """The extraction settings for a publisher's pages: the defaults with its hints from the
+    bundled catalogue, when it has any (matched by name, as the catalogue installs it)."""
+    hints = _bundled_hints().get(publisher_name.casefold())
+    return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
 
 
 def install_catalog(entries: list[PublisherEntry] | None = None) -> InstallResult:

@@ -18,6 +18,7 @@ from broadsheet.db import update_rows
 from broadsheet.ingest.pipeline import SourceJob
 from broadsheet.ingest.polite import PAUSE_MARK
 from broadsheet.ingest.turns import LEFT_MARK
+from broadsheet.sources.catalog import extraction_options
 
 from . import schedule
 from .models import Publisher, Source
@@ -76,6 +77,7 @@ def job_for(source: Source) -> SourceJob:
         language=source.publisher.language, etag=source.etag, last_modified=source.last_modified,
         interval_seconds=source.interval_seconds, consecutive_errors=source.consecutive_errors,
         feed_only=source.publisher.feed_only,
+        extraction=extraction_options(source.publisher.name),
     )
 
 

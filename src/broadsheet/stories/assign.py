@@ -29,7 +29,7 @@ from broadsheet.audit.models import EditorialAction
 from broadsheet.db import update_rows
 
 from . import tagging
-from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from .dedupe import NearDuplicateIndex
 from .headline import representative_headline
 from .models import Story
@@ -150,7 +150,7 @@ class Partition:
                     self.copies.add(doc.id, article.text, article.published_at, body)
             else:
                 self.clusterer.add(doc, story)  # a copy belongs to its original's story
-                ts = _timestamp(article.published_at)
+                ts = timestamp(article.published_at)
                 if ts is not None and ts < self.copies.published(original):
                     self.repointed[int(original)] = article.pk
                     self.copies.add(doc.id, article.text, article.published_at, body)

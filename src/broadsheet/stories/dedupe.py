@@ -22,7 +22,7 @@ from datetime import date, datetime
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from broadsheet.stories.cluster import DAY, _timestamp
+from broadsheet.stories.story_doc import DAY, timestamp
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -79,7 +79,7 @@ class NearDuplicateIndex:
             return False
         self._lsh.insert(article_id, sig)
         self._sigs[article_id] = sig
-        ts = _timestamp(published_at)
+        ts = timestamp(published_at)
         # Undated articles sort after dated ones, then in the order they were added.
         self._times[article_id] = (np.inf if ts is None else ts, len(self._times))
         if ts is not None:

@@ -2,7 +2,7 @@
 
 Pure functions, no models: an article becomes a bag of namespaced features with raw counts.
 Weighting (sublinear tf times an idf that the clusterer learns as articles arrive) happens in
-``cluster.py``, so these counts stay valid however the idf table moves.
+``idf.py``, so these counts stay valid however the idf table moves.
 
 Feature namespaces (the prefix keeps the same word in different roles apart):
 
@@ -10,13 +10,16 @@ Feature namespaces (the prefix keeps the same word in different roles apart):
 - ``t:<stem>``  a content word of the headline: headlines name the event most precisely;
 - ``e:<name>``  a capitalised phrase (people, places, organisations) such as ``e:joe_biden``,
                 and its last word alone (``e:biden``) so "Joe Biden" meets "Biden";
-- ``n:<num>``   a number with two or more digits ("1.2", "2024", "350"), a strong event marker.
+- ``n:<num>``   a number with two or more digits ("1.2", "2024", "350"), a strong event marker;
+- ``u:<stem>``  a content word of the address's slug (``/2021/10/18/qualified-immunity-court``):
+                outlets put their own short headline there, and it names the event tersely.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 _STOP_TEXT = """
     a about above after again against ago all almost also although always am among an and another
@@ -103,39 +106,52 @@ def _analyse(token: str) -> tuple[str, str]:
     return word, name
 
 
+class _Phrase:
+    """A run of capitalised words being read; closed, it counts as a name and its last word."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        self.words: list[str] = []
+
+    def close(self) -> None:
+        """Count the run read so far (if any) as ``e:`` features and start a new one."""
+        phrase = self.words
+        if not phrase:
+            return
+        self.counts["e:" + phrase[-1]] += 1
+        if len(phrase) > 1:
+            self.counts["e:" + "_".join(phrase)] += 1
+        phrase.clear()
+
+
+def _count_number(digits: str, counts: Counter[str]) -> None:
+    """Count a number token as an ``n:`` feature when it has two digits or more."""
+    if digits:
+        num = _number(digits)
+        if num:
+            counts["n:" + num] += 1
+
+
 def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
     """Add one text's words, names and numbers to ``counts``."""
     if "." in text:
         text = _ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
     names = not (title and _title_case(text))
-    phrase: list[str] = []
+    phrase = _Phrase(counts)
     words: list[str] = []
-
-    def close_phrase() -> None:
-        counts["e:" + phrase[-1]] += 1
-        if len(phrase) > 1:
-            counts["e:" + "_".join(phrase)] += 1
-        phrase.clear()
-
     for token, digits, _punct in _TOKEN.findall(text):
-        if token:
-            word, name = _analyse(token)
-            if name and (names or token.isupper()):
-                phrase.append(name)
-            elif phrase:
-                close_phrase()
-            if word:
-                words.append(word)
+        if not token:
+            phrase.close()  # punctuation and numbers break a name ("Biden, Harris")
+            _count_number(digits, counts)
+            continue
+        word, name = _analyse(token)
+        if name and (names or token.isupper()):
+            phrase.words.append(name)
         else:
-            # Punctuation and numbers break a name ("Biden, Harris").
-            if phrase:
-                close_phrase()
-            if digits:
-                num = _number(digits)
-                if num:
-                    counts["n:" + num] += 1
-    if phrase:
-        close_phrase()
+            phrase.close()
+        if word:
+            words.append(word)
+    phrase.close()
     counts.update(["w:" + w for w in words])
     if title:
         counts.update(["t:" + w for w in words])
@@ -153,12 +169,33 @@ def lead(text: str, words: int) -> str:
     return " ".join(parts[:words])
 
 
-def extract_features(title: str | None, text: str | None,
-                     lead_words: int | None = None) -> Counter[str]:
-    """Raw feature counts of one article: headline and body (only its lead, when given)."""
+def _content_words(text: str) -> list[str]:
+    """The content-word stems of a text, in order."""
+    return [w for token, _, _ in _TOKEN.findall(text) if token and (w := _analyse(token)[0])]
+
+
+def slug_words(url: str) -> list[str]:
+    """Content words of an address's slug (``u:<stem>``): often the outlet's own headline."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a malformed address ("http://[::1") says nothing; the rest still counts
+        return []
+    parts = [p for p in path.split("/") if "-" in p or "_" in p]
+    if not parts:
+        return []
+    slug = max(parts, key=len).rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
+    return ["u:" + w for w in _content_words(slug) if not w.isdigit()]
+
+
+def extract_features(title: str | None, text: str | None, lead_words: int | None = None,
+                     url: str | None = None) -> Counter[str]:
+    """Raw feature counts of one article: headline, body (only its lead, when given), and
+    the words of its address's slug."""
     counts: Counter[str] = Counter()
     if title:
         _scan(title, counts, title=True)
     if text:
         _scan(lead(text, lead_words) if lead_words else text, counts, title=False)
+    if url:
+        counts.update(slug_words(url))
     return counts

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cluster import ClusterConfig, StoryClusterer, StoryDoc, _timestamp
+from .cluster import ClusterConfig, StoryClusterer, StoryDoc, timestamp
 from .refining import Refinement
 
 
@@ -65,7 +65,7 @@ def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
     (and, with ``refine_every``, also every that many articles over the last two periods).
     """
     engine = StoryClusterer(config)
-    order = stream_order([_timestamp(d.published_at) for d in docs])
+    order = stream_order([timestamp(d.published_at) for d in docs])
     log = StoryLog()
     for n, i in enumerate(order, 1):
         log.story[docs[i].id] = engine.assign(docs[i])
