@@ -56,3 +56,13 @@ def test_workers_share_sources_articles_stories_and_periods(workers, tmp_path,
     twice = [run for run, count in Counter(runs).items() if count > 1]
     assert not twice, f"periodic tasks ran more than once in a period: {twice}"
     assert not [line for line in installation.log_lines() if line.get("level") == "ERROR"]
+
+
+def test_every_periodic_task_claims_its_period():
+    """A task declared with Huey's own decorator would run once per worker each period."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "src" / "broadsheet"
+    bypassing = [str(path.relative_to(src)) for path in src.rglob("*.py")
+                 if path.name != "periodic.py" and "db_periodic_task" in path.read_text()]
+    assert bypassing == [], "use broadsheet.periodic.periodic_task in these files"
