@@ -15,7 +15,8 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "broadsheet"
 # Lowest first. A unit is a top-level module or package of broadsheet, or a module of one
 # (the longest name that matches wins), as docs/architecture.md lists them.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"config", "db", "logs", "metrics", "markup", "freshness"}),
+    ("foundation", {"config", "db", "logs", "metrics", "markup", "freshness", "periodic",
+                    "outages"}),
     ("ingest", {"ingest"}),
     ("sources and the editorial log", {"sources", "audit"}),
     ("articles", {"articles"}),

@@ -122,3 +122,19 @@ def test_a_local_proxy_does_not_open_them_to_the_world(settings):
     through_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert through_proxy.get("/metrics").status_code == 404
     assert scrape(Client(REMOTE_ADDR="127.0.0.1"))
+
+
+def test_metric_files_default_to_ram_named_after_the_home(tmp_path):
+    """A full disk under the home must not stop counting: the files live in /dev/shm, one folder
+    per home; a machine without /dev/shm keeps them under the home."""
+    import hashlib
+
+    from broadsheet.metrics import default_directory
+
+    home = tmp_path / "home"
+    ram = tmp_path / "shm"
+    ram.mkdir()
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+    assert default_directory(home, ram) == ram / f"broadsheet-metrics-{digest}"
+    assert default_directory(tmp_path / "other", ram) != default_directory(home, ram)
+    assert default_directory(home, tmp_path / "no-shm") == home / "metrics"

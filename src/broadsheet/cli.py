@@ -129,6 +129,20 @@ def main(argv: list[str] | None = None) -> int:
         from broadsheet.logs import json_stderr
 
         json_stderr()
+    try:
+        return _run(name, args)
+    except Exception as error:
+        from broadsheet.outages import describe
+
+        advice = describe(error)
+        if advice is None:
+            raise
+        print(f"broadsheet: {advice}", file=sys.stderr)  # not a traceback: what to do
+        return 75  # EX_TEMPFAIL: the same command works once the database or disk is back
+
+
+def _run(name: str, args: argparse.Namespace) -> int:
+    """Set Django up and run the command (an unreachable database or full disk may stop it)."""
     setup_django()
     if name in {"run", "web", "worker"}:
         from broadsheet.metrics import forget_finished_processes

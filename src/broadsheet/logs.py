@@ -61,11 +61,13 @@ def config(log_format: str) -> dict[str, Any]:
     two formats. Giving ``huey`` our handler (and no propagation) prints each line once.
     """
     formatter = "json" if log_format == "json" else "plain"
-    handler = {"class": "logging.StreamHandler", "formatter": formatter}
+    handler = {"class": "logging.StreamHandler", "formatter": formatter,
+               "filters": ["outages"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"()": PlainFormatter}, "json": {"()": JsonFormatter}},
+        "filters": {"outages": {"()": "broadsheet.outages.OutageFilter"}},
         "handlers": {"console": handler},
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {

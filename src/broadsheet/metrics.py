@@ -1,10 +1,11 @@
 """Prometheus figures of the work Broadsheet does, counted where the work happens.
 
 Every Broadsheet process (web server processes, the worker, a one-off ``broadsheet fetch``)
-writes its counts to files under ``$BROADSHEET_HOME/metrics`` (prometheus_client's
-multiprocess mode), and ``/metrics`` adds them up, so a scrape of any web process sees the
-whole machine. The directory is chosen before prometheus_client is imported, which is why the
-import sits below. The figures that live in the database or the queue (articles, stories,
+writes its counts to files in a folder in RAM (``/dev/shm/broadsheet-metrics-<hash of
+$BROADSHEET_HOME>``, else ``$BROADSHEET_HOME/metrics``; prometheus_client's multiprocess
+mode), and ``/metrics`` adds them up, so a scrape of any web process sees the whole machine.
+The directory is chosen before prometheus_client is imported, which is why the import sits
+below. The figures that live in the database or the queue (articles, stories,
 pending tasks) are read at scrape time instead: see :mod:`broadsheet.ops.scrape`.
 
 Callers use the small functions here (``fetched``, ``article_stored`` ...), never the metric
@@ -13,19 +14,32 @@ objects, so that each count is one explicit line where it happens. Nothing here 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+RAM = Path("/dev/shm")
+
+
+def default_directory(home: Path, ram: Path = RAM) -> Path:
+    """Where the metric files go unless PROMETHEUS_MULTIPROC_DIR says: in RAM, one folder per
+    home (``/dev/shm/broadsheet-metrics-<hash of the home>``), so that a full disk under the home
+    never breaks counting; ``$BROADSHEET_HOME/metrics`` where there is no /dev/shm."""
+    if ram.is_dir() and os.access(ram, os.W_OK):
+        digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+        return ram / f"broadsheet-metrics-{digest}"
+    return home / "metrics"
+
 
 def _directory() -> Path:
-    """PROMETHEUS_MULTIPROC_DIR when the environment sets it, else $BROADSHEET_HOME/metrics."""
+    """PROMETHEUS_MULTIPROC_DIR when the environment sets it, else :func:`default_directory`."""
     from broadsheet.config.env import home
 
     configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    directory = Path(configured) if configured else home() / "metrics"
+    directory = Path(configured) if configured else default_directory(home())
     directory.mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from broadsheet.periodic import periodic_task
 
 from . import retention
 
 
-@db_periodic_task(crontab(minute="41", hour="3"))
+@periodic_task(crontab(minute="41", hour="3"))
 def trim_old_text() -> int:
     """Cut articles past ``BROADSHEET_KEEP_TEXT_DAYS`` to their teaser; nothing when it is 0.
 

@@ -170,6 +170,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest time between two checks of a source, in seconds."),
     Setting("BROADSHEET_SCHEDULE_FAILING_AFTER", int, "5",
             "Consecutive errors after which a source is marked failing."),
+    Setting("BROADSHEET_SCHEDULE_LEASE", _count, "900",
+            "Seconds a worker holds the sources it claimed; a worker that dies holding them "
+            "gives them back when this ends, and a check recorded after it is dropped."),
     Setting("BROADSHEET_EXTRACT_WORKERS", int, "0",
             "Processes used to extract article pages; 0 means one per CPU core."),
     Setting("BROADSHEET_WORKERS", int, "2", "Huey worker threads in `broadsheet worker`/`run`."),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from broadsheet.periodic import periodic_task
 
 from . import candidates
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def warm_for_you() -> int:
     """Work out For you's shared candidates, so that no reader's page waits for them."""
     return len(candidates.refresh_pool().candidates)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from broadsheet.periodic import periodic_task
 
 from . import site_templates
 
 
-@db_periodic_task(crontab(minute="53", hour="3"))
+@periodic_task(crontab(minute="53", hour="3"))
 def forget_rare_blocks() -> int:
     """Once a day, at night: blocks of one article, unseen for a month, leave the template table
     (``site_templates.forget_rare``)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
+
+from broadsheet.periodic import periodic_task
 
 from . import emails, membership, throttle
 from .models import User
@@ -20,7 +22,7 @@ from .models import User
 log = logging.getLogger("broadsheet.readers")
 
 
-@db_periodic_task(crontab(minute="17", hour="3"))
+@periodic_task(crontab(minute="17", hour="3"))
 def expire_memberships() -> int:
     """Expire what has ended; returns how many memberships changed."""
     count = membership.expire_due()
@@ -29,7 +31,7 @@ def expire_memberships() -> int:
     return count
 
 
-@db_periodic_task(crontab(minute="23", hour="3"))
+@periodic_task(crontab(minute="23", hour="3"))
 def prune_throttle_attempts() -> int:
     """Forget sign-in and reset attempts too old to count against anyone."""
     return throttle.prune()

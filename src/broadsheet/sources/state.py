@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,7 +23,17 @@ from broadsheet.sources.catalog import extraction_options
 from . import schedule
 from .models import Publisher, Source
 
-LEASE = timedelta(minutes=15)  # a claimed source is not handed out again for this long
+log = logging.getLogger("broadsheet.sources")
+
+# The lease of the sources being checked in this thread: the next_check_at their claim set.
+_lease: ContextVar[datetime | None] = ContextVar("broadsheet_source_lease", default=None)
+
+
+def lease_length() -> timedelta:
+    """How long a claimed source is not handed out again (``BROADSHEET_SCHEDULE_LEASE``)."""
+    from django.conf import settings
+
+    return timedelta(seconds=settings.SCHEDULE_LEASE)
 
 
 @dataclass
@@ -71,16 +85,54 @@ def jobs(sources) -> list[SourceJob]:
     return [job_for(source) for source in sources.select_related("publisher")]
 
 
-def claim_due(limit: int, now: datetime | None = None) -> list[SourceJob]:
-    """Take up to ``limit`` due sources and lease them, so concurrent schedulers split the work."""
+@dataclass
+class Claim:
+    """Sources leased to one worker until ``until`` (their next_check_at meanwhile)."""
+
+    jobs: list[SourceJob]
+    until: datetime
+
+
+def claim(limit: int, now: datetime | None = None) -> Claim:
+    """Take up to ``limit`` due sources and lease them, so concurrent schedulers split the work.
+
+    A worker that dies holding a lease loses nothing: its sources are due again when the lease
+    ends, and another worker claims them.
+    """
     now = now or timezone.now()
+    until = now + lease_length()
     with transaction.atomic():
         due = (Source.objects.select_for_update(skip_locked=True)
                .filter(enabled=True, next_check_at__lte=now)
                .order_by("next_check_at").values_list("id", flat=True)[:limit])
         ids = list(due)
-        Source.objects.filter(id__in=ids).update(next_check_at=now + LEASE)
-    return jobs(Source.objects.filter(id__in=ids).order_by("id"))
+        Source.objects.filter(id__in=ids).update(next_check_at=until)
+    return Claim(jobs(Source.objects.filter(id__in=ids).order_by("id")), until)
+
+
+def claim_due(limit: int, now: datetime | None = None) -> list[SourceJob]:
+    """The jobs of :func:`claim` alone."""
+    return claim(limit, now).jobs
+
+
+def still_leased(source_ids: list[int], until: datetime) -> list[int]:
+    """The sources whose lease ``until`` is still theirs: not yet taken over by another worker."""
+    return list(Source.objects.filter(id__in=source_ids, enabled=True, next_check_at=until)
+                .order_by("id").values_list("id", flat=True))
+
+
+@contextmanager
+def lease_held(until: datetime | None) -> Iterator[None]:
+    """Checks recorded inside are kept only for sources still under the lease ``until``.
+
+    A worker that outlived its lease (stalled, or its task waited in the queue) must not write
+    over the newer check of the worker that took the source over.
+    """
+    token = _lease.set(until)
+    try:
+        yield
+    finally:
+        _lease.reset(token)
 
 
 def record_checks(outcomes: list[CheckOutcome], now: datetime) -> None:
@@ -89,12 +141,24 @@ def record_checks(outcomes: list[CheckOutcome], now: datetime) -> None:
     for start in range(0, len(outcomes), 500):
         chunk = outcomes[start:start + 500]
         with transaction.atomic():
-            sources = Source.objects.in_bulk([o.source_id for o in chunk])
+            sources = _leased(Source.objects.in_bulk([o.source_id for o in chunk]))
             for outcome in chunk:
                 source = sources.get(outcome.source_id)
                 if source is not None:
                     _apply(source, outcome, now, bounds)
             update_rows(Source, list(sources.values()), _STATE_FIELDS)
+
+
+def _leased(sources: dict[int, Source]) -> dict[int, Source]:
+    """The sources whose check may be recorded: all of them unless a lease is held."""
+    until = _lease.get()
+    if until is None:
+        return sources
+    kept = {pk: s for pk, s in sources.items() if s.next_check_at == until}
+    if len(kept) < len(sources):
+        log.warning("%d checks dropped: their sources' lease was taken over by another worker",
+                    len(sources) - len(kept))
+    return kept
 
 
 _STATE_FIELDS = ["status", "next_check_at", "interval_seconds", "etag", "last_modified",

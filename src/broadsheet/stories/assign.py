@@ -4,19 +4,22 @@ The clustering engine (``cluster.StoryClusterer``) and the near-duplicate index
 (``dedupe.NearDuplicateIndex``) live in memory, one pair per language partition, in the process that
 assigns stories. They are built from the database on first use (the active window's articles with
 their stories, oldest first) and caught up on every run with what other processes assigned since.
-A lock per partition, held in Huey's storage (SQLite on one machine, Redis on many), lets only one
-process assign a partition at a time, so concurrent workers never split a story.
+A lock per partition, taken for each chunk's transaction (a PostgreSQL advisory lock; SQLite's
+write lock), lets one process assign a partition at a time, and each catches up with what the
+others assigned before it assigns, so concurrent workers never split a story. The lock ends with
+its transaction, so a worker killed mid-chunk leaves neither a lock nor half a chunk behind.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -34,6 +37,7 @@ from .models import Story
 log = logging.getLogger("broadsheet.stories")
 
 CHUNK = 500
+LOCK_SPACE = 0x42534153  # the advisory-lock namespace of story assignment ("BSAS")
 DUPLICATE_WINDOW = timedelta(days=3)  # copies appear within hours of their original
 SYNC_MARGIN = timedelta(minutes=5)  # tolerance for clocks that differ between machines
 # Editors' changes to what belongs to which story; an engine built before one rebuilds.
@@ -77,12 +81,7 @@ class Partition:
         clusterer = StoryClusterer(config, new_story_id=lambda: partition._new_story())
         copies = NearDuplicateIndex(window_days=DUPLICATE_WINDOW.total_seconds() / 86400)
         partition = cls(name, clusterer, copies, desk_version=desk_version())
-        newest = (Article.objects.filter(_in_partition(name), story__isnull=False)
-                  .order_by("-published_at").values_list("published_at", flat=True).first())
-        if newest is not None:
-            window = timedelta(days=partition.clusterer.config.window_days)
-            partition._load(Article.objects.filter(
-                _in_partition(name), story__isnull=False, published_at__gte=newest - window))
+        partition._load_window()
         for story in Story.objects.filter(kept_by_desk=True, merged_into__isnull=True,
                                           language=name).values_list("pk", flat=True):
             clusterer.keep(str(story))
@@ -94,6 +93,16 @@ class Partition:
                                      last_published_at=now)
         self.created.append(story.pk)
         return str(story.pk)
+
+    def _load_window(self) -> int:
+        """Load the assigned articles of the engine's window (up to the newest one)."""
+        newest = (Article.objects.filter(_in_partition(self.name), story__isnull=False)
+                  .order_by("-published_at").values_list("published_at", flat=True).first())
+        if newest is None:
+            return 0
+        window = timedelta(days=self.clusterer.config.window_days)
+        return self._load(Article.objects.filter(
+            _in_partition(self.name), story__isnull=False, published_at__gte=newest - window))
 
     def _load(self, queryset) -> int:
         """Insert already-assigned articles into the engine (originals into the index too)."""
@@ -116,7 +125,7 @@ class Partition:
     def catch_up(self) -> int:
         """Learn what other processes assigned in this partition since we last looked."""
         if self.synced_to is None:
-            return 0
+            return self._load_window()
         return self._load(Article.objects.filter(
             _in_partition(self.name), story__isnull=False,
             story_assigned_at__gte=self.synced_to - SYNC_MARGIN))
@@ -160,23 +169,30 @@ _partitions: dict[str, Partition] = {}
 def assign_pending(languages: Iterable[str] | None = None) -> int:
     """Assign every article without a story; returns how many were assigned here.
 
-    A partition that another process is assigning right now is skipped: that process picks up
-    these articles too, and the periodic task catches any it just missed.
+    Processes that assign the same partition take turns, one chunk transaction at a time
+    (:func:`serialise`), and each catches up with the others' assignments first.
     """
-    from huey.contrib.djhuey import HUEY
-    from huey.exceptions import TaskLockedException
-
     if languages is None:
         languages = (Article.objects.filter(story__isnull=True)
                      .values_list("language", flat=True).distinct())
     assigned = 0
     for name in sorted({partition_of(language) for language in languages}):
-        try:
-            with HUEY.lock_task(f"stories-assign-{name}"):
-                assigned += _assign_partition(name)
-        except TaskLockedException:
-            log.info("stories for %r are being assigned elsewhere", name or "undetermined")
+        assigned += _assign_partition(name)
     return assigned
+
+
+def serialise(name: str) -> None:
+    """Hold partition ``name``'s assignment lock until the running transaction ends.
+
+    On PostgreSQL a transaction-level advisory lock: released at commit, rollback, or when a
+    killed worker's connection closes, so it never outlives its holder. SQLite's write
+    transactions start IMMEDIATE and so already run one at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                       [LOCK_SPACE, zlib.crc32(name.encode()) - 2**31])
 
 
 def desk_version() -> int:
@@ -196,37 +212,49 @@ def current_partition(name: str) -> Partition:
 
 
 def _assign_partition(name: str) -> int:
-    partition = current_partition(name)
     assigned = 0
     while True:
-        pending = list(Article.objects.filter(_in_partition(name), story__isnull=True)
-                       .select_related("publisher").order_by("published_at", "id")[:CHUNK])
-        if not pending:
-            return assigned
         try:
             with transaction.atomic():
-                partition.created = []
-                partition.repointed = {}
-                results = partition.assign(pending)
-                stories = {story for _, story, _ in results}
-                if len(Story.objects.filter(pk__in=stories)) != len(stories):
-                    raise StaleEngine(f"stories of partition {name!r} were removed meanwhile")
-                now = timezone.now()
-                _save_assignments(results, now)
-                _repoint_copies(partition.repointed)
-                refresh_stories(stories)
-            partition.synced_to = now
-            metrics.stories_assigned(len(results), len(partition.created))
+                serialise(name)
+                partition = current_partition(name)
+                count = _assign_chunk(partition)
+            metrics.stories_assigned(count, len(partition.created))
         except StaleEngine:
-            # Someone deleted stories the engine still knew: start again from the database.
+            # Stories the engine knew were removed or merged meanwhile: start again from the
+            # database.
             log.warning("rebuilding the story engine for %r", name or "undetermined")
-            partition = _partitions[name] = Partition.build(name)
+            _partitions.pop(name, None)
             continue
         except Exception:
             # The engine has moved on without the database: rebuild it from the database next time.
             _partitions.pop(name, None)
             raise
-        assigned += len(results)
+        if not count:
+            return assigned
+        assigned += count
+
+
+def _assign_chunk(partition: Partition) -> int:
+    """Assign the partition's next chunk of articles without a story, inside the caller's
+    transaction and lock; returns how many."""
+    pending = list(Article.objects.filter(_in_partition(partition.name), story__isnull=True)
+                   .select_related("publisher").order_by("published_at", "id")[:CHUNK])
+    partition.created = []
+    if not pending:
+        return 0
+    partition.repointed = {}
+    results = partition.assign(pending)
+    stories = {story for _, story, _ in results}
+    live = Story.objects.filter(pk__in=stories, merged_into__isnull=True).count()
+    if live != len(stories):
+        raise StaleEngine(f"stories of partition {partition.name!r} were removed meanwhile")
+    now = timezone.now()
+    _save_assignments(results, now)
+    _repoint_copies(partition.repointed)
+    refresh_stories(stories)
+    partition.synced_to = now
+    return len(results)
 
 
 def _save_assignments(results: list[tuple[int, int, int | None]], now: datetime) -> None:

@@ -23,28 +23,27 @@ RECENT_ARTICLES = 2000
 
 
 def refine_recent() -> int:
-    """Refine every partition this process assigns; returns how many articles changed story."""
-    from huey.contrib.djhuey import HUEY
-    from huey.exceptions import TaskLockedException
+    """Refine every partition this process assigns; returns how many articles changed story.
 
+    Each partition under its assignment lock (``assign.serialise``), after catching up, so that
+    no other process assigns it while its stories change.
+    """
     changed = 0
     for name in assign.loaded_partitions():
-        try:
-            with HUEY.lock_task(f"stories-assign-{name}"):
-                if not assign.holds_engine(name):
-                    continue
-                partition = assign.current_partition(name)
-                change = partition.clusterer.refine(RECENT_ARTICLES)
-                try:
-                    if not apply_refinement(change):
-                        # An editor's decision stood against the engine: it relearns them.
-                        assign.forget_engine(name)
-                except Exception:
+        with transaction.atomic():
+            assign.serialise(name)
+            if not assign.holds_engine(name):
+                continue
+            partition = assign.current_partition(name)
+            change = partition.clusterer.refine(RECENT_ARTICLES)
+            try:
+                if not apply_refinement(change):
+                    # An editor's decision stood against the engine: it relearns them.
                     assign.forget_engine(name)
-                    raise
-                changed += len(change.moved)
-        except TaskLockedException:
-            continue
+            except Exception:
+                assign.forget_engine(name)
+                raise
+            changed += len(change.moved)
     return changed
 
 

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from broadsheet.periodic import periodic_task
 
 from . import assign, ranking, refine
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def assign_stories() -> int:
     """Articles stored without a story (a worker stopped between storing and assigning)."""
     return assign.assign_pending()
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_task(crontab(minute="*/15"))
 def refine_stories() -> int:
     return refine.refine_recent()
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(crontab(minute="*/5"))
 def rank_top_stories() -> int:
     return ranking.rank_stories()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from broadsheet.periodic import periodic_task
 
 from . import briefing
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(crontab(minute="*/5"))
 def send_briefings() -> str:
     """Send the daily briefings now due; what failed is tried again at the next run."""
     return str(briefing.send_due())
