@@ -67,10 +67,10 @@ def _huey_now() -> datetime:
     return utcnow() if HUEY.utc else datetime.now()
 
 
-def periodic_task(validate: Callable[[datetime], bool], **options: Any):
+def periodic_task(validate: Callable[[datetime], bool], **options: Any) -> Callable[..., Any]:
     """Like Huey's ``db_periodic_task``, but the task runs once per period across all workers."""
 
-    def decorator(function: Callable[..., Any]):
+    def decorator(function: Callable[..., Any]) -> Any:
         name = f"{function.__module__}.{function.__name__}"
 
         @functools.wraps(function)
