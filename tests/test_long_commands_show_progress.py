@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from backup_support import broadsheet, home_env
+from shared_data import shared_data
 from terminal import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_STORE = [sys.executable, str(ROOT / "bench" / "make_store.py"), "--articles", "400",
-              "--readers", "5"]
+              "--readers", "5", "--corpus", str(shared_data("stories/dev.jsonl"))]
 ESCAPE = "\x1b["
 
 

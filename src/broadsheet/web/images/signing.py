@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from html import escape, unescape
+from html import unescape
 
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from broadsheet.markup import escape_attr
 
 PREFIX = "/img/"
 _SALT = "broadsheet.web.images"
@@ -59,4 +61,4 @@ def verified_url(sig: str, encoded: str) -> str:
 
 def proxy_images(html: str) -> str:
     """``html`` (sanitised, as stored) with every ``<img src>`` pointing at the proxy."""
-    return _IMG_SRC.sub(lambda m: m[1] + escape(proxied(unescape(m[2]))) + m[3], html)
+    return _IMG_SRC.sub(lambda m: m[1] + escape_attr(proxied(unescape(m[2]))) + m[3], html)
