@@ -35,7 +35,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from broadsheet.articles.store import ArticleData, upsert_article
+    from broadsheet.articles.store import ArticleRecord, upsert_article
     from broadsheet.demo.templated import generated_site
     from broadsheet.ingest.prepare import prepare_page
     from broadsheet.publishers import site_templates
@@ -50,8 +50,8 @@ def main() -> None:
         publisher = Publisher.objects.create(name=f"{name} {time.time()}")
         sources[name] = Source.objects.create(publisher=publisher, url=f"https://{name}.example/")
 
-    def data(source, article, url: str) -> ArticleData:
-        return ArticleData(
+    def data(source, article, url: str) -> ArticleRecord:
+        return ArticleRecord(
             publisher_id=source.publisher_id, source_id=source.pk, url=url + "#" + source.url,
             canonical_url=url + "#" + source.url, guid=url, title=article.title or url,
             author="", section="", published_at=datetime.now(UTC), language="en",

@@ -31,9 +31,6 @@ _UPDATABLE = ("url", "title", "author", "section", "published_at", "language", "
               "text", "image_url", "word_count", "content_hash")
 
 
-# The store's input is the poll's one article record; the old name stays for callers that use it.
-ArticleData = ArticleRecord
-
 
 def content_hash(title: str, text: str) -> str:
     """What decides whether an article changed: its headline and its words, whitespace aside."""
