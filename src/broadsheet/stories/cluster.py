@@ -175,7 +175,7 @@ class StoryClusterer:
         fids, ws = store.fids[i], store.ws[i]
         t = store.times[i]
         found = store.index.candidates(fids, ws, None if np.isnan(t) else float(t),
-                                       store.alive, store.times)
+                                       store.alive, store.times, store.dated_span())
         cands = [j for j in found.tolist() if j != i]
         if not cands:
             return [], []

@@ -10,7 +10,6 @@ are not its crowd: on a fresh install they are often all there is).
 from __future__ import annotations
 
 import bisect
-import heapq
 from operator import itemgetter
 
 from .store import ArticleStore, Story
@@ -31,14 +30,19 @@ def remember_neighbours(store: ArticleStore, slots: list[int], dots: list[float]
     new = len(store.ids) - 1
     stories = store.stories
     story_of = store.story_of
-    best = heapq.nlargest(keep, zip(dots, slots, strict=True), key=lambda p: p[0])
+    # The closest ``keep``, ties in the order compared (as a stable sort keeps them), ascending.
+    best = sorted(range(len(dots)), key=dots.__getitem__, reverse=True)[:keep]
     best.reverse()
-    store.near[new] = [[d, stories[story_of[i]], i] for d, i in best]
-    store.near_sum[new] = sum(d for d, _ in best[-k:])
+    store.near[new] = [[dots[j], stories[story_of[slots[j]]], slots[j]] for j in best]
+    store.near_sum[new] = sum([dots[j] for j in best[-k:]])
     mine = stories[story_of[new]]
     alive = store.alive
+    near = store.near
     for i, d in zip(slots, dots, strict=True):
-        if alive[i] and i != new and _note(store, i, d, mine, new, keep):
+        held = near[i]
+        if len(held) >= keep and d <= held[0][0]:
+            continue  # not among i's closest: most comparisons end here
+        if i != new and alive[i] and _note(store, i, d, mine, new, keep):
             stories[story_of[i]].outside = None
 
 

@@ -68,12 +68,44 @@ class IdfTable:
         Strongest first: the candidate index then looks up the first specific features it meets.
         """
         if learn:
-            known = self.learn(counts)
+            weights = self._learn_weights(counts)
         else:
             vocab = self.vocab
-            known = [vocab.get(name, -1) for name in counts]
-        cfg = self.config
-        n = self.n_docs + cfg.idf_prior_docs
+            weights = self._weights(counts, [vocab.get(name, -1) for name in counts])
+        if len(weights) > self.config.max_features:
+            weights = heapq.nlargest(self.config.max_features, weights)
+        else:
+            weights.sort(reverse=True)
+        if not weights:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        ws = np.array([w for w, _ in weights], dtype=np.float32)
+        ws /= np.sqrt(np.dot(ws, ws))
+        return np.array([f for _, f in weights], dtype=np.int32), ws
+
+    def _learn_weights(self, counts: Counter[str]) -> list[tuple[float, int]]:
+        """``learn`` and ``_weights`` in one pass over the features (the assignment's path)."""
+        self.n_docs += 1
+        vocab = self.vocab
+        df = self.df
+        ns = self.ns_weight
+        log = math.log
+        top = log(self.n_docs + self.config.idf_prior_docs + 1) + 1.0
+        weights: list[tuple[float, int]] = []
+        for name, c in counts.items():
+            fid = vocab.get(name)
+            if fid is None:
+                fid = vocab[name] = len(df)
+                df.append(1)
+            else:
+                df[fid] += 1
+            w = ns[name[0]] * (1.0 + log(c) if c > 1 else 1.0) * (top - log(df[fid] + 1))
+            if w > 0:
+                weights.append((w, fid))
+        return weights
+
+    def _weights(self, counts: Counter[str], known: list[int]) -> list[tuple[float, int]]:
+        """(weight, feature id) of each known feature with a positive weight."""
+        n = self.n_docs + self.config.idf_prior_docs
         df = self.df
         ns = self.ns_weight
         log = math.log
@@ -85,12 +117,7 @@ class IdfTable:
             w = ns[name[0]] * (1.0 + log(c) if c > 1 else 1.0) * (top - log(df[fid] + 1))
             if w > 0:
                 weights.append((w, fid))
-        weights = heapq.nlargest(cfg.max_features, weights)
-        if not weights:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-        ws = np.array([w for w, _ in weights], dtype=np.float32)
-        ws /= np.sqrt(np.dot(ws, ws))
-        return np.array([f for _, f in weights], dtype=np.int32), ws
+        return weights
 
     def frequencies(self) -> tuple[int, dict[str, int]]:
         """(number of documents, feature -> document frequency): the table to persist."""

@@ -33,25 +33,42 @@ class Query:
 
 @dataclass
 class Compared:
-    """The articles a query was compared with, grouped by story, and the similarities found."""
+    """The articles a query was compared with, grouped by story, and the similarities found.
+
+    The per-story layout (``starts``, ``counts``, ``seg``) is worked out once here, since the
+    density and the blend both read it.
+    """
 
     slots: list[int]
     spans: dict[int, tuple[int, int]]  # story index -> [start, end) in ``slots``
-    dots: list[float]
+    dots: np.ndarray
+    starts: np.ndarray  # each story's first position in ``slots``, in ``spans`` order
+    counts: list[int]  # each story's number of compared articles, in ``spans`` order
+    seg: np.ndarray  # the story (its position in ``spans``) of each compared article
+
+    @classmethod
+    def of(cls, slots: list[int], spans: dict[int, tuple[int, int]], dots: np.ndarray
+           ) -> Compared:
+        """The comparison with its per-story layout."""
+        counts = [b - a for a, b in spans.values()]
+        starts = np.array([a for a, _ in spans.values()], dtype=np.int64)
+        seg = np.repeat(np.arange(len(counts)), counts)
+        return cls(slots, spans, dots, starts, counts, seg)
 
 
 def story_scores(store: ArticleStore, dot: DotProducts, n_features: int, query: Query
                  ) -> tuple[dict[int, float], list[int], list[float]]:
     """Score of every candidate story (by index), and the articles compared with their cosines."""
-    cands = store.index.candidates(query.fids, query.ws, query.ts, store.alive, store.times)
+    cands = store.index.candidates(query.fids, query.ws, query.ts, store.alive, store.times,
+                                   store.dated_span())
     if not len(cands):
         return {}, [], []
     slots, spans = _gather(store, cands.tolist())
-    dots = dot(query.fids, query.ws, n_features, [store.fids[i] for i in slots],
-               [store.ws[i] for i in slots]).tolist()
-    compared = Compared(slots, spans, dots)
+    fids, ws = store.fids, store.ws
+    dots = dot(query.fids, query.ws, n_features, [fids[i] for i in slots], [ws[i] for i in slots])
+    compared = Compared.of(slots, spans, dots)
     r, rq = _densities(store, compared)
-    return _blend(store, query, compared, r, rq), slots, dots
+    return _blend(store, query, compared, r, rq), slots, dots.tolist()
 
 
 def _gather(store: ArticleStore, cands: list[int]) -> tuple[list[int], dict[int, tuple[int, int]]]:
@@ -61,15 +78,16 @@ def _gather(store: ArticleStore, cands: list[int]) -> tuple[list[int], dict[int,
     retrieved members (the centroid is looked up feature by feature).
     """
     story_of = store.story_of
+    stories = store.stories
     big = store.config.member_scan
     groups: dict[int, list[int]] = {}
     for i in cands:
         k = story_of[i]
         got = groups.get(k)
         if got is None:
-            members = store.stories[k].members
+            members = stories[k].members
             groups[k] = members if len(members) <= big else [i]
-        elif len(store.stories[k].members) > big:
+        elif len(stories[k].members) > big:
             got.append(i)
     slots: list[int] = []
     spans: dict[int, tuple[int, int]] = {}
@@ -85,35 +103,28 @@ def _densities(store: ArticleStore, compared: Compared) -> tuple[np.ndarray, np.
     slots, spans, dots = compared.slots, compared.spans, compared.dots
     if not dk:
         return np.zeros(len(slots)), np.zeros(len(spans))
-    dots_np = np.asarray(dots)
-    counts = _counts(spans)
     near_sum = store.near_sum
-    r = np.fromiter((near_sum[i] for i in slots), dtype=np.float64, count=len(slots)) / dk
+    r = np.array([near_sum[i] for i in slots], dtype=np.float64) / dk
     # The query's closest articles, enough of them to skip any one story's members.
-    depth = min(dk + int(counts.max()), len(dots))
-    order = np.argpartition(-dots_np, depth - 1)[:depth] if depth < len(dots) \
+    depth = min(dk + max(compared.counts), len(dots))
+    order = np.argpartition(-dots, depth - 1)[:depth] if depth < len(dots) \
         else np.arange(len(dots))
-    order = order[np.argsort(-dots_np[order], kind="stable")]
-    rq = np.full(len(spans), dots_np[order[:dk]].sum() / dk)
+    order = order[np.argsort(-dots[order], kind="stable")]
+    rq = np.full(len(spans), dots[order[:dk]].sum() / dk)
     if store.config.density_outside:
-        seg = np.repeat(np.arange(len(spans)), counts)
-        _query_outside(dk, dots, order.tolist(), seg.tolist(), rq)
+        _query_outside(dk, dots[order].tolist(), compared.seg[order].tolist(), rq)
         _members_outside(store, compared, r)
     return r, rq
 
 
-def _counts(spans: dict[int, tuple[int, int]]) -> np.ndarray:
-    return np.fromiter((b - a for a, b in spans.values()), dtype=np.int64, count=len(spans))
-
-
-def _query_outside(dk: int, dots: list[float], top: list[int], seg: list[int],
-                   rq: np.ndarray) -> None:
+def _query_outside(dk: int, top_dots: list[float], top_seg: list[int], rq: np.ndarray) -> None:
     """The query's density per story, leaving out that story's members.
 
-    Only stories with a member among the query's closest differ from the plain density.
+    ``top_dots`` are the query's closest similarities, best first, and ``top_seg`` their
+    stories. Only stories with a member among the closest ``dk`` differ from the plain density.
     """
-    for n in set(seg[j] for j in top[:dk]):
-        rq[n] = sum([dots[j] for j in top if seg[j] != n][:dk]) / dk
+    for n in set(top_seg[:dk]):
+        rq[n] = sum([d for d, g in zip(top_dots, top_seg, strict=True) if g != n][:dk]) / dk
 
 
 def _members_outside(store: ArticleStore, compared: Compared, r: np.ndarray) -> None:
@@ -131,29 +142,25 @@ def _members_outside(store: ArticleStore, compared: Compared, r: np.ndarray) -> 
                                           for i in story.members])
             r[a:b] = story.outside
         else:
-            for j in range(a, b):
-                r[j] = outside_density(store, slots[j], story)
+            r[a:b] = [outside_density(store, slots[j], story) for j in range(a, b)]
 
 
 def _blend(store: ArticleStore, query: Query, compared: Compared, r: np.ndarray,
            rq: np.ndarray) -> dict[int, float]:
     """Each story's score: centroid and best member, density-corrected, minus the penalties."""
     cfg = store.config
-    spans = compared.spans
-    dots_np = np.asarray(compared.dots)
-    starts = np.fromiter((a for a, _ in spans.values()), dtype=np.int64, count=len(spans))
-    counts = _counts(spans)
-    seg = np.repeat(np.arange(len(spans)), counts)
+    dots, starts = compared.dots, compared.starts
     dw = cfg.density_weight
-    adjusted = 2 * dots_np - dw * (rq[seg] + r)
+    adjusted = 2 * dots - dw * (rq[compared.seg] + r)
     rq_story = rq.tolist()
     member_best = np.maximum.reduceat(adjusted, starts).tolist()
-    dot_sum = np.add.reduceat(dots_np, starts).tolist()
-    r_mean = (np.add.reduceat(r, starts) / counts).tolist()
+    dot_sum = np.add.reduceat(dots, starts).tolist()
+    r_mean = (np.add.reduceat(r, starts) / compared.counts).tolist()
     cw = cfg.centroid_weight
+    stories = store.stories
     scores: dict[int, float] = {}
-    for n, k in enumerate(spans):
-        story = store.stories[k]
+    for n, k in enumerate(compared.spans):
+        story = stories[k]
         member = member_best[n]
         if story.norm2 <= 0:
             centroid = member

@@ -6,7 +6,12 @@ dot product is a gather and a segment sum, with no Python loop over features.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 
 class DotProducts:
@@ -25,8 +30,11 @@ class DotProducts:
             self.scratch = np.zeros(2 * n_features, dtype=np.float32)
         scratch = self.scratch
         scratch[fids] = ws
-        lens = np.fromiter((len(a) for a in others_f), dtype=np.int64, count=len(others_f))
-        prod = scratch[np.concatenate(others_f)] * np.concatenate(others_w)
+        lens = np.fromiter(map(len, others_f), dtype=np.int64, count=len(others_f))
+        # The stored vectors are int32 ids and float32 weights (``IdfTable.vectorise``): their
+        # bytes joined are their concatenation, without numpy's per-array overhead.
+        prod = scratch[np.frombuffer(b"".join(cast("list[Buffer]", others_f)), dtype=np.int32)] \
+            * np.frombuffer(b"".join(cast("list[Buffer]", others_w)), dtype=np.float32)
         scratch[fids] = 0.0
         ends = np.cumsum(lens)
         sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))

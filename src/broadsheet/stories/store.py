@@ -69,6 +69,7 @@ class ArticleStore:
         self.story_index: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # story ids absorbed by refinement -> survivor
         self.dated_heap: list[tuple[float, int]] = []
+        self.latest: float | None = None  # newest publication time ever inserted
         self.undated: deque[int] = deque()
 
     def story_id(self, i: int) -> str:
@@ -192,6 +193,8 @@ class ArticleStore:
         self.join(self.stories[k], i)
         if ts is not None:
             heapq.heappush(self.dated_heap, (ts, i))
+            if self.latest is None or ts > self.latest:
+                self.latest = ts
         else:
             self.undated.append(i)
         self.index.add(i, *vector)
@@ -219,6 +222,14 @@ class ArticleStore:
         self.alive[i] = True
         self.slot_of[doc_id] = i
         return i
+
+    def dated_span(self) -> tuple[float, float] | None:
+        """Bounds of the active dated articles' times (the earliest or before, the latest or
+        after); None when no active article is dated."""
+        heap = self.dated_heap
+        if not heap or self.latest is None:
+            return None
+        return heap[0][0], self.latest
 
     def advance(self, ts: float | None) -> None:
         """Move the clock to ``ts`` and retire what fell out of the window."""
