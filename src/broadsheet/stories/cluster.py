@@ -179,6 +179,5 @@ class StoryClusterer:
         cands = [j for j in found.tolist() if j != i]
         if not cands:
             return [], []
-        dots = self._dot(fids, ws, len(self._idf), [store.fids[j] for j in cands],
-                         [store.ws[j] for j in cands])
+        dots = self._dot(fids, ws, len(self._idf), [store.packed[j] for j in cands])
         return cands, dots.tolist()

@@ -64,8 +64,8 @@ def story_scores(store: ArticleStore, dot: DotProducts, n_features: int, query: 
     if not len(cands):
         return {}, [], []
     slots, spans = _gather(store, cands.tolist())
-    fids, ws = store.fids, store.ws
-    dots = dot(query.fids, query.ws, n_features, [fids[i] for i in slots], [ws[i] for i in slots])
+    packed = store.packed
+    dots = dot(query.fids, query.ws, n_features, [packed[i] for i in slots])
     compared = Compared.of(slots, spans, dots)
     r, rq = _densities(store, compared)
     return _blend(store, query, compared, r, rq), slots, dots.tolist()

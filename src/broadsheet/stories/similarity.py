@@ -6,12 +6,7 @@ dot product is a gather and a segment sum, with no Python loop over features.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 import numpy as np
-
-if TYPE_CHECKING:
-    from typing_extensions import Buffer
 
 
 class DotProducts:
@@ -21,20 +16,20 @@ class DotProducts:
         self.scratch = np.zeros(1024, dtype=np.float32)
 
     def __call__(self, fids: np.ndarray, ws: np.ndarray, n_features: int,
-                 others_f: list[np.ndarray], others_w: list[np.ndarray]) -> np.ndarray:
-        """Dot product of (fids, ws) with each (others_f[j], others_w[j]); float64 sums.
+                 others: list[bytes]) -> np.ndarray:
+        """Dot product of (fids, ws) with each of ``others``; float64 sums.
 
-        ``n_features`` is the number of feature ids in use, so the scratch vector grows in time.
+        ``others`` are stored vectors as packed by ``store.pack``: (int32 id, float32 weight)
+        pairs. Their bytes joined are their concatenation, read in one piece. ``n_features``
+        is the number of feature ids in use, so the scratch vector grows in time.
         """
         if len(self.scratch) < n_features:
             self.scratch = np.zeros(2 * n_features, dtype=np.float32)
         scratch = self.scratch
         scratch[fids] = ws
-        lens = np.fromiter(map(len, others_f), dtype=np.int64, count=len(others_f))
-        # The stored vectors are int32 ids and float32 weights (``IdfTable.vectorise``): their
-        # bytes joined are their concatenation, without numpy's per-array overhead.
-        prod = scratch[np.frombuffer(b"".join(cast("list[Buffer]", others_f)), dtype=np.int32)] \
-            * np.frombuffer(b"".join(cast("list[Buffer]", others_w)), dtype=np.float32)
+        pairs = np.frombuffer(b"".join(others), dtype=np.int32)
+        lens = [len(p) >> 3 for p in others]  # 8 bytes a pair
+        prod = scratch[pairs[0::2]] * pairs[1::2].view(np.float32)
         scratch[fids] = 0.0
         ends = np.cumsum(lens)
         sums = np.concatenate(([0.0], np.cumsum(prod, dtype=np.float64)))

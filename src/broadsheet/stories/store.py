@@ -55,6 +55,10 @@ class ArticleStore:
         self.index = CandidateIndex(config)
         self.clock: float | None = None  # newest publication time seen
         self.ids: list[str] = []
+        # Each article's vector as one block of (feature id, float32 weight bits) pairs, and its
+        # ids and weights as views into that block: comparing with many articles reads one
+        # object per article (see ``similarity.py``).
+        self.packed: list[bytes] = []
         self.fids: list[np.ndarray] = []
         self.ws: list[np.ndarray] = []
         # Each article's closest neighbours so far as [similarity, their story, slot], ascending.
@@ -213,8 +217,10 @@ class ArticleStore:
             alive[:i] = self.alive[:i]
             self.alive = alive
         self.ids.append(doc_id)
-        self.fids.append(vector[0])
-        self.ws.append(vector[1])
+        packed, fids, ws = pack(*vector)
+        self.packed.append(packed)
+        self.fids.append(fids)
+        self.ws.append(ws)
         self.near.append([])
         self.near_sum.append(0.0)
         self.outlets.append(outlet or None)
@@ -266,6 +272,7 @@ class ArticleStore:
         new_story = self._compact_stories(new_slot)
         pick = live.tolist()
         self.ids = [self.ids[i] for i in pick]
+        self.packed = [self.packed[i] for i in pick]
         self.fids = [self.fids[i] for i in pick]
         self.ws = [self.ws[i] for i in pick]
         self.near = [self.near[i] for i in pick]
@@ -299,3 +306,14 @@ class ArticleStore:
         for s in self.stories:
             s.members = [int(new_slot[i]) for i in s.members]
         return new_story
+
+
+def pack(fids: np.ndarray, ws: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """An article's vector as one block of (id, weight bits) pairs, and views of its ids and
+    weights (int32 and float32, the same values as given)."""
+    pairs = np.empty(2 * len(fids), dtype=np.int32)
+    pairs[0::2] = fids
+    pairs[1::2] = ws.astype(np.float32, copy=False).view(np.int32)
+    packed = pairs.tobytes()
+    view = np.frombuffer(packed, dtype=np.int32)
+    return packed, view[0::2], view[1::2].view(np.float32)
