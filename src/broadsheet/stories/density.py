@@ -43,7 +43,7 @@ def remember_neighbours(store: ArticleStore, slots: list[int], dots: list[float]
         if len(held) >= keep and d <= held[0][0]:
             continue  # not among i's closest: most comparisons end here
         if i != new and alive[i] and _note(store, i, d, mine, new, keep):
-            stories[story_of[i]].outside = None
+            stories[story_of[i]].forget_outside()
 
 
 def _note(store: ArticleStore, i: int, d: float, story: Story, new: int, keep: int) -> bool:

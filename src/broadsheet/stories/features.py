@@ -91,6 +91,7 @@ _TOKEN = re.compile(
 
 # token -> (feature stem or "" when it is not a content word, capitalised-name stem or "")
 _token_cache: dict[str, tuple[str, str]] = {}
+_NOTHING = ("", "")  # what punctuation and numbers are as words and names
 
 
 def _analyse(token: str) -> tuple[str, str]:
@@ -126,33 +127,38 @@ def _count_number(digits: str, counts: Counter[str]) -> None:
 def _scan(text: str, counts: Counter[str], *, title: bool) -> None:
     """Add one text's words, names and numbers to ``counts``.
 
-    The hottest loop of story assignment: a run of capitalised words is collected in a list
-    and counted only where it ends (at punctuation, a number or an ordinary word).
+    The hottest code of story assignment, so each token is looked up once, in a list
+    comprehension, and only names and numbers are then walked one by one: a run of
+    capitalised words is counted where the next name or number finds it ended (by
+    punctuation, a number or an ordinary word, "Biden, Harris"), which keeps the features in
+    the order of the text.
     """
     if "." in text and _MAYBE_ACRONYM.search(text):
         text = _ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
     names = not (title and _title_case(text))
     cache = _token_cache
+    tokens = _TOKEN.findall(text)
+    seen = [(cache.get(t) or _analyse(t)) if t else _NOTHING for t, _, _ in tokens]
+    marks = [j for j, (t, digits, _) in enumerate(tokens)
+             if digits or (seen[j][1] and (names or t.isupper()))]
     phrase: list[str] = []
-    words: list[str] = []
-    for token, digits, _punct in _TOKEN.findall(text):
-        if token:
-            word, name = cache.get(token) or _analyse(token)
-            if word:
-                words.append(word)
-            if name and (names or token.isupper()):
-                phrase.append(name)
-                continue
-        if phrase:  # punctuation, a number or an ordinary word ends a name ("Biden, Harris")
+    last = -2
+    for j in marks:
+        digits = tokens[j][1]
+        if phrase and (digits or j != last + 1):
             _close(phrase, counts)
             phrase = []
         if digits:
             _count_number(digits, counts)
+        else:
+            phrase.append(seen[j][1])
+            last = j
     if phrase:
         _close(phrase, counts)
-    counts.update(["w:" + w for w in words])
+    words = ["w:" + w for w, _ in seen if w]
+    counts.update(words)
     if title:
-        counts.update(["t:" + w for w in words])
+        counts.update(["t:" + w[2:] for w in words])
 
 
 def lead(text: str, words: int) -> str:

@@ -58,7 +58,7 @@ def refine(store: ArticleStore, neighbours: Neighbours, pinned: set[str], kept: 
     for i in _regroup(store, groups):
         note_move(store, i, graph.neighbours.get(i, ()))
     for story in store.stories:
-        story.outside = None  # a neighbour's story may now be the scored one
+        story.forget_outside()  # a neighbour's story may now be the scored one
     moved = {store.ids[i]: sid for i, old in before.items()
              if (sid := store.stories[story_of[i]].id) != old}
     now = {store.story_id(i) for i in before}

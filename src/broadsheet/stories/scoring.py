@@ -141,8 +141,15 @@ def _members_outside(store: ArticleStore, compared: Compared, r: np.ndarray) -> 
                 story.outside = np.array([outside_density(store, i, story)
                                           for i in story.members])
             r[a:b] = story.outside
-        else:
-            r[a:b] = [outside_density(store, slots[j], story) for j in range(a, b)]
+        else:  # a large story: only the members retrieved, each remembered until it changes
+            known = story.outside_of
+            got = []
+            for i in slots[a:b]:
+                d = known.get(i)
+                if d is None:
+                    d = known[i] = outside_density(store, i, story)
+                got.append(d)
+            r[a:b] = got
 
 
 def _blend(store: ArticleStore, query: Query, compared: Compared, r: np.ndarray,

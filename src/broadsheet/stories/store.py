@@ -37,6 +37,14 @@ class Story:
     merged_into: Story | None = None  # set when refinement folds this story into another
     # Members' densities outside this story, in ``members`` order; None when out of date.
     outside: np.ndarray | None = None
+    # The same for a large story, only for the members compared so far: slot -> density.
+    outside_of: dict[int, float] = field(default_factory=dict)
+
+    def forget_outside(self) -> None:
+        """Drop the members' densities: a member, or a member's neighbours, changed."""
+        self.outside = None
+        if self.outside_of:
+            self.outside_of.clear()
 
     def current(self) -> Story:
         """The story this one now lives on in (itself unless it was merged away)."""
@@ -115,7 +123,7 @@ class ArticleStore:
             bisect.insort(story.members, i)
         else:
             story.members.append(i)
-        story.outside = None
+        story.forget_outside()
         outlet = self.outlets[i]
         if outlet:
             story.outlets[outlet] += 1
@@ -128,7 +136,7 @@ class ArticleStore:
     def leave(self, story: Story, i: int) -> None:
         """Take article ``i`` out of ``story`` (its first and last times stay as they were)."""
         story.members.remove(i)
-        story.outside = None
+        story.forget_outside()
         outlet = self.outlets[i]
         if outlet:
             story.outlets[outlet] -= 1
@@ -305,6 +313,7 @@ class ArticleStore:
         self.alias = {a: b for a, b in self.alias.items() if b in self.story_index}
         for s in self.stories:
             s.members = [int(new_slot[i]) for i in s.members]
+            s.outside_of.clear()  # keyed by the old slots
         return new_story
 
 
