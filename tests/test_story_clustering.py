@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
+from broadsheet.stories.candidates import CandidateIndex
 from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc
 from broadsheet.stories.dedupe import NearDuplicateIndex
 from broadsheet.stories.features import extract_features, slug_words
@@ -206,6 +209,50 @@ def test_features_keep_names_and_numbers() -> None:
     assert f["n:12000"] == 1
     assert f["e:us"] == 1
     assert "w:the" not in f
+
+
+def test_features_come_in_the_order_of_the_text() -> None:
+    # Feature ids are handed out in this order, and ties between equal weights go by id, so
+    # the order is part of the result: names and numbers as the text has them, then words.
+    f = extract_features("Biden And Harris Meet 12 Senate Democrats",
+                         "Joe Biden, Kamala Harris met 12 Senate Democrats in 2024 at Camp "
+                         "David. The U.S. team, NATO said.")
+    assert list(f.items()) == [
+        ("n:12", 2), ("w:biden", 2), ("w:harris", 2), ("w:meet", 1), ("w:senate", 2),
+        ("w:democrat", 2), ("t:biden", 1), ("t:harris", 1), ("t:meet", 1), ("t:senate", 1),
+        ("t:democrat", 1), ("e:biden", 1), ("e:joe_biden", 1), ("e:harris", 1),
+        ("e:kamala_harris", 1), ("e:democrat", 1), ("n:2024", 1), ("e:david", 1),
+        ("e:camp_david", 1), ("e:us", 1), ("e:nato", 1), ("w:joe", 1), ("w:kamala", 1),
+        ("w:met", 1), ("w:camp", 1), ("w:david", 1), ("w:us", 1), ("w:team", 1), ("w:nato", 1)]
+
+
+def test_a_late_backfill_does_not_meet_active_articles_beyond_its_own_window() -> None:
+    # Both reports are active (the clock is at day 6), but the backfill was published 7.5
+    # days before the first: it must not join it, although the rest of the window holds it.
+    engine = StoryClusterer(ClusterConfig(window_days=7))
+    first = engine.assign(doc("a", *BRIDGE[0], when=T0 + timedelta(days=6)))
+    engine.assign(doc("o", *ORCHESTRA[0], when=T0))
+    late = engine.assign(doc("b", *BRIDGE[1], when=T0 - timedelta(days=1.5)))
+    assert late != first
+    # The same report inside the window joins as usual.
+    assert engine.assign(doc("c", *BRIDGE[2], when=T0 + timedelta(days=5))) == first
+
+
+def test_the_candidate_index_keeps_weights_when_it_drops_retired_articles() -> None:
+    index = CandidateIndex(ClusterConfig(max_candidates=1))
+    vectors = [([1, 2, 3], [0.8, 0.5, 0.3]), ([1, 2], [0.3, 0.9]), ([2, 3], [0.1, 0.95]),
+               ([1, 3], [0.6, 0.6])]
+    for slot, (fids, ws) in enumerate(vectors):
+        index.add(slot, np.array(fids, dtype=np.int32), np.array(ws, dtype=np.float32))
+    query = np.array([3, 1], dtype=np.int32), np.array([0.8, 0.6], dtype=np.float32)
+    alive, times = np.ones(4, dtype=bool), np.full(4, np.nan)
+    # Scores 0.72, 0.18, 0.76 and 0.84: the last wins.
+    assert index.candidates(*query, None, alive, times).tolist() == [3]
+    alive[3] = False  # slot 3 retires; the others are renumbered 0, 1, 2 in one pass
+    index.remap(np.array([0, 1, 2, -1]))
+    assert index.candidates(*query, None, alive[:3], times[:3]).tolist() == [2]
+    index.remap(np.array([-1, 0, 1]))
+    assert index.candidates(*query, None, alive[:2], times[:2]).tolist() == [1]
 
 
 def test_features_read_the_words_of_an_address_slug() -> None:

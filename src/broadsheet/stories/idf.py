@@ -96,9 +96,11 @@ class IdfTable:
             if fid is None:
                 fid = vocab[name] = len(df)
                 df.append(1)
+                d = 1
             else:
-                df[fid] += 1
-            w = ns[name[0]] * (1.0 + log(c) if c > 1 else 1.0) * (top - log(df[fid] + 1))
+                d = df[fid] + 1
+                df[fid] = d
+            w = ns[name[0]] * (1.0 + log(c) if c > 1 else 1.0) * (top - log(d + 1))
             if w > 0:
                 weights.append((w, fid))
         return weights

@@ -118,7 +118,7 @@ class ArticleStore:
             prev = c.get(f, 0.0)
             dot += prev * w
             c[f] = prev + w
-        story.norm2 += 2 * dot + sum(w * w for w in wl)
+        story.norm2 += 2 * dot + sum([w * w for w in wl])
         if story.members and story.members[-1] > i:
             bisect.insort(story.members, i)
         else:
