@@ -24,6 +24,8 @@ from many_workers_support import (
     wait_for,
 )
 
+pytestmark = pytest.mark.slow  # several worker processes, private PostgreSQL and Redis
+
 LEASE = 6  # seconds: short, so that a dead worker's sources come back within the test
 # Longer than the outage below (about 8 s): a worker blocked by it keeps its sources meanwhile
 # (a lease shorter than an outage lets another worker fetch them while the first still holds them).
