@@ -601,10 +601,12 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
                  now: float) -> dict[str, int]:
     """Readers with memberships, follows, saves and reading history, in bulk."""
     from django.contrib.auth.hashers import make_password
+    from django.db.models import Count
 
     from broadsheet.articles.models import Article
     from broadsheet.curation.models import Section
     from broadsheet.readers.models import Follow, Membership, ReadingHistory, SavedArticle, User
+    from broadsheet.stories.models import Topic
 
     rng = writer.rng
     password = make_password(READER_PASSWORD)
@@ -614,7 +616,9 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
     Membership.objects.bulk_create([_membership(user, rng, now) for user in users])
     publishers = sorted({o.publisher_id for o in outlets})
     sections = list(Section.objects.values_list("id", flat=True))
-    topics = [str(writer.model.vocab[t]) for t in rng.choice(writer.model.names, size=200)]
+    # A topic is followed from its page, which keeps its slug; the 200 most covered are followed.
+    topics = list(Topic.objects.annotate(stories=Count("story_topics"))
+                  .order_by("-stories", "pk").values_list("slug", flat=True)[:200])
     follows, saves, history = [], [], []
     recent_first = Article.objects.order_by("-id").values_list("id", flat=True)
     latest = list(recent_first[:20000])
