@@ -55,6 +55,7 @@ ARTICLES_PER_DAY = 10_000
 SHARED = ROOT.parent / "shared" / "data"
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:?!]")
 SENTENCE_END = {".", "?", "!"}
+POSSESSIVE = re.compile(r"['’]s$")  # "Europe's" is about Europe
 PUNCTUATION = {".", ",", ";", ":", "?", "!"}
 COPY_SHARE = 0.05
 MEDIAN_WORDS = 450
@@ -577,7 +578,8 @@ def topics_found(writer: Writer, stories: list[int]) -> dict[int, list]:
     kinds = ("person", "organisation", "place")
     found = {}
     for story in stories:  # story rows are numbered from 1 (``create_stories``)
-        names = list(dict.fromkeys(str(writer.model.vocab[n]) for n in writer.names(story - 1)))
+        names = list(dict.fromkeys(POSSESSIVE.sub("", str(writer.model.vocab[n]))
+                                   for n in writer.names(story - 1)))
         found[story] = [FoundTopic(name=name, kind=kinds[zlib.crc32(name.encode()) % 3],
                                    slug=slugify(name), weight=1 / (1 + rank), aliases=(name,))
                         for rank, name in enumerate(names[:TOPICS_PER_STORY])]
