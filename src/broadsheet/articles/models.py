@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -12,6 +14,9 @@ from django.utils import timezone
 from broadsheet.freshness import bump_generation
 
 from .cleaning import clean_article, clean_fields
+
+if TYPE_CHECKING:
+    from broadsheet.stories.models import Story, Topic
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -70,6 +75,12 @@ class Article(models.Model):
     story_pinned_at = models.DateTimeField(
         null=True, blank=True, help_text="Put in its story by an editor: clustering never moves it")
 
+    # Not columns: set on fetched rows by the story queries for cards, pages and the API.
+    also_in: list[Article]  # its syndicated copies, earliest first (``attach_carriers``)
+    original: Article | None  # the original this copy repeats (``attach_originals``)
+    coverage: Story  # the story this card leads (``top_entries``, ``topic_latest``)
+    topics: list[Topic]  # its story's first topics (``attach_topics``)
+
     class Meta:
         ordering = ["-published_at", "-id"]
         constraints = [
@@ -109,10 +120,13 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Store only sanitised HTML and clean headlines, whoever writes (admin, API, imports)."""
         update_fields = kwargs.get("update_fields")
-        fields = None if update_fields is None else set(update_fields)
-        also = clean_article(self, fields)
-        if fields is not None and also - fields:
-            kwargs["update_fields"] = [*update_fields, *(also - fields)]
+        if update_fields is None:
+            clean_article(self)
+        else:
+            fields = set(update_fields)
+            also = clean_article(self, fields) - fields
+            if also:
+                kwargs["update_fields"] = [*update_fields, *also]
         super().save(*args, **kwargs)
         bump_generation()  # pages showing it are stale
 
