@@ -55,6 +55,7 @@ ARTICLES_PER_DAY = 10_000
 SHARED = ROOT.parent / "shared" / "data"
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:?!]")
 SENTENCE_END = {".", "?", "!"}
+POSSESSIVE = re.compile(r"['’]s$")  # "Europe's" is about Europe
 PUNCTUATION = {".", ",", ";", ":", "?", "!"}
 COPY_SHARE = 0.05
 MEDIAN_WORDS = 450
@@ -577,7 +578,8 @@ def topics_found(writer: Writer, stories: list[int]) -> dict[int, list]:
     kinds = ("person", "organisation", "place")
     found = {}
     for story in stories:  # story rows are numbered from 1 (``create_stories``)
-        names = list(dict.fromkeys(str(writer.model.vocab[n]) for n in writer.names(story - 1)))
+        names = list(dict.fromkeys(POSSESSIVE.sub("", str(writer.model.vocab[n]))
+                                   for n in writer.names(story - 1)))
         found[story] = [FoundTopic(name=name, kind=kinds[zlib.crc32(name.encode()) % 3],
                                    slug=slugify(name), weight=1 / (1 + rank), aliases=(name,))
                         for rank, name in enumerate(names[:TOPICS_PER_STORY])]
@@ -601,10 +603,12 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
                  now: float) -> dict[str, int]:
     """Readers with memberships, follows, saves and reading history, in bulk."""
     from django.contrib.auth.hashers import make_password
+    from django.db.models import Count
 
     from broadsheet.articles.models import Article
     from broadsheet.curation.models import Section
     from broadsheet.readers.models import Follow, Membership, ReadingHistory, SavedArticle, User
+    from broadsheet.stories.models import Topic
 
     rng = writer.rng
     password = make_password(READER_PASSWORD)
@@ -614,7 +618,9 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
     Membership.objects.bulk_create([_membership(user, rng, now) for user in users])
     publishers = sorted({o.publisher_id for o in outlets})
     sections = list(Section.objects.values_list("id", flat=True))
-    topics = [str(writer.model.vocab[t]) for t in rng.choice(writer.model.names, size=200)]
+    # A topic is followed from its page, which keeps its slug; the 200 most covered are followed.
+    topics = list(Topic.objects.annotate(stories=Count("story_topics"))
+                  .order_by("-stories", "pk").values_list("slug", flat=True)[:200])
     follows, saves, history = [], [], []
     recent_first = Article.objects.order_by("-id").values_list("id", flat=True)
     latest = list(recent_first[:20000])

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from broadsheet.ingest.words import reading_minutes
 from broadsheet.web.cards import render_cards
+from broadsheet.web.for_you_cards import personal_parts
 from broadsheet.web.images.signing import proxied, proxy_images
 from broadsheet.web.links import article_path
 from broadsheet.web.queries import publisher_names, section_slugs
@@ -102,6 +103,14 @@ def when(moment: datetime | None, style: str = "relative") -> str:
 def cards(articles) -> str:
     """A list's cards, shared by every reader (see ``broadsheet.web.cards``)."""
     return render_cards(articles, lambda article: when(article.published_at))
+
+
+@register.simple_tag(takes_context=True)
+def for_you_cards(context, items) -> str:
+    """For you's cards: shared cards with the reader's reasons and forms put in."""
+    parts = personal_parts(items, context["request"])
+    return render_cards([item.article for item in items],
+                        lambda article: when(article.published_at), lambda a: parts[a.pk])
 
 
 @register.simple_tag
