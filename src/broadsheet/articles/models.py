@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.db import models
 from django.db.models import F
@@ -14,9 +14,6 @@ from django.utils import timezone
 from broadsheet.freshness import bump_generation
 
 from .cleaning import clean_article, clean_fields
-
-if TYPE_CHECKING:
-    from broadsheet.stories.models import Story, Topic
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -76,10 +73,11 @@ class Article(models.Model):
         null=True, blank=True, help_text="Put in its story by an editor: clustering never moves it")
 
     # Not columns: set on fetched rows by the story queries for cards, pages and the API.
+    # Stories sit above articles, so the two story-typed ones are declared without the type.
     also_in: list[Article]  # its syndicated copies, earliest first (``attach_carriers``)
     original: Article | None  # the original this copy repeats (``attach_originals``)
-    coverage: Story  # the story this card leads (``top_entries``, ``topic_latest``)
-    topics: list[Topic]  # its story's first topics (``attach_topics``)
+    coverage: Any  # the stories.Story this card leads (``top_entries``, ``topic_latest``)
+    topics: list[Any]  # its story's first stories.Topic rows (``attach_topics``)
 
     class Meta:
         ordering = ["-published_at", "-id"]
