@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from broadsheet.ingest.words import reading_minutes
 from broadsheet.web.cards import render_cards
@@ -113,10 +114,19 @@ def for_you_cards(context, items) -> str:
                         lambda article: when(article.published_at), lambda a: parts[a.pk])
 
 
+_joined_options: tuple[list[tuple[str, str]], str] = ([], "")
+
+
 @register.simple_tag
 def publisher_options(selected: str = "") -> str:
     """<option>s of every publisher for a filter, ``selected`` (a slug) marked: a few hundred
-    options are joined here in one go rather than rendered one template node at a time."""
-    return format_html_join("", '<option value="{}"{}>{}</option>', (
-        (slug, " selected" if slug == selected else "", name)
-        for slug, name in publisher_names()))
+    options are joined once per list of publishers (kept in the process), not per request."""
+    global _joined_options
+    names = publisher_names()
+    if _joined_options[0] != names:
+        _joined_options = (names, format_html_join("", '<option value="{}">{}</option>', names))
+    options = _joined_options[1]
+    if selected:
+        opening = format_html('<option value="{}">', selected)
+        options = options.replace(opening, f"{opening[:-1]} selected>", 1)
+    return mark_safe(options)  # noqa: S308 - joined by format_html_join, the slug escaped
