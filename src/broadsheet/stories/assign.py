@@ -143,7 +143,7 @@ class Partition:
             body = self.copies.signature(article.text)
             original = self.copies.find_original(article.text, body) if body else None
             story = self.clusterer.story_of(original) if original else None
-            if story is None:
+            if story is None or not original:  # a story is only found for an original
                 original = None
                 story = self.clusterer.assign(doc)
                 if body:
