@@ -444,6 +444,25 @@ class Rows:
         return f"{vocab[first]} {vocab[last]}"
 
 
+def summarise(complete, writer: Writer) -> None:
+    """The summarising process: the product summarises each list of stories from
+    ``complete`` (until None) and stores their topics, beside the process that writes articles."""
+    from django.db import connection
+
+    from broadsheet.stories.assign import summarise_stories
+    from broadsheet.stories.tagging import store_topics
+
+    untagged: list[int] = []
+    for stories in iter(complete.get, None):
+        summarise_stories(stories)
+        untagged += stories
+        if len(untagged) >= TOPIC_CHUNK:  # in large chunks: each resolves its names once
+            store_topics(untagged, topics_found(writer, untagged))
+            untagged = []
+    store_topics(untagged, topics_found(writer, untagged))
+    connection.close()
+
+
 def produce(rows: Rows, total: int, out, writers: int) -> None:
     """The child process: every batch of rows, in order, then one None per writer."""
     for number, start in enumerate(range(0, total, BATCH)):
@@ -457,7 +476,8 @@ class Store:
 
     PostgreSQL computes each row's search vector in the product's trigger, the bulk of the cost
     of a row, so two connections write batches at once there (one core each). Each story is
-    summarised by the product, and its topics stored, once its last article is committed.
+    summarised by the product, and its topics stored, once its last article is committed, in
+    a process of its own (``summarise``).
     """
 
     def __init__(self, the_plan: Plan, writer: Writer) -> None:
@@ -487,12 +507,10 @@ class Store:
                  (_moment(self.plan.times[row]) for row in first_rows), strict=True)),
             batch_size=1000)
 
-    def load(self, batches, total: int, began: float, progress) -> None:
-        """Write every batch from ``batches`` (a queue ending in None per writer); ``progress``
-        (``broadsheet.ops.progress``) shows the articles written, as a bar on a terminal."""
-        from broadsheet.stories.assign import summarise_stories
-        from broadsheet.stories.tagging import store_topics
-
+    def load(self, batches, complete, total: int, began: float, progress) -> None:
+        """Write every batch from ``batches`` (a queue ending in None per writer) and put the
+        stories each completes on ``complete``; ``progress`` (``broadsheet.ops.progress``)
+        shows the articles written, as a bar on a terminal."""
         # Each story is summarised once, when its last article is stored: batches are
         # committed in order, so every earlier one is in by then.
         last_rows = np.full(len(self.plan.story_language), -1)
@@ -503,20 +521,14 @@ class Store:
                    for _ in range(self.writers)]
         for thread in threads:
             thread.start()
-        done, written, untagged = 0, 0, []
+        done, written = 0, 0
         progress.start("Writing articles", total)
         while done < self.writers:
             number = self.written.get()
             if number is None:
                 done += 1
                 continue
-            complete = (by_batch[bounds[number]:bounds[number + 1]] + 1).tolist()  # rows from 1
-            summarise_stories(complete)
-            untagged += complete
-            if len(untagged) >= TOPIC_CHUNK:
-                # in large chunks: each resolves its names to stored topics once
-                store_topics(untagged, topics_found(self.writer, untagged))
-                untagged = []
+            complete.put((by_batch[bounds[number]:bounds[number + 1]] + 1).tolist())  # from 1
             written += BATCH
             progress.update(min(written, total))
             if written % (BATCH * 25) == 0:
@@ -524,7 +536,7 @@ class Store:
                 print(f"  {written:,} of {total:,} articles ({rate:,.0f}/s)", flush=True)
         for thread in threads:
             thread.join()
-        store_topics(untagged, topics_found(self.writer, untagged))
+        complete.put(None)
         progress.done()
 
     def _write_all(self, batches) -> None:
@@ -704,12 +716,21 @@ def main(argv: list[str] | None = None) -> int:
     batches = context.Queue(maxsize=4)
     maker = context.Process(target=produce, daemon=True, args=(
         Rows(the_plan, outlets, writer, now), total, batches, store.writers))
-    connection.close()  # the child must not share the parent's database connection
+    complete = context.Queue()
+    summariser = context.Process(target=summarise, daemon=True, args=(complete, writer))
+    connection.close()  # the children must not share the parent's database connection
     maker.start()
+    summariser.start()
     indexes = _drop_secondary_indexes(connection)
     with Terminal() as progress:  # a bar on a terminal; nothing when the output is piped
-        store.load(batches, total, began, progress)
+        store.load(batches, complete, total, began, progress)
         maker.join()
+        progress.note("Summarising the last stories")
+        summariser.join()
+        if summariser.exitcode:
+            print(f"make_store: summarising stories failed (exit {summariser.exitcode}); "
+                  "see the error above.", file=sys.stderr)
+            return 1
         progress.note("Building indexes and the search index")
         _after_bulk_insert(connection, indexes)
         progress.note("Ranking stories")
