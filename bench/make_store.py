@@ -14,7 +14,8 @@ articles yet:
   is filled by the product's own triggers as rows go in;
 - stories: events covered by 1 to 8 outlets of one language (a few big ones by up to 30), each
   with names of its own that its articles share; stories are summarised by the product
-  (``refresh_stories``) and Top stories ranked by it (``rank_stories``);
+  (``summarise_stories``), their names stored as their topics by the product
+  (``tagging.store_topics``), and Top stories ranked by it (``rank_stories``);
 - syndicated copies: about one article in twenty is a wire text republished by another outlet,
   with its own headline and section, marked ``duplicate_of`` as the product's copy finder does;
 - readers: accounts with memberships (active, in trial, expired), follows of publishers,
@@ -39,6 +40,7 @@ import re
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,10 +55,12 @@ ARTICLES_PER_DAY = 10_000
 SHARED = ROOT.parent / "shared" / "data"
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:?!]")
 SENTENCE_END = {".", "?", "!"}
+POSSESSIVE = re.compile(r"['’]s$")  # "Europe's" is about Europe
 PUNCTUATION = {".", ",", ";", ":", "?", "!"}
 COPY_SHARE = 0.05
 MEDIAN_WORDS = 450
 BATCH = 2000
+TOPIC_CHUNK = 20_000  # stories whose topics are stored at once
 
 
 # --- the language model ----------------------------------------------------------------------
@@ -265,17 +269,23 @@ def _ordered(rows: list[tuple[float, int, int, int]], languages: list[str]) -> P
 class Writer:
     """Turns token streams into headlines and bodies that carry their story's names."""
 
-    def __init__(self, model: Bigrams, rng: np.random.Generator) -> None:
+    def __init__(self, model: Bigrams, rng: np.random.Generator, stories: int) -> None:
         self.model = model
         self.rng = rng
-        self.story_names: dict[int, np.ndarray] = {}
+        # Drawn up front, so that the process that stores the stories knows them too.
+        self.story_names = rng.choice(model.names, size=(stories, 6))
+        self.name_counts = rng.integers(3, 7, size=stories)
+        self.staff: dict[int, np.ndarray] = {}
 
     def names(self, story: int) -> np.ndarray:
-        """The people, places and organisations a story is about: its articles share them."""
-        found = self.story_names.get(story)
+        """The people, places and organisations a story is about: its articles share them.
+        A negative number is a publisher's (``-publisher_id``): its bylines."""
+        if story >= 0:
+            return self.story_names[story, :self.name_counts[story]]
+        found = self.staff.get(story)
         if found is None:
             found = self.rng.choice(self.model.names, size=int(self.rng.integers(3, 7)))
-            self.story_names[story] = found
+            self.staff[story] = found
         return found
 
     def bodies(self, stories: list[int]) -> list[list[str]]:
@@ -434,6 +444,25 @@ class Rows:
         return f"{vocab[first]} {vocab[last]}"
 
 
+def summarise(complete, writer: Writer) -> None:
+    """The summarising process: the product summarises each list of stories from
+    ``complete`` (until None) and stores their topics, beside the process that writes articles."""
+    from django.db import connection
+
+    from broadsheet.stories.assign import summarise_stories
+    from broadsheet.stories.tagging import store_topics
+
+    untagged: list[int] = []
+    for stories in iter(complete.get, None):
+        summarise_stories(stories)
+        untagged += stories
+        if len(untagged) >= TOPIC_CHUNK:  # in large chunks: each resolves its names once
+            store_topics(untagged, topics_found(writer, untagged))
+            untagged = []
+    store_topics(untagged, topics_found(writer, untagged))
+    connection.close()
+
+
 def produce(rows: Rows, total: int, out, writers: int) -> None:
     """The child process: every batch of rows, in order, then one None per writer."""
     for number, start in enumerate(range(0, total, BATCH)):
@@ -446,15 +475,16 @@ class Store:
     """Writes batches of rows into the article table; the product summarises their stories.
 
     PostgreSQL computes each row's search vector in the product's trigger, the bulk of the cost
-    of a row, so two connections write batches at once there (one core each). The stories of
-    every committed batch are summarised again afterwards, one batch at a time, so a story whose
-    articles two writers stored at once still ends up whole.
+    of a row, so two connections write batches at once there (one core each). Each story is
+    summarised by the product, and its topics stored, once its last article is committed, in
+    a process of its own (``summarise``).
     """
 
-    def __init__(self, the_plan: Plan) -> None:
+    def __init__(self, the_plan: Plan, writer: Writer) -> None:
         from django.db import connection
 
         self.plan = the_plan
+        self.writer = writer
         self.writers = 2 if connection.vendor == "postgresql" else 1
         quote = connection.ops.quote_name
         self.insert = (f"INSERT INTO articles_article ({', '.join(quote(c) for c in COLUMNS)}) "
@@ -464,7 +494,8 @@ class Store:
         self.turn = threading.Condition()
 
     def create_stories(self) -> None:
-        """Every story's row, dated by its first article; ``refresh_stories`` fills in the rest."""
+        """Every story's row, dated by its first article; ``summarise_stories`` fills in
+        the rest."""
         from broadsheet.stories.models import Story
 
         first_rows = np.unique(self.plan.stories, return_index=True)[1]
@@ -476,11 +507,16 @@ class Store:
                  (_moment(self.plan.times[row]) for row in first_rows), strict=True)),
             batch_size=1000)
 
-    def load(self, batches, total: int, began: float, progress) -> None:
-        """Write every batch from ``batches`` (a queue ending in None per writer); ``progress``
-        (``broadsheet.ops.progress``) shows the articles written, as a bar on a terminal."""
-        from broadsheet.stories.assign import refresh_stories
-
+    def load(self, batches, complete, total: int, began: float, progress) -> None:
+        """Write every batch from ``batches`` (a queue ending in None per writer) and put the
+        stories each completes on ``complete``; ``progress`` (``broadsheet.ops.progress``)
+        shows the articles written, as a bar on a terminal."""
+        # Each story is summarised once, when its last article is stored: batches are
+        # committed in order, so every earlier one is in by then.
+        last_rows = np.full(len(self.plan.story_language), -1)
+        np.maximum.at(last_rows, self.plan.stories, np.arange(len(self.plan.stories)))
+        by_batch = np.argsort(last_rows // BATCH, kind="stable")
+        bounds = np.searchsorted(last_rows[by_batch] // BATCH, np.arange(total // BATCH + 2))
         threads = [threading.Thread(target=self._write_all, args=(batches,), daemon=True)
                    for _ in range(self.writers)]
         for thread in threads:
@@ -488,11 +524,11 @@ class Store:
         done, written = 0, 0
         progress.start("Writing articles", total)
         while done < self.writers:
-            stories = self.written.get()
-            if stories is None:
+            number = self.written.get()
+            if number is None:
                 done += 1
                 continue
-            refresh_stories(stories)
+            complete.put((by_batch[bounds[number]:bounds[number + 1]] + 1).tolist())  # from 1
             written += BATCH
             progress.update(min(written, total))
             if written % (BATCH * 25) == 0:
@@ -500,12 +536,12 @@ class Store:
                 print(f"  {written:,} of {total:,} articles ({rate:,.0f}/s)", flush=True)
         for thread in threads:
             thread.join()
+        complete.put(None)
         progress.done()
 
     def _write_all(self, batches) -> None:
         from django.db import connection, transaction
 
-        story_column = COLUMNS.index("story_id")
         try:
             _before_bulk_insert(connection)
             for number, rows in iter(batches.get, None):
@@ -518,7 +554,7 @@ class Store:
                 with self.turn:
                     self.committed += 1
                     self.turn.notify_all()
-                self.written.put({row[story_column] for row in rows})
+                self.written.put(number)
         finally:
             connection.close()
             self.written.put(None)
@@ -535,6 +571,31 @@ class Store:
                 row[index] = adapt(_moment(row[index]))
             values.append(row)
         return values
+
+
+def topics_found(writer: Writer, stories: list[int]) -> dict[int, list]:
+    """Each story's topics as the product's topic stage finds them in its articles: the names
+    they share, for the product to store (``tagging.store_topics``: one topic per name across
+    stories, found under its aliases).
+
+    The topic stage itself reads every story's headlines and openings, about 5 ms a story on
+    this machine, which would be most of the time of a large store; what it finds in these
+    texts are their names, so the store is given them directly.
+    """
+    from django.utils.text import slugify
+
+    from broadsheet.stories.tagging import TOPICS_PER_STORY
+    from broadsheet.stories.topics import FoundTopic
+
+    kinds = ("person", "organisation", "place")
+    found = {}
+    for story in stories:  # story rows are numbered from 1 (``create_stories``)
+        names = list(dict.fromkeys(POSSESSIVE.sub("", str(writer.model.vocab[n]))
+                                   for n in writer.names(story - 1)))
+        found[story] = [FoundTopic(name=name, kind=kinds[zlib.crc32(name.encode()) % 3],
+                                   slug=slugify(name), weight=1 / (1 + rank), aliases=(name,))
+                        for rank, name in enumerate(names[:TOPICS_PER_STORY])]
+    return found
 
 
 def _moment(epoch: float) -> datetime:
@@ -554,10 +615,12 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
                  now: float) -> dict[str, int]:
     """Readers with memberships, follows, saves and reading history, in bulk."""
     from django.contrib.auth.hashers import make_password
+    from django.db.models import Count
 
     from broadsheet.articles.models import Article
     from broadsheet.curation.models import Section
     from broadsheet.readers.models import Follow, Membership, ReadingHistory, SavedArticle, User
+    from broadsheet.stories.models import Topic
 
     rng = writer.rng
     password = make_password(READER_PASSWORD)
@@ -567,7 +630,9 @@ def make_readers(count: int, outlets: list[Outlet], writer: Writer, total: int,
     Membership.objects.bulk_create([_membership(user, rng, now) for user in users])
     publishers = sorted({o.publisher_id for o in outlets})
     sections = list(Section.objects.values_list("id", flat=True))
-    topics = [str(writer.model.vocab[t]) for t in rng.choice(writer.model.names, size=200)]
+    # A topic is followed from its page, which keeps its slug; the 200 most covered are followed.
+    topics = list(Topic.objects.annotate(stories=Count("story_topics"))
+                  .order_by("-stories", "pk").values_list("slug", flat=True)[:200])
     follows, saves, history = [], [], []
     recent_first = Article.objects.order_by("-id").values_list("id", flat=True)
     latest = list(recent_first[:20000])
@@ -626,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from broadsheet.articles.models import Article
     from broadsheet.ops.progress import Terminal
+    from broadsheet.stories.models import Topic
     from broadsheet.stories.ranking import rank_stories
 
     began = time.monotonic()
@@ -643,19 +709,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{connection.vendor}: {total:,} articles in {len(the_plan.story_language):,} stories "
           f"over {total / ARTICLES_PER_DAY:.1f} days, from {len(outlets)} sources; "
           f"vocabulary {len(model.vocab):,} ({time.monotonic() - began:.0f} s)", flush=True)
-    writer = Writer(model, rng)
-    store = Store(the_plan)
+    writer = Writer(model, rng, len(the_plan.story_language))
+    store = Store(the_plan, writer)
     store.create_stories()
     context = multiprocessing.get_context("fork")
     batches = context.Queue(maxsize=4)
     maker = context.Process(target=produce, daemon=True, args=(
         Rows(the_plan, outlets, writer, now), total, batches, store.writers))
-    connection.close()  # the child must not share the parent's database connection
+    complete = context.Queue()
+    summariser = context.Process(target=summarise, daemon=True, args=(complete, writer))
+    connection.close()  # the children must not share the parent's database connection
     maker.start()
+    summariser.start()
     indexes = _drop_secondary_indexes(connection)
     with Terminal() as progress:  # a bar on a terminal; nothing when the output is piped
-        store.load(batches, total, began, progress)
+        store.load(batches, complete, total, began, progress)
         maker.join()
+        progress.note("Summarising the last stories")
+        summariser.join()
+        if summariser.exitcode:
+            print(f"make_store: summarising stories failed (exit {summariser.exitcode}); "
+                  "see the error above.", file=sys.stderr)
+            return 1
         progress.note("Building indexes and the search index")
         _after_bulk_insert(connection, indexes)
         progress.note("Ranking stories")
@@ -663,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         progress.note("Making readers")
         readers = make_readers(args.readers or max(50, total // 1000), outlets, writer, total,
                                now)
-    print(f"ranked {ranked:,} recent stories; {readers}; "
+    print(f"{Topic.objects.count():,} topics; ranked {ranked:,} recent stories; {readers}; "
           f"{_size(connection) / 1e9:.2f} GB; {time.monotonic() - began:.0f} s in all")
     return 0
 

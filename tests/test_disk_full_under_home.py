@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from many_workers_support import Installation, need, news_site
 
+pytestmark = pytest.mark.slow  # a mounted filesystem and a fetch process
+
 
 @pytest.fixture
 def small_disk(tmp_path):

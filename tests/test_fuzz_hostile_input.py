@@ -212,6 +212,7 @@ def signed_path(url: str) -> str:
     return f"/img/{image_signing.signature(url)}/{encoded.decode()}"
 
 
+@pytest.mark.slow  # 200 generated addresses through the whole request handler
 @settings(max_examples=200, deadline=None)
 @given(SEGMENT, SEGMENT)
 def test_forged_image_addresses_are_refused_never_500(signature: str, encoded: str) -> None:
@@ -228,6 +229,7 @@ def proxy_home(settings, tmp_path):
     settings.IMAGES = {**settings.IMAGES, "allow_loopback": False}
 
 
+@pytest.mark.slow  # 80 generated addresses, each fetched from a server
 @settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(URLISH)

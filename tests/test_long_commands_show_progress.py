@@ -13,6 +13,8 @@ from backup_support import broadsheet, home_env
 from shared_data import shared_data
 from terminal import Terminal
 
+pytestmark = pytest.mark.slow  # each test runs the command-line program in a process of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_STORE = [sys.executable, str(ROOT / "bench" / "make_store.py"), "--articles", "400",
               "--readers", "5", "--corpus", str(shared_data("stories/dev.jsonl"))]

@@ -18,6 +18,8 @@ from many_workers_support import (
     wait_for,
 )
 
+pytestmark = pytest.mark.slow  # several worker processes, PostgreSQL and Redis
+
 
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_share_sources_articles_stories_and_periods(workers, tmp_path,

@@ -4,6 +4,7 @@ make cached pages stale."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -80,3 +81,22 @@ def test_an_editorial_action_makes_pages_stale_now_and_after_commit(
         during = generation()
     assert during > before
     assert len(callbacks) == 1 and generation() > during
+
+
+def test_an_article_stored_while_the_cache_is_away_is_kept(settings, caplog) -> None:
+    """Redis restarting must not undo a store: the bump runs inside the article's transaction."""
+    with socket.socket() as probe:  # a port nothing listens on: the cache's server is away
+        probe.bind(("127.0.0.1", 0))
+        away = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    publisher = make_publisher("The Harbour Gazette")
+    source = Source.objects.create(publisher=publisher, url="https://gazette.example/feed.xml")
+    data = ArticleRecord(publisher_id=publisher.pk, source_id=source.pk,
+                         url="https://gazette.example/news/storm",
+                         canonical_url="https://gazette.example/news/storm", guid="storm-1",
+                         title="Storm closes the port", text="No ferries sailed today.",
+                         published_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": away}}
+    assert upsert_article(data)[0] == "new"
+    assert Article.objects.filter(guid="storm-1", source=source).exists()
+    assert [r.levelname for r in caplog.records if r.name == "broadsheet.freshness"] == ["WARNING"]

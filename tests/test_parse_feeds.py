@@ -579,6 +579,7 @@ def parse_or_refuse(body: bytes) -> None:
     assert_well_formed(feed)
 
 
+@pytest.mark.slow  # 300 generated inputs
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4000))
 def test_arbitrary_bytes_raise_only_parse_errors(body):
@@ -588,6 +589,7 @@ def test_arbitrary_bytes_raise_only_parse_errors(body):
 ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir())
 
 
+@pytest.mark.slow  # 300 generated inputs
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(ALL_FIXTURES),
@@ -613,6 +615,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow  # 200 generated inputs
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(JSON_KEYS, JSON_VALUES, max_size=6))
 def test_odd_json_feeds_raise_only_parse_errors(document):

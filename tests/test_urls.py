@@ -233,6 +233,7 @@ ANY_TEXT = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow  # 500 generated inputs
 @settings(max_examples=500, deadline=None)
 @given(ANY_TEXT)
 def test_normalize_never_fails_except_with_value_error(text: str) -> None:
@@ -243,6 +244,7 @@ def test_normalize_never_fails_except_with_value_error(text: str) -> None:
     assert normalize_url(once) == once
 
 
+@pytest.mark.slow  # 500 generated inputs
 @settings(max_examples=500, deadline=None)
 @given(st.from_regex(r"\Ahttps?://", fullmatch=False).flatmap(
     lambda prefix: ANY_TEXT.map(lambda rest: prefix + rest[:80])))
@@ -276,6 +278,7 @@ def url_like(draw: st.DrawFn) -> str:
     return f"{scheme}://{userinfo}{host}{port}{path}{query}{fragment}"
 
 
+@pytest.mark.slow  # 500 generated inputs
 @settings(max_examples=500, deadline=None)
 @given(url_like())
 def test_normalized_urls_are_stable_ascii_and_clean(url: str) -> None:
@@ -295,6 +298,7 @@ def test_normalized_urls_are_stable_ascii_and_clean(url: str) -> None:
     assert "/./" not in path + "/" and "/../" not in path + "/"
 
 
+@pytest.mark.slow  # 300 generated inputs
 @settings(max_examples=300, deadline=None)
 @given(url_like(), st.one_of(url_like(), st.text(max_size=40)))
 def test_canonical_url_is_normalised_and_never_leaves_the_site(url: str, declared: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def update_rows(model: type[Model], rows: Sequence[Model], field_names: Sequence[str]) -> None:
@@ -16,12 +16,20 @@ def update_rows(model: type[Model], rows: Sequence[Model], field_names: Sequence
     """
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in field_names]
+    fields = [_column_field(model, name) for name in field_names]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    assignments = ", ".join(f"{quote(column)} = %s" for _, column in fields)
     sql = (f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
            f"WHERE {quote(model._meta.pk.column)} = %s")
     values = [[field.get_db_prep_save(getattr(row, field.attname), connection)
-               for field in fields] + [row.pk] for row in rows]
+               for field, _ in fields] + [row.pk] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def _column_field(model: type[Model], name: str) -> tuple[Field, str]:
+    """The field called ``name`` and its column; only a field stored in a column can be set."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field, field.column

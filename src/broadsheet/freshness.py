@@ -12,15 +12,26 @@ where it happens, by name (no signals):
 - every editorial action (a pick, a story edit, a takedown) calls ``bump_now_and_after_commit``
   from ``audit.log.record``.
 
-Any app may read it; it imports nothing of Broadsheet's.
+The bump runs inside the writer's transaction, so a cache that is away (Redis restarting) must not
+fail it: that would roll back the article, publisher or section being saved. A bump that cannot
+reach the cache is logged (one line a minute, see :mod:`broadsheet.outages`) and skipped; the
+next bump that reaches it moves the generation past every page cached before, and nothing cached
+outlives its own timeout (five minutes at most) meanwhile.
+
+Any app may read it; of Broadsheet's own modules it imports only the outage recogniser.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+from broadsheet.outages import outage_of
+
+log = logging.getLogger("broadsheet.freshness")
 
 GENERATION_KEY = "web:pages:generation"
 
@@ -35,7 +46,19 @@ def generation() -> int:
 
 
 def bump_generation() -> None:
-    """Make every cached view of shared content stale: what readers see has just changed."""
+    """Make every cached view of shared content stale: what readers see has just changed.
+
+    While the cache is unreachable the write that called this still stands (see above).
+    """
+    try:
+        _bump()
+    except Exception as error:
+        if outage_of(error) is None:
+            raise
+        log.warning("pages could not be marked stale", exc_info=True)
+
+
+def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:

@@ -42,7 +42,7 @@ from . import (
     schemas,
     stories,
 )
-from .auth import ReaderAuth, issue_fever_password, issue_token
+from .auth import ReaderAuth, issue_fever_password, issue_token, reader_of, reader_or_visitor_of
 from .models import ApiToken
 from .openapi import declare_common_answers
 
@@ -109,7 +109,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return response
 
 
-def _form_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _form_body(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
     """A form or multipart body, read as a form for the CSRF check (or unreadable as one), is
     not JSON."""
     return api.create_response(
@@ -157,7 +157,7 @@ def _publisher_or_404(key: str) -> Publisher:
 
 def _filtered(publisher: str | None, section: str | None, since: datetime | None,
               ) -> QuerySet[Article]:
-    articles = Article.objects.select_related("publisher").filter(not_hidden())
+    articles: QuerySet[Article] = Article.objects.select_related("publisher").filter(not_hidden())
     if publisher:
         articles = articles.filter(publisher=_publisher_or_404(publisher))
     if section:
@@ -217,7 +217,7 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
         params = {k: v for k, v in request.GET.items() if k != "cursor"}
         params["cursor"] = next_cursor
         next_url = present.site_url(request.path + "?" + urlencode(params))
-    return {"items": [_article_summary(request.auth, a)[0] for a in page],
+    return {"items": [_article_summary(reader_or_visitor_of(request), a)[0] for a in page],
             "next_cursor": next_cursor, "next": next_url}
 
 
@@ -231,7 +231,7 @@ def get_article(request: HttpRequest, article_id: int) -> dict:
     if article is None:
         raise HttpError(404, f"No article with id {article_id}.")
     attach_carriers([article])
-    data, body = _article_summary(request.auth, article)
+    data, body = _article_summary(reader_or_visitor_of(request), article)
     data.update(word_count=article.word_count, html=body.html, text=body.text,
                 signup_url=body.signup_url, text_trimmed=body.trimmed)
     return data
@@ -298,13 +298,14 @@ def _run_search(request: HttpRequest, params: schemas.SearchParams,
     """Ranked matches from the site's search index, as this reader may see them."""
     publisher = _publisher_or_404(params.publisher) if params.publisher else None
     section = present.section_names(params.section)[0] if params.section else None
+    reader = reader_or_visitor_of(request)
     found = search(params.q, publisher=publisher, section=section, since=_aware(params.since),
                    until=_aware(params.until), page=params.page, per_page=params.per_page,
-                   user=request.auth, fold_copies=publisher is None)  # copies as their original
+                   user=reader, fold_copies=publisher is None)  # copies as their original
     attach_carriers(r.article for r in found.results)
     items = []
     for result in found.results:
-        data, body = _article_summary(request.auth, result.article)
+        data, body = _article_summary(reader, result.article)
         # Members get the index's best passage; everyone else a passage of the teaser alone.
         data["snippet"] = str(result.snippet) if body.full else snippet(body.text, params.q)
         items.append(data)
@@ -380,9 +381,9 @@ def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Status:
         if payload.expires_in_days:
             raise HttpError(422, "A Fever app password lasts until it is revoked: leave out "
                                  "expires_in_days.")
-        issued = issue_fever_password(request.auth, payload.name)
+        issued = issue_fever_password(reader_of(request), payload.name)
     else:
-        issued = issue_token(request.auth, payload.kind, payload.name, expires_at)
+        issued = issue_token(reader_of(request), payload.kind, payload.name, expires_at)
     data = {**_token(issued.token), "token": issued.secret, "feed_url": None,
             "for_you_feed_url": None}
     if payload.kind == ApiToken.Kind.FEED:
@@ -396,7 +397,7 @@ def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Status:
 @tokens_router.get("", response={200: list[schemas.Token], 401: schemas.Error},
                    auth=reader_required, summary="The reader's tokens (without their secrets)")
 def list_tokens(request: HttpRequest) -> list[dict]:
-    return [_token(t) for t in ApiToken.objects.filter(user=request.auth)]
+    return [_token(t) for t in ApiToken.objects.filter(user=reader_of(request))]
 
 
 @tokens_router.delete("/{int:token_id}", response={204: None, 401: schemas.Error,
@@ -404,7 +405,7 @@ def list_tokens(request: HttpRequest) -> list[dict]:
                       auth=reader_required, summary="Revoke a token")
 def delete_token(request: HttpRequest, token_id: int) -> Status:
     _session_only(request)
-    deleted, _ = ApiToken.objects.filter(user=request.auth, pk=token_id).delete()
+    deleted, _ = ApiToken.objects.filter(user=reader_of(request), pk=token_id).delete()
     if not deleted:
         raise HttpError(404, f"No token with id {token_id}.")
     return Status(204, None)

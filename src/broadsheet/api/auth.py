@@ -21,6 +21,8 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
+from broadsheet.readers.models import User
+
 from .models import ApiToken
 
 TOKEN_PREFIX = "bs_"
@@ -187,3 +189,22 @@ def greader_action_token(user) -> str:
 
     return signing.dumps(user.pk, salt="broadsheet.greader.action")
 
+
+def reader_or_visitor_of(request: HttpRequest) -> User | AnonymousUser:
+    """Who ``ReaderAuth(optional=True)`` let in: a reader, or an anonymous visitor.
+
+    django-ninja stores the authenticator's answer as ``request.auth``, which Django's request
+    type does not declare; this names it with its real type for the endpoints that accept both.
+    """
+    who = getattr(request, "auth", None)
+    if isinstance(who, (User, AnonymousUser)):
+        return who
+    raise HttpError(401, "Sign in, or send 'Authorization: Bearer <token>'.")
+
+
+def reader_of(request: HttpRequest) -> User:
+    """The signed-in reader that ``ReaderAuth()`` let in, for endpoints that require one."""
+    who = getattr(request, "auth", None)
+    if isinstance(who, User):
+        return who
+    raise HttpError(401, "Sign in, or send 'Authorization: Bearer <token>'.")

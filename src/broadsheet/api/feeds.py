@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.utils.html import format_html
@@ -28,6 +29,7 @@ from broadsheet.articles.search import MAX_QUERY_CHARS
 from broadsheet.curation import picks
 from broadsheet.curation.models import Section
 from broadsheet.sources.models import Publisher
+from broadsheet.stories.models import Topic
 from broadsheet.stories.queries import (
     attach_carriers,
     latest_in_section,
@@ -54,9 +56,9 @@ class Channel:
     title: str
     link: str
     description: str
-    articles: object  # a queryset of Article
+    articles: QuerySet[Article]
     self_url: str | None = None
-    subject: object = None  # what a feed of something other than articles is about
+    subject: Topic | str | None = None  # what a feed of something other than articles is about
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,8 @@ class PicksFeed(ArticleFeed):
         return self.item_link(item)
 
     def item_description(self, item: Item) -> str:
-        note = format_html("<p><em>{}</em></p>", item.note) if getattr(item, "note", "") else ""
+        text = item.note if isinstance(item, PickItem) else ""
+        note = format_html("<p><em>{}</em></p>", text) if text else ""
         return note + super().item_description(item)
 
 
@@ -275,6 +278,7 @@ class TopicFeed(ArticleFeed):
                        subject=topic)
 
     def items(self, channel: Channel) -> list[Item]:
+        assert isinstance(channel.subject, Topic)  # a topic feed's channel is about its topic
         articles = topic_latest(channel.subject, FEED_ITEMS)
         attach_carriers(articles)
         return [Item(a, present.shown(channel.user, a)) for a in articles]
@@ -321,6 +325,7 @@ class SearchFeed(ArticleFeed):
                        Article.objects.none(), subject=words)
 
     def items(self, channel: Channel) -> list[Item]:
+        assert isinstance(channel.subject, str)  # a search feed's channel is about its words
         articles = topic_articles(channel.subject, channel.user, FEED_ITEMS)
         attach_carriers(articles)
         return [Item(a, present.shown(channel.user, a)) for a in articles]

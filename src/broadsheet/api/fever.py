@@ -140,6 +140,7 @@ def _items(request: HttpRequest, user) -> dict:
     total = articles.count()
     param = {name: request.GET.get(name) or request.POST.get(name)
              for name in ("since_id", "max_id", "with_ids")}
+    chosen: QuerySet[Article]
     if param["with_ids"]:
         ids = _ids(param["with_ids"], "with_ids")[:ITEMS_PER_REQUEST]
         chosen = Article.objects.filter(not_hidden(), pk__in=ids).order_by("id")

@@ -27,7 +27,7 @@ from broadsheet.web.queries import followed_latest
 from broadsheet.web.views.reader import TOPIC_MAX_CHARS, clean_topic
 
 from . import cursor, present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 
 router = Router(tags=["follows"])
 signed_in = ReaderAuth()
@@ -73,10 +73,13 @@ def _invalid(field: str, message: str) -> ValidationError:
 
 def follow_out(follow: Follow) -> dict:
     out = {"id": follow.pk, "kind": follow.kind, "followed_at": follow.created_at}
+    feed: str | None
     if follow.kind == Follow.Kind.PUBLISHER:
+        assert follow.publisher is not None  # a publisher follow names its publisher
         slug, name = follow.publisher.slug, follow.publisher.name
         url, feed = reverse("publication", args=[slug]), reverse("feed_publication", args=[slug])
     elif follow.kind == Follow.Kind.SECTION:
+        assert follow.section is not None  # a section follow names its section
         slug, name = follow.section.slug, follow.section.name
         url, feed = reverse("section", args=[slug]), reverse("feed_section", args=[slug])
     else:
@@ -116,7 +119,7 @@ def _target(payload: FollowIn) -> tuple[str, dict]:
 @router.get("", response={200: FollowPage, 400: schemas.Error, 401: schemas.Error},
             auth=signed_in, summary="What the reader follows, the latest followed first")
 def list_follows(request: HttpRequest, params: Query[FollowParams]) -> dict:
-    rows = Follow.objects.filter(user=request.auth).select_related("publisher", "section")
+    rows = Follow.objects.filter(user=reader_of(request)).select_related("publisher", "section")
     if params.kind:
         rows = rows.filter(kind=params.kind)
     return cursor.page(request, rows, params, "created_at",
@@ -127,19 +130,20 @@ def list_follows(request: HttpRequest, params: Query[FollowParams]) -> dict:
                            422: schemas.Error},
              auth=signed_in, summary="Follow a publisher, a section or a topic")
 def follow(request: HttpRequest, payload: FollowIn) -> Status:
+    reader = reader_of(request)
     kind, target = _target(payload)
     try:
         with transaction.atomic():
-            row, created = Follow.objects.get_or_create(user=request.auth, kind=kind, **target)
+            row, created = Follow.objects.get_or_create(user=reader, kind=kind, **target)
     except IntegrityError:  # followed twice at once: followed either way
-        row, created = Follow.objects.get(user=request.auth, kind=kind, **target), False
+        row, created = Follow.objects.get(user=reader, kind=kind, **target), False
     return Status(201 if created else 200, follow_out(row))
 
 
 @router.delete("/{int:follow_id}", response={204: None, 401: schemas.Error, 404: schemas.Error},
                auth=signed_in, summary="Stop following")
 def unfollow(request: HttpRequest, follow_id: int) -> Status:
-    deleted, _ = Follow.objects.filter(user=request.auth, pk=follow_id).delete()
+    deleted, _ = Follow.objects.filter(user=reader_of(request), pk=follow_id).delete()
     if not deleted:
         raise HttpError(404, f"No follow with id {follow_id}.")
     return Status(204, None)
@@ -149,6 +153,7 @@ def unfollow(request: HttpRequest, follow_id: int) -> Status:
             summary="The latest from everything the reader follows, newest first")
 def latest(request: HttpRequest,
            limit: int = Query(20, ge=1, le=MAX_LATEST, description="How many")) -> dict:
-    articles = followed_latest(request.auth, limit)
+    reader = reader_of(request)
+    articles = followed_latest(reader, limit)
     attach_carriers(articles)
-    return {"items": [present.article_summary(request.auth, a)[0] for a in articles]}
+    return {"items": [present.article_summary(reader, a)[0] for a in articles]}

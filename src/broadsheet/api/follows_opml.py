@@ -11,6 +11,7 @@ is refused whole, before anything changes (``OpmlImportError``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
@@ -187,6 +188,7 @@ def import_opml(user, data: bytes) -> ImportReport:
 
 def _follow(user, target: Target) -> bool:
     """Follow ``target``; False when it was already followed."""
+    fields: dict[str, Any]  # the follow's lookup: its publisher, section or topic
     if target.kind == Follow.Kind.PUBLISHER:
         fields = {"publisher": Publisher.objects.get(slug=target.value)}
     elif target.kind == Follow.Kind.SECTION:

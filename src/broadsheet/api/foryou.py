@@ -20,7 +20,7 @@ from broadsheet.readers.models import Follow
 from broadsheet.stories.queries import attach_carriers
 
 from . import present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 from .stories import articles_of, story_out
 
 router = Router(tags=["for you"])
@@ -83,10 +83,11 @@ def item_out(user, item: ForYouItem, story_articles: dict) -> dict:
             summary="The reader's For you, best first, each with its reason")
 def get_for_you(request: HttpRequest,
                 limit: int = Query(10, ge=1, le=MAX_ITEMS, description="How many")) -> dict:
-    items = for_you(request.auth, limit)
+    reader = reader_of(request)
+    items = for_you(reader, limit)
     attach_carriers([i.article for i in items])
     story_articles = articles_of([i.story.pk for i in items if i.story is not None])
-    return {"items": [item_out(request.auth, i, story_articles) for i in items]}
+    return {"items": [item_out(reader, i, story_articles) for i in items]}
 
 
 @router.post("/fewer", response={200: Target, 401: schemas.Error, 422: schemas.Error},
@@ -99,22 +100,22 @@ def post_fewer(request: HttpRequest, payload: FewerIn) -> dict:
     feature = feature_for(kind, slug)
     if feature is None:
         raise _invalid(kind, f"no {kind} {slug!r}")
-    fewer = interests.show_fewer(request.auth, feature)
+    fewer = interests.show_fewer(reader_of(request), feature)
     return {"kind": fewer.kind, "slug": fewer.key, "name": fewer.label}
 
 
 @router.get("/profile", response={200: Profile, 401: schemas.Error}, auth=signed_in,
             summary="What Broadsheet has learned about the reader")
 def get_profile(request: HttpRequest) -> dict:
-    return profile_out(request.auth)
+    return profile_out(reader_of(request))
 
 
 def profile_out(user) -> dict:
     follows = []
     for follow in Follow.objects.filter(user=user).select_related("publisher", "section"):
-        if follow.publisher_id:
+        if follow.publisher is not None:
             follows.append(("publisher", follow.publisher.slug, follow.publisher.name))
-        elif follow.section_id:
+        elif follow.section is not None:
             follows.append(("section", follow.section.slug, follow.section.name))
         elif follow.topic:
             follows.append(("topic", follow.topic, follow.topic))
@@ -130,7 +131,7 @@ def profile_out(user) -> dict:
 @router.delete("/profile", response={204: None, 401: schemas.Error}, auth=signed_in,
                summary="Reset: forget every interest and every \"show fewer\"")
 def delete_profile(request: HttpRequest) -> Status:
-    interests.reset(request.auth)
+    interests.reset(reader_of(request))
     return Status(204, None)
 
 
@@ -140,8 +141,9 @@ def delete_profile(request: HttpRequest) -> Status:
 def delete_interest(request: HttpRequest, kind: str, slug: str) -> Status:
     if kind not in Interest.Kind.values:
         raise HttpError(404, f"No {kind} interests: kinds are {', '.join(KINDS)}.")
-    forgot = interests.forget(request.auth, kind, slug)
-    shown_again = interests.show_again(request.auth, kind, slug)
+    reader = reader_of(request)
+    forgot = interests.forget(reader, kind, slug)
+    shown_again = interests.show_again(reader, kind, slug)
     if not (forgot or shown_again):
         raise HttpError(404, f"Nothing learned about {kind} {slug!r}.")
     return Status(204, None)

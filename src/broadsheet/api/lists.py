@@ -22,7 +22,7 @@ from broadsheet.readers.models import ReadingHistory, SavedArticle
 from broadsheet.stories.queries import attach_carriers
 
 from . import cursor, present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 
 signed_in = ReaderAuth()
 saved_router = Router(tags=["saved"])
@@ -71,10 +71,11 @@ def _saved_items(user, rows: list[SavedArticle]) -> list[dict]:
 @saved_router.get("", response={200: SavedPage, 400: schemas.Error, 401: schemas.Error},
                   auth=signed_in, summary="Saved articles, the latest saved first")
 def list_saved(request: HttpRequest, params: Query[cursor.PageParams]) -> dict:
-    rows = SavedArticle.objects.filter(user=request.auth).select_related(
+    reader = reader_of(request)
+    rows = SavedArticle.objects.filter(user=reader).select_related(
         "article", "article__publisher")
     return cursor.page(request, rows, params, "saved_at",
-                       lambda found: _saved_items(request.auth, found))
+                       lambda found: _saved_items(reader, found))
 
 
 @saved_router.put("/{int:article_id}", response={200: SavedItem, 201: SavedItem,
@@ -82,23 +83,25 @@ def list_saved(request: HttpRequest, params: Query[cursor.PageParams]) -> dict:
                                                  410: schemas.Error},
                   auth=signed_in, summary="Save an article (saving it again changes nothing)")
 def save(request: HttpRequest, article_id: int) -> Status:
+    reader = reader_of(request)
     article = _article_or_error(article_id)
     try:
         with transaction.atomic():
-            row, created = SavedArticle.objects.get_or_create(user=request.auth, article=article)
+            row, created = SavedArticle.objects.get_or_create(user=reader, article=article)
     except IntegrityError:  # saved twice at once: saved either way
-        row, created = SavedArticle.objects.get(user=request.auth, article=article), False
+        row, created = SavedArticle.objects.get(user=reader, article=article), False
     if created:
-        interests.learn_from_save(request.auth, article)
+        interests.learn_from_save(reader, article)
     row.article = article
-    return Status(201 if created else 200, _saved_items(request.auth, [row])[0])
+    return Status(201 if created else 200, _saved_items(reader, [row])[0])
 
 
 @saved_router.delete("/{int:article_id}", response={204: None, 401: schemas.Error,
                                                     404: schemas.Error},
                      auth=signed_in, summary="Unsave an article")
 def unsave(request: HttpRequest, article_id: int) -> Status:
-    deleted, _ = SavedArticle.objects.filter(user=request.auth, article_id=article_id).delete()
+    deleted, _ = SavedArticle.objects.filter(user=reader_of(request),
+                                             article_id=article_id).delete()
     if not deleted:
         raise HttpError(404, f"Article {article_id} is not saved.")
     return Status(204, None)
@@ -113,17 +116,18 @@ def _history_items(user, rows: list[ReadingHistory]) -> list[dict]:
 @history_router.get("", response={200: HistoryPage, 400: schemas.Error, 401: schemas.Error},
                     auth=signed_in, summary="Articles the reader opened, the latest first")
 def list_history(request: HttpRequest, params: Query[cursor.PageParams]) -> dict:
-    rows = ReadingHistory.objects.filter(user=request.auth).select_related(
+    reader = reader_of(request)
+    rows = ReadingHistory.objects.filter(user=reader).select_related(
         "article", "article__publisher")
     return cursor.page(request, rows, params, "read_at",
-                       lambda found: _history_items(request.auth, found))
+                       lambda found: _history_items(reader, found))
 
 
 @history_router.delete("/{int:article_id}", response={204: None, 401: schemas.Error,
                                                       404: schemas.Error},
                        auth=signed_in, summary="Remove one article from the history")
 def forget_read(request: HttpRequest, article_id: int) -> Status:
-    deleted, _ = ReadingHistory.objects.filter(user=request.auth,
+    deleted, _ = ReadingHistory.objects.filter(user=reader_of(request),
                                                article_id=article_id).delete()
     if not deleted:
         raise HttpError(404, f"Article {article_id} is not in the reading history.")
@@ -133,5 +137,5 @@ def forget_read(request: HttpRequest, article_id: int) -> Status:
 @history_router.delete("", response={204: None, 401: schemas.Error}, auth=signed_in,
                        summary="Clear the reading history")
 def clear_history(request: HttpRequest) -> Status:
-    ReadingHistory.objects.filter(user=request.auth).delete()
+    ReadingHistory.objects.filter(user=reader_of(request)).delete()
     return Status(204, None)

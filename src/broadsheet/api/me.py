@@ -17,7 +17,7 @@ from broadsheet.readers.membership import describe, membership_of
 from broadsheet.readers.paywall import can_read_full
 
 from . import present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 
 reader_required = ReaderAuth()
 router = Router(tags=["me"])
@@ -26,20 +26,21 @@ router = Router(tags=["me"])
 @router.get("", response={200: schemas.Me, 401: schemas.Error}, auth=reader_required,
                summary="The signed-in reader and their membership")
 def me(request: HttpRequest) -> dict:
-    return me_out(request.auth)
+    return me_out(reader_of(request))
 
 
 @router.patch("", response={200: schemas.Me, 401: schemas.Error, 403: schemas.Error,
                                422: schemas.Error}, auth=reader_required,
                  summary="Change the reader's settings: the daily briefing")
 def update_me(request: HttpRequest, payload: schemas.MeUpdate) -> dict:
+    reader = reader_of(request)
     if payload.briefing is not None:
         try:
-            briefing.update(request.auth, **payload.briefing.model_dump())
+            briefing.update(reader, **payload.briefing.model_dump())
         except briefing.BriefingError as error:
             raise HttpError(422, f"Invalid request: payload.briefing.{error.field}: "
                                  f"{error.message}") from error
-    return me_out(request.auth)
+    return me_out(reader)
 
 
 def me_out(user) -> dict:

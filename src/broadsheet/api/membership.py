@@ -17,7 +17,7 @@ from broadsheet.readers import billing
 from broadsheet.readers import membership as transitions
 
 from . import schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 from .me import me_out
 
 router = Router(tags=["me"])
@@ -41,21 +41,21 @@ def _tell_stripe(membership, *, cancel: bool) -> None:
                                   503: schemas.Error},
              auth=signed_in, summary="Cancel the membership at the end of the paid period")
 def cancel(request: HttpRequest) -> dict:
-    return _change(request.auth, cancel=True)
+    return _change(reader_of(request), cancel=True)
 
 
 @router.post("/resume", response={200: schemas.Me, 401: schemas.Error, 409: schemas.Error,
                                   503: schemas.Error},
              auth=signed_in, summary="Undo a cancellation before the paid period ends")
 def resume(request: HttpRequest) -> dict:
-    return _change(request.auth, cancel=False)
+    return _change(reader_of(request), cancel=False)
 
 
 def _change(user, *, cancel: bool) -> dict:
     """Cancel or resume as the account page's buttons do: 409 when there is nothing to change."""
     membership = transitions.membership_of(user)
     allowed = transitions.can_cancel if cancel else transitions.can_resume
-    if not allowed(membership):
+    if membership is None or not allowed(membership):
         what = "membership to cancel" if cancel else "cancelled membership to resume"
         raise HttpError(409, f"There is no {what}.")
     _tell_stripe(membership, cancel=cancel)

@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from . import schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 from .follows_opml import MAX_BYTES, ImportReport, OpmlImportError, export_opml, import_opml
 
 router = Router(tags=["follows"])
@@ -69,7 +69,7 @@ def _uploaded(request: HttpRequest) -> bytes:
             upload = request.FILES.get("file")
             if upload is None:
                 raise HttpError(400, "Send the OPML file in a multipart field named 'file'.")
-            if upload.size > MAX_BYTES:
+            if upload.size is not None and upload.size > MAX_BYTES:
                 raise HttpError(413, f"The OPML file is larger than {MAX_BYTES // 1024} KB.")
             return upload.read(MAX_BYTES + 1)
         return request.body
@@ -84,7 +84,7 @@ def _uploaded(request: HttpRequest) -> bytes:
             openapi_extra={"responses": {200: {"description": "OPML 2.0", "content": {
                 "text/x-opml": {"schema": {"type": "string"}}}}}})
 def get_opml(request: HttpRequest) -> HttpResponse:
-    return opml_download(request.auth)
+    return opml_download(reader_of(request))
 
 
 @router.post("", response={200: OpmlImported, 400: schemas.Error, 401: schemas.Error,
@@ -100,6 +100,6 @@ def post_opml(request: HttpRequest) -> dict:
         raise HttpError(400, "Send an OPML file: as the request body, or in a multipart "
                              "field named 'file'.")
     try:
-        return report_out(import_opml(request.auth, data))
+        return report_out(import_opml(reader_of(request), data))
     except OpmlImportError as error:
         raise HttpError(error.status, error.message) from error

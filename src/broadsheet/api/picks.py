@@ -18,7 +18,7 @@ from broadsheet.readers.roles import is_editor
 from broadsheet.stories.models import Story
 
 from . import present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of, reader_or_visitor_of
 from .stories import articles_of, story_out
 
 router = Router(tags=["picks"])
@@ -29,11 +29,12 @@ signed_in = ReaderAuth()
 def _pick_out(user, pick: Pick, stories: dict[int, list[Article]]) -> dict:
     return {
         "id": pick.pk, "position": pick.position, "note": pick.note,
-        "section": pick.section.slug if pick.section_id else None,
+        "section": pick.section.slug if pick.section is not None else None,
         "starts_at": pick.starts_at, "ends_at": pick.ends_at,
-        "story": (story_out(user, pick.story, stories.get(pick.story_id, []))
-                  if pick.story_id else None),
-        "article": present.article_summary(user, pick.article)[0] if pick.article_id else None,
+        "story": (story_out(user, pick.story, stories.get(pick.story.pk, []))
+                  if pick.story is not None else None),
+        "article": (present.article_summary(user, pick.article)[0]
+                    if pick.article is not None else None),
     }
 
 
@@ -44,9 +45,10 @@ def _shaped(user, chosen) -> list[dict]:
 
 
 def _editor(request: HttpRequest):
-    if not is_editor(request.auth):
+    reader = reader_of(request)
+    if not is_editor(reader):
         raise HttpError(403, "Only editors change Our Picks.")
-    return request.auth
+    return reader
 
 
 def _invalid(field: str, message: str) -> ValidationError:
@@ -75,7 +77,7 @@ def list_picks(request: HttpRequest,
                section: str | None = Query(None, description="A section's slug; omit for "
                                                              "every place")) -> list[dict]:
     chosen = picks.live(_section(section)) if section else picks.every_live()
-    return _shaped(request.auth, chosen)
+    return _shaped(reader_or_visitor_of(request), chosen)
 
 
 @router.post("", response={201: schemas.PickOut, 401: schemas.Error, 403: schemas.Error,
@@ -101,7 +103,7 @@ def create_pick(request: HttpRequest, payload: schemas.PickIn) -> Status:
                             starts_at=payload.starts_at, ends_at=payload.ends_at)
     except picks.PickError as error:
         raise _invalid(error.field, error.message) from error
-    return Status(201, _shaped(request.auth, [_one(pick.pk)])[0])
+    return Status(201, _shaped(reader_of(request), [_one(pick.pk)])[0])
 
 
 @router.patch("/{int:pick_id}", response={200: schemas.PickOut, 401: schemas.Error,
@@ -123,7 +125,7 @@ def update_pick(request: HttpRequest, pick_id: int, payload: schemas.PickPatch) 
         picks.update(editor, pick, changes)
     except picks.PickError as error:
         raise _invalid(error.field, error.message) from error
-    return _shaped(request.auth, [_one(pick.pk)])[0]
+    return _shaped(reader_of(request), [_one(pick.pk)])[0]
 
 
 @router.delete("/{int:pick_id}", response={204: None, 401: schemas.Error, 403: schemas.Error,

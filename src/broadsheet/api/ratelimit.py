@@ -61,7 +61,7 @@ class Verdict:
 def caller(request: HttpRequest) -> Caller:
     """Who is asking, for counting: a valid token, else the session's reader, else the address."""
     user, digest = bearer_user(request)
-    if user is not None:
+    if user is not None and digest is not None:  # a valid token always has its digest
         return Caller("token", f"token:{digest[:32]}", settings.RATE_LIMIT_TOKEN)
     if digest is None:
         session_user = getattr(request, "user", None)

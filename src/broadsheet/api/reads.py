@@ -16,7 +16,7 @@ from broadsheet.curation.reading import UnknownArticle, report_read
 from broadsheet.publishers.ledger import MAX_SECONDS
 
 from . import schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_of
 
 router = Router(tags=["reading"])
 signed_in = ReaderAuth()
@@ -41,7 +41,7 @@ class ReadOut(Schema):
              auth=signed_in, summary="Report reading an article (token or session)")
 def post_read(request: HttpRequest, payload: ReadIn) -> Status:
     try:
-        recorded = report_read(request.auth, payload.article_id, payload.seconds,
+        recorded = report_read(reader_of(request), payload.article_id, payload.seconds,
                                payload.finished)
     except UnknownArticle as missing:
         raise HttpError(410 if missing.removed else 404, str(missing).capitalize() + ".") \

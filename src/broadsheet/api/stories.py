@@ -19,7 +19,7 @@ from broadsheet.stories.models import Story, Topic
 from broadsheet.stories.ranking import top_stories
 
 from . import present, schemas
-from .auth import ReaderAuth
+from .auth import ReaderAuth, reader_or_visitor_of
 
 router = Router(tags=["stories"])
 reader_or_visitor = ReaderAuth(optional=True)
@@ -74,7 +74,8 @@ def top(request: HttpRequest,
     stories = top_stories(limit=limit, per_section=per_section)
     articles = articles_of([s.pk for s in stories])
     topics = queries.topics_of([s.pk for s in stories])
-    return [story_out(request.auth, story, articles.get(story.pk, []), topics.get(story.pk, []))
+    reader = reader_or_visitor_of(request)
+    return [story_out(reader, story, articles.get(story.pk, []), topics.get(story.pk, []))
             for story in stories]
 
 
@@ -93,17 +94,18 @@ def get_story(request: HttpRequest, story_id: int):
                     .order_by("published_at", "id")[:limit + 1])
     truncated = len(articles) > limit
     articles = articles[:limit]
-    data = story_out(request.auth, story, articles)
+    reader = reader_or_visitor_of(request)
+    data = story_out(reader, story, articles)
     data["truncated"] = truncated
     by_id = {a.pk: a for a in articles}
     entries: dict[int, dict] = {}
     for article in articles:  # originals first (oldest first), then copies under them
         if article.duplicate_of_id not in by_id:
-            entries[article.pk] = {**present.article_summary(request.auth, article)[0],
+            entries[article.pk] = {**present.article_summary(reader, article)[0],
                                    "copies": []}
     for article in articles:
         if article.duplicate_of_id in by_id:
-            summary = present.article_summary(request.auth, article)[0]
+            summary = present.article_summary(reader, article)[0]
             if article.duplicate_of_id in entries:
                 entries[article.duplicate_of_id]["copies"].append(summary)
             else:  # a copy of a copy: listed on its own rather than lost
@@ -120,7 +122,8 @@ topics_router = Router(tags=["topics"])
                    auth=reader_or_visitor, summary="A topic and its most recent stories")
 def get_topic(request: HttpRequest, slug: str,
               limit: int = Query(20, ge=1, le=MAX_TOPIC_STORIES,
-                                 description="How many stories")) -> dict:
+                                 description="How many stories"),
+              ) -> dict | HttpResponsePermanentRedirect:
     topic, merged = queries.topic_by_slug(slug)
     if topic is None:
         raise HttpError(404, f"No topic '{slug}'.")
@@ -131,8 +134,9 @@ def get_topic(request: HttpRequest, slug: str,
     stories = [lead.coverage for lead in leads]
     articles = articles_of([s.pk for s in stories])
     topics = queries.topics_of([s.pk for s in stories])
+    reader = reader_or_visitor_of(request)
     return {**topic_ref(topic),
             "url": present.site_url(reverse("topic", args=[topic.slug])),
             "feed_url": present.site_url(reverse("feed_topic", args=[topic.slug])),
-            "stories": [story_out(request.auth, s, articles.get(s.pk, []), topics.get(s.pk, []))
+            "stories": [story_out(reader, s, articles.get(s.pk, []), topics.get(s.pk, []))
                         for s in stories]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -70,6 +72,13 @@ class Article(models.Model):
     story_pinned_at = models.DateTimeField(
         null=True, blank=True, help_text="Put in its story by an editor: clustering never moves it")
 
+    # Not columns: set on fetched rows by the story queries for cards, pages and the API.
+    # Stories sit above articles, so the two story-typed ones are declared without the type.
+    also_in: list[Article]  # its syndicated copies, earliest first (``attach_carriers``)
+    original: Article | None  # the original this copy repeats (``attach_originals``)
+    coverage: Any  # the stories.Story this card leads (``top_entries``, ``topic_latest``)
+    topics: list[Any]  # its story's first stories.Topic rows (``attach_topics``)
+
     class Meta:
         ordering = ["-published_at", "-id"]
         constraints = [
@@ -109,10 +118,13 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Store only sanitised HTML and clean headlines, whoever writes (admin, API, imports)."""
         update_fields = kwargs.get("update_fields")
-        fields = None if update_fields is None else set(update_fields)
-        also = clean_article(self, fields)
-        if fields is not None and also - fields:
-            kwargs["update_fields"] = [*update_fields, *(also - fields)]
+        if update_fields is None:
+            clean_article(self)
+        else:
+            fields = set(update_fields)
+            also = clean_article(self, fields) - fields
+            if also:
+                kwargs["update_fields"] = [*update_fields, *also]
         super().save(*args, **kwargs)
         bump_generation()  # pages showing it are stale
 

@@ -252,7 +252,7 @@ def _is_date(value) -> bool:
 
 
 def _moment(value: date | datetime) -> datetime:
-    if _is_date(value):
+    if not isinstance(value, datetime):  # a date: its first moment
         return timezone.make_aware(datetime.combine(value, time.min))
     if timezone.is_naive(value):
         return timezone.make_aware(value)

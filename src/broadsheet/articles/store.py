@@ -155,8 +155,8 @@ def known_articles(source_id: int, guids: list[str], urls: list[str],
             "id", "guid", "source_id", "url", "canonical_url", "fetched_at", "title")
         removed = Takedown.objects.filter(query).values_list(
             "guid", "source_id", "url", "canonical_url", "removed_at", "title")
-        rows = [*rows, *((TAKEN_DOWN, *row) for row in removed)]  # removed ones win
-        for pk, guid, src, url, canonical, fetched, title in rows:
+        both = [*rows, *((TAKEN_DOWN, *row) for row in removed)]  # removed ones win
+        for pk, guid, src, url, canonical, fetched, title in both:
             if guid and src == source_id:
                 found[f"guid:{guid}"] = (pk, fetched, title)
             found[f"url:{url}"] = found[f"url:{canonical}"] = (pk, fetched, title)

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from broadsheet import markup
 
-if TYPE_CHECKING:
-    from .models import Article
+
+class Body(Protocol):
+    """What a teaser is made from: a stored article, or the record the store is about to write."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
 
 TEASER_PARAGRAPHS = 2
 TEASER_MAX_WORDS = 80
@@ -22,7 +29,7 @@ TEASER_MAX_WORDS = 80
 _PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S | re.I)
 
 
-def teaser(article: Article) -> tuple[str, str]:
+def teaser(article: Body) -> tuple[str, str]:
     """The opening paragraph or two (at most about TEASER_MAX_WORDS words)."""
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     kept_text: list[str] = []

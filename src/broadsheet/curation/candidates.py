@@ -152,9 +152,9 @@ def describe(story_ids: set[int]) -> list[Candidate]:
     return found
 
 
-def _picked_article(article: Article) -> Candidate | None:
+def _picked_article(article: Article | None) -> Candidate | None:
     """A picked article outside any story stands as its own candidate."""
-    if article.hidden_at is not None:
+    if article is None or article.hidden_at is not None:
         return None
     if article.story_id:
         found = describe({article.story_id})

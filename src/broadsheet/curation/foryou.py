@@ -95,9 +95,9 @@ def signals(user, now: datetime) -> Signals:
     follows: dict[tuple[str, str], str] = {}
     words: list[str] = []
     for follow in Follow.objects.filter(user=user).select_related("publisher", "section"):
-        if follow.publisher_id:
+        if follow.publisher is not None:
             follows[(Interest.Kind.PUBLISHER, follow.publisher.slug)] = follow.publisher.name
-        elif follow.section_id:
+        elif follow.section is not None:
             follows[(Interest.Kind.SECTION, follow.section.slug)] = follow.section.name
         elif follow.topic:
             topic, _ = topic_by_slug(follow.topic)
@@ -173,7 +173,8 @@ def _rank(user, shared: Pool, now: datetime) -> list[tuple[Candidate, Reason]]:
     mine = signals(user, now)
     candidates = dict(shared.candidates)
     if not mine.empty:
-        liked = sorted(mine.weights, key=mine.weights.get, reverse=True)[:30]
+        liked = sorted(mine.weights, key=lambda interest: mine.weights[interest],
+                       reverse=True)[:30]
         wanted = [*liked, *mine.follows]
         for candidate in extras([k for kind, k in wanted if kind == Interest.Kind.TOPIC],
                                 [k for kind, k in wanted if kind == Interest.Kind.PUBLISHER],
@@ -202,7 +203,7 @@ def _allowed(candidate: Candidate, mine: Signals) -> bool:
 
 
 def _features(candidate: Candidate) -> list[tuple[str, str]]:
-    found = [(Interest.Kind.PUBLISHER, candidate.publisher[0])]
+    found: list[tuple[str, str]] = [(Interest.Kind.PUBLISHER, candidate.publisher[0])]
     if candidate.section:
         found.append((Interest.Kind.SECTION, candidate.section[0]))
     found += [(Interest.Kind.TOPIC, slug) for slug, _ in candidate.topics[:3]]

@@ -52,7 +52,7 @@ def engagement(seconds: int, finished: bool) -> float:
 
 def section_of(article: Article) -> Section | None:
     """The section an article is filed under (its story's when it has none of its own)."""
-    name = article.section or (article.story.section if article.story_id else "")
+    name = article.section or (article.story.section if article.story is not None else "")
     if not name:
         return None
     return Section.objects.filter(name__iexact=name).first()

@@ -88,14 +88,18 @@ def snapshot(pick: Pick) -> dict:
     """The pick as the audit log records it."""
     return {
         "story": pick.story_id, "article": pick.article_id, "note": pick.note,
-        "section": pick.section.slug if pick.section_id else None, "position": pick.position,
+        "section": pick.section.slug if pick.section is not None else None,
+        "position": pick.position,
         "starts_at": pick.starts_at.isoformat() if pick.starts_at else None,
         "ends_at": pick.ends_at.isoformat() if pick.ends_at else None,
     }
 
 
 def picked_title(pick: Pick) -> str:
-    return pick.story.title if pick.story_id else pick.article.title
+    if pick.story is not None:
+        return pick.story.title
+    assert pick.article is not None  # a pick is a story or an article (pick_story_or_article)
+    return pick.article.title
 
 
 def _where(section: Section | None) -> str:
@@ -109,10 +113,11 @@ def _validate(pick: Pick) -> None:
         raise PickError("position", "Position 1 is first; a position is 1 or more.")
     if pick.starts_at and pick.ends_at and pick.ends_at <= pick.starts_at:
         raise PickError("ends_at", "A pick must end after it starts.")
-    if pick.story_id and pick.story.merged_into_id:
+    if pick.story is not None and pick.story.merged_into_id:
         raise PickError("story_id", "That story was merged into another; pick that one.")
     same = Pick.objects.filter(_in_place(pick.section), _not_ended(timezone.now()),
-                               story_id=pick.story_id, article_id=pick.article_id)
+                               # one of the two is NULL, which matches NULL
+                               Q(story_id=pick.story_id, article_id=pick.article_id))
     if same.exclude(pk=pick.pk).exists():
         raise PickError("story_id" if pick.story_id else "article_id",
                         f"Already picked for {_where(pick.section)}.")
@@ -170,7 +175,7 @@ def update(editor, pick: Pick, changes: PickChanges) -> Pick:
             raise PickError("position", "Position 1 is first; a position is 1 or more.")
         pick.position = changes.position
     _validate(pick)
-    moved_place = before["section"] != (pick.section.slug if pick.section_id else None)
+    moved_place = before["section"] != (pick.section.slug if pick.section is not None else None)
     with transaction.atomic():
         if changes.position is not None or moved_place:
             _place(pick, changes.position)

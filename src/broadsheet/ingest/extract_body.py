@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.metadata import Document
 
 from broadsheet.ingest.extract_meta import PageMeta
 from broadsheet.ingest.hints import ExtractionHints
@@ -183,7 +184,7 @@ def run_trafilatura(tree: HtmlElement, url: str, options: Options) -> _Element |
         fast=options.fast,
         with_metadata=False,
     )
-    if document is None:
+    if not isinstance(document, Document):  # None: nothing found (a dict only when asked for)
         return None
     return document.body
 

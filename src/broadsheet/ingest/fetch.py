@@ -227,10 +227,10 @@ def _cookie_state(jar: httpx.Cookies) -> tuple[tuple[str, str, str, str | None],
     return tuple(sorted((c.domain, c.path, c.name, c.value) for c in jar.jar))
 
 
-def _header_value(value: str) -> str | bytes:
+def _header_value(value: str) -> bytes:
     """A stored validator sent back byte for byte, even when a server put non-ASCII in it."""
     if value.isascii():
-        return value
+        return value.encode("ascii")
     try:
         return value.encode("latin-1")  # how header bytes were decoded when first received
     except UnicodeEncodeError:
@@ -324,11 +324,12 @@ class Fetcher:
         if self._client is None or self._global is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(policy) as f'")
         target = _parse_url(url, url)
-        send_headers = {name: _header_value(value) for name, value in (headers or {}).items()}
+        send_headers = {name.encode("ascii"): _header_value(value)  # as httpx encodes names
+                        for name, value in (headers or {}).items()}
         if etag:
-            send_headers["If-None-Match"] = _header_value(etag)
+            send_headers[b"If-None-Match"] = _header_value(etag)
         if last_modified:
-            send_headers["If-Modified-Since"] = _header_value(last_modified)
+            send_headers[b"If-Modified-Since"] = _header_value(last_modified)
         loop = asyncio.get_running_loop()
         redirects: list[str] = []
         jar = httpx.Cookies()  # cookies set during this fetch's redirects (consent walls)
@@ -398,7 +399,7 @@ class Fetcher:
             raise FetchError("blocked_address", f"Refused to fetch {target}: {target.host} is a "
                              f"{reason} address ({ALLOW_PRIVATE_HINT})", url=requested)
 
-    async def _exchange(self, target: httpx.URL, headers: dict[str, str | bytes],
+    async def _exchange(self, target: httpx.URL, headers: dict[bytes, bytes],
                         jar: httpx.Cookies, requested: str) -> FetchResult | httpx.URL:
         """One request: a finished result, or the URL a redirect points to."""
         assert self._client is not None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -74,7 +74,7 @@ def pause_notice(state: HostState) -> str:
 class Politeness:
     """One pipeline's politeness stage; ``run`` runs a coroutine on the pipeline's event loop."""
 
-    def __init__(self, fetcher: Fetcher, run: Callable[[Awaitable[Any]], Any],
+    def __init__(self, fetcher: Fetcher, run: Callable[[Coroutine[Any, Any, Any]], Any],
                  shared: SharedHosts | None = None,
                  memory: robots.RobotsMemory = robots.memory) -> None:
         self.fetcher = fetcher

@@ -58,7 +58,7 @@ def rows(model: type[Model], alias: str) -> Iterator[tuple]:
     """
     queryset = model._base_manager.using(alias)
     key = model._meta.pk
-    ordering = "pk"
+    ordering: str | Collate = "pk"
     if connections[alias].vendor == "postgresql" and key.get_internal_type() in {
             "CharField", "TextField", "SlugField", "EmailField"}:
         ordering = Collate("pk", "C")
@@ -96,11 +96,11 @@ def compare(model: type[Model], source: str, target: str, progress=None) -> Tabl
             if da != db:
                 _differs(check, a[0])
             a, b = next(left, None), next(right, None)
-        elif b is None or (a is not None and _before(a[0], b[0])):
+        elif a is not None and (b is None or _before(a[0], b[0])):
             _count(check, source_hash, row_digest(a), None, None)
             _differs(check, a[0])
             a = next(left, None)
-        else:
+        elif b is not None:
             _count(check, None, None, target_hash, row_digest(b))
             _differs(check, b[0])
             b = next(right, None)

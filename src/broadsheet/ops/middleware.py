@@ -56,7 +56,9 @@ class OperationsMiddleware:
             response["Allow"] = "GET, HEAD"
         else:
             response = endpoint(request)
-        response._has_been_logged = True  # a failing probe is not a server error to log
+        # Django's request logging skips a response so marked: a failing probe is not a server
+        # error to log.
+        vars(response)["_has_been_logged"] = True
         response["Cache-Control"] = "no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

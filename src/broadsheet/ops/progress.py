@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress:
@@ -40,7 +44,7 @@ class Terminal(Progress):
         self.bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeRemainingColumn(), console=console, transient=True,
                          disable=not self.enabled)
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> Terminal:
         self.bars.start()

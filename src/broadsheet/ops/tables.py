@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphlib import TopologicalSorter
 
 from django.apps import apps
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 
 # Filled by `migrate` itself: its record of migrations, and the content types and permissions
 # that its post-migrate step creates, and the main sections a data migration adds. A target
@@ -37,10 +37,18 @@ def units_in_order() -> list[list[type[Model]]]:
 
 def _points_to(model: type[Model], models: dict[str, type[Model]]) -> set[str]:
     table = model._meta.db_table
-    return {f.related_model._meta.db_table for f in model._meta.concrete_fields
-            if f.is_relation and f.related_model is not None and f.db_constraint
-            and f.related_model._meta.db_table != table
-            and f.related_model._meta.db_table in models}
+    found: set[str] = set()
+    for field in model._meta.concrete_fields:
+        target = field.related_model  # the model class once apps are loaded ("self" resolved)
+        if not isinstance(field, ForeignKey) or not isinstance(target, type):
+            continue
+        # django-stubs takes db_constraint as ForeignKey's argument but omits the attribute.
+        if not field.db_constraint:  # type: ignore[attr-defined]
+            continue
+        other = target._meta.db_table
+        if other != table and other in models:
+            found.add(other)
+    return found
 
 
 def _reachable(start: str, graph: dict[str, set[str]]) -> set[str]:

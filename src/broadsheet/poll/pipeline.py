@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from broadsheet import metrics
 from broadsheet.ingest import extract as extract_stage
@@ -49,6 +51,9 @@ from broadsheet.ingest.polite import (
 from broadsheet.ingest.prepare import prepare_entry, prepare_from_feed, prepare_page
 from broadsheet.ingest.record import ArticleRecord, SourceJob, place
 from broadsheet.ingest.robots import origin_of
+
+if TYPE_CHECKING:
+    from broadsheet.sources.state import CheckOutcome
 
 __all__ = ["Pipeline", "RunSummary", "SourceReport", "run_sources"]
 
@@ -100,7 +105,7 @@ class _Source:
     job: SourceJob
     report: SourceReport
     now: datetime = field(default_factory=lambda: datetime.now(UTC))  # its feed arrived
-    outcome: object = None  # the check to record (a sources.state.CheckOutcome)
+    outcome: CheckOutcome | None = None  # the check to record
     work: list[PageJob] = field(default_factory=list)
     asked: bool = False  # it had pages to fetch (its notice is then set anew)
     pending: int = 0  # chunks of its work not stored yet
@@ -308,9 +313,10 @@ class Pipeline:
         return source
 
     @staticmethod
-    def _finish(source: _Source):
+    def _finish(source: _Source) -> CheckOutcome:
         """One source's check: its notice, its next-check floor and its validators."""
         outcome, report, job = source.outcome, source.report, source.job
+        assert outcome is not None  # set when its feed arrived, before any of its work
         if outcome.ok:
             if source.asked or report.notices:
                 outcome.notice = "; ".join(report.notices)
@@ -523,6 +529,7 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
     milliseconds; with other threads about (a worker's consumer threads), a fork server that
     imported this module once starts them safely instead.
     """
+    context: BaseContext
     if threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
     else:

@@ -66,7 +66,7 @@ def build(month_text: str, pool_text: str | None, currency: str | None, rebuild:
         return 2
     statement = built.statement
     lines = statement.lines.count()
-    if statement.pool_given:
+    if statement.pool_given or statement.revenue is None or statement.publisher_share is None:
         source = "given with --pool"
     else:
         source = (f"{float(statement.publisher_share) * 100:g}% of {major(statement.revenue)} "

@@ -177,7 +177,9 @@ def build(month: date, pool: int | None = None, currency: str | None = None,
     currency = parse_currency(currency or settings.CURRENCY)
     if pool is not None and pool < 0:
         raise StatementError("the pool cannot be negative")
-    revenue, others, share = None, {}, None
+    revenue: int | None = None
+    others: dict[str, int] = {}
+    share: Decimal | None = None
     if pool is None:
         share = Decimal(str(settings.PUBLISHER_SHARE)).quantize(Decimal("0.0001"))
         revenue, others = month_revenue(month, currency)

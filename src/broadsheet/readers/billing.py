@@ -57,8 +57,9 @@ class StripeGateway:
     def __init__(self, secret_key: str, price_id: str, api_base: str | None = None) -> None:
         import stripe
 
-        options = {"base_addresses": {"api": api_base}} if api_base else {}
-        self.client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        self.client = stripe.StripeClient(
+            secret_key, max_network_retries=2,
+            base_addresses={"api": api_base} if api_base else None)
         self.price_id = price_id
 
     def create_checkout(self, request: CheckoutRequest) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth import authenticate, password_validation
@@ -52,7 +53,8 @@ class SignUpForm(forms.Form):
         return email
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password = cleaned.get("password")
         if password:
             candidate = User(email=cleaned.get("email", ""))
@@ -84,7 +86,8 @@ class SignInForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
             self.user = authenticate(self.request, email=normalise_email(email), password=password)
@@ -138,7 +141,13 @@ class ResetForm(PasswordResetForm):
             self.delivery_failed = True
 
 
-class _ValidatedNewPassword:
+if TYPE_CHECKING:
+    _FormMixin = forms.Form  # mixed into forms: their cleaned_data and add_error
+else:
+    _FormMixin = object
+
+
+class _ValidatedNewPassword(_FormMixin):
     """Check the new password with settings.AUTH_PASSWORD_VALIDATORS."""
 
     def validate_password_for_user(self, user, password_field_name: str = "password2") -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from django.conf import settings
 from django.db.models import Q
@@ -111,11 +112,12 @@ def mark_past_due(membership: Membership) -> Membership:
     return membership
 
 
-def can_cancel(membership: Membership | None) -> bool:
+def can_cancel(membership: Membership | None) -> TypeGuard[Membership]:
     return membership is not None and membership.state in (State.ACTIVE, State.PAST_DUE)
 
 
-def can_resume(membership: Membership | None, now: datetime | None = None) -> bool:
+def can_resume(membership: Membership | None, now: datetime | None = None,
+               ) -> TypeGuard[Membership]:
     now = now or timezone.now()
     return (membership is not None and membership.state == State.CANCELLED
             and membership.current_period_end is not None and now < membership.current_period_end)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
@@ -30,7 +32,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A reader, editor or publisher's staff member; signs in with an email address."""
 
-    username = None
+    # Django removes an inherited field set to None; django-stubs types username as str only.
+    username = None  # type: ignore[assignment]
     email = models.EmailField("Email", unique=True)
     time_zone = models.CharField(max_length=64, blank=True,
                                  help_text="Shown times use this zone; empty means the default")
@@ -40,9 +43,10 @@ class User(AbstractUser):
                   "waits for it)")
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # Django takes any BaseUserManager for a custom user; django-stubs expects its own UserManager.
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     def __str__(self) -> str:
         return self.email

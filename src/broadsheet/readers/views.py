@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import (
     Http404,
@@ -39,6 +40,7 @@ from .forms import (
     SignUpForm,
     normalise_email,
 )
+from .models import User
 from .nextpath import next_value, safe_next
 from .throttle import client_address, email_budget, reset_throttle, signin_throttle
 from .webhooks import handle_event
@@ -140,6 +142,14 @@ def signin(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _reader(request: HttpRequest) -> User:
+    """The signed-in reader of a ``login_required`` view, typed as the account it is."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
 @never_cache
 def signout(request: HttpRequest) -> HttpResponse:
     """Sign out on POST (a link cannot sign anyone out); GET shows the button."""
@@ -170,7 +180,7 @@ def _awaits_confirmation(user) -> bool:
 @login_required
 def confirm_email_send(request: HttpRequest) -> HttpResponse:
     """Email the confirmation link again (a few an hour per address: HTTP 429 past that)."""
-    user = request.user
+    user = _reader(request)
     if user.email_confirmed_at is not None and not _awaits_confirmation(user):
         messages.info(request, "Your email address is already confirmed.")
         return redirect("account")
@@ -211,10 +221,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        attempt = signin_throttle.attempt(request.user.email, client_address(request))
+        reader = _reader(request)
+        attempt = signin_throttle.attempt(reader.email, client_address(request))
         if not attempt.allowed:
             return _throttled(request, self.template_name,
-                              self.get_context_data(form=self.form_class(request.user)),
+                              self.get_context_data(form=self.form_class(reader)),
                               attempt.verdict)
         form = self.get_form()
         if form.is_valid():
@@ -298,7 +309,7 @@ def _subscribed(membership, now=None) -> bool:
 @never_cache
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _reader(request)
     membership = transitions.membership_of(user)
     now = timezone.now()
     zone = _reader_zone(user) or timezone.get_default_timezone()
@@ -359,7 +370,7 @@ def private_feed_new(request: HttpRequest) -> HttpResponse:
     from broadsheet.api.auth import private_feed_url
 
     # Kept in the server-side session, not a message cookie: the address is a secret.
-    request.session[NEW_FEED_URL_KEY] = private_feed_url(request.user)
+    request.session[NEW_FEED_URL_KEY] = private_feed_url(_reader(request))
     return redirect(reverse("account") + "#apps-title")
 
 
@@ -369,7 +380,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the reader's tokens: the app or feed reader using it is locked out."""
     from broadsheet.api.models import ApiToken
 
-    deleted, _ = ApiToken.objects.filter(user=request.user, pk=pk).delete()
+    deleted, _ = ApiToken.objects.filter(user=_reader(request), pk=pk).delete()
     if deleted:
         messages.success(request, "Revoked: that app or feed address no longer works.")
     else:
@@ -381,14 +392,15 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def membership_cancel(request: HttpRequest) -> HttpResponse:
     """Cancel at the end of the period: reading continues until then."""
-    membership = transitions.membership_of(request.user)
+    reader = _reader(request)
+    membership = transitions.membership_of(reader)
     if not transitions.can_cancel(membership):
         messages.error(request, "There is no membership to cancel.")
         return redirect("account")
     if not _tell_stripe(request, membership, cancel=True):
         return redirect("account")
     transitions.cancel(membership)
-    zone = _reader_zone(request.user) or timezone.get_default_timezone()
+    zone = _reader_zone(reader) or timezone.get_default_timezone()
     with timezone.override(zone):
         messages.success(request, _cancelled_message(membership))
     return redirect("account")
@@ -420,7 +432,7 @@ def _cancelled_message(membership) -> str:
 @login_required
 def membership_resume(request: HttpRequest) -> HttpResponse:
     """Undo a cancellation before the period ends."""
-    membership = transitions.membership_of(request.user)
+    membership = transitions.membership_of(_reader(request))
     if not transitions.can_resume(membership):
         messages.error(request, "There is no cancelled membership to resume.")
         return redirect("account")
@@ -437,14 +449,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
     """Start Stripe Checkout for the membership and send the reader there."""
     if not billing.enabled():
         raise Http404("payments are off")
-    membership = transitions.membership_of(request.user)
+    reader = _reader(request)
+    membership = transitions.membership_of(reader)
     if _subscribed(membership):
         messages.info(request, "You are a member already; your subscription is on this page.")
         return redirect("account")
     account_url = emails.site_link(reverse("account"))
     order = billing.CheckoutRequest(
-        user_id=request.user.pk,
-        email=request.user.email,
+        user_id=reader.pk,
+        email=reader.email,
         success_url=account_url + "?checkout=success",
         cancel_url=account_url,
         customer_id=membership.stripe_customer_id if membership else "",
@@ -452,7 +465,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     try:
         url = billing.gateway().create_checkout(order)
     except (billing.BillingError, billing.BillingUnavailable) as error:
-        log.warning("checkout for user %s failed: %s", request.user.pk, error)
+        log.warning("checkout for user %s failed: %s", reader.pk, error)
         messages.error(request, f"Checkout could not start: {error}. Please try again later.")
         return redirect("account")
     return HttpResponseRedirect(url, status=303)
@@ -462,7 +475,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @login_required
 def billing_portal(request: HttpRequest) -> HttpResponse:
     """Send a paying reader to Stripe's customer portal (to update a card after a failure)."""
-    membership = transitions.membership_of(request.user)
+    membership = transitions.membership_of(_reader(request))
     if not billing.enabled() or membership is None or not membership.stripe_customer_id:
         raise Http404("no billing account")
     try:
@@ -507,7 +520,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_delete(request: HttpRequest) -> HttpResponse:
     """Delete the account and everything it holds, after the password confirms it."""
-    user = request.user
+    user = _reader(request)
     form = DeleteAccountForm(user, request.POST or None)
     if request.method == "POST":
         attempt = signin_throttle.attempt(user.email, client_address(request))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from broadsheet.ingest.extract_body import DEFAULT_OPTIONS, Options
@@ -76,7 +76,7 @@ def catalog_path() -> Path:
     return Path(str(resources.files("broadsheet.sources").joinpath("data/publishers.json")))
 
 
-def is_web_url(url: str) -> bool:
+def is_web_url(url: object) -> TypeGuard[str]:
     """True for an absolute http(s) URL with a plausible host and no whitespace."""
     if not isinstance(url, str) or not url or any(ch.isspace() for ch in url):
         return False

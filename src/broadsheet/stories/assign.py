@@ -143,7 +143,7 @@ class Partition:
             body = self.copies.signature(article.text)
             original = self.copies.find_original(article.text, body) if body else None
             story = self.clusterer.story_of(original) if original else None
-            if story is None:
+            if story is None or not original:  # a story is only found for an original
                 original = None
                 story = self.clusterer.assign(doc)
                 if body:
@@ -276,6 +276,13 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
 
     A few queries and bulk writes, however many stories changed.
     """
+    tagging.tag_stories(summarise_stories(story_ids))
+
+
+def summarise_stories(story_ids: Iterable[int]) -> list[int]:
+    """Recompute each story's headline, times, counts, outlets and section, leaving its topics
+    as they are; returns the stories' ids (a merged or emptied one's too, so that its topics
+    can go)."""
     stories = list(Story.objects.filter(pk__in=list(story_ids)))
     members: dict[int, list[Article]] = {}
     for article in (Article.objects.filter(story__in=stories).order_by("published_at", "id")
@@ -299,7 +306,7 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
         changed.append(story)
     update_rows(Story, changed, ["headline", "first_published_at", "last_published_at",
                                  "first_publisher", "article_count", "publisher_count", "section"])
-    tagging.tag_stories([story.pk for story in stories])
+    return [story.pk for story in stories]
 
 
 def forget_engines() -> None:

@@ -261,7 +261,7 @@ def form_penalty(title: str, elsewhere: Elsewhere | Sequence[str] = ()) -> float
     body = text
     head, tail = _label_parts(text)
     strength = _label_strength(head, rest) if head is not None else 0.0
-    if strength:
+    if strength and head is not None:
         penalty += LABEL * strength
         body = text[len(head):].lstrip(_SEPARATOR_CHARS)
     elif tail is not None:

@@ -139,7 +139,7 @@ def resolve_story(pk: int) -> tuple[Story | None, bool]:
     """The story with ``pk``, following merges to the survivor; (story, whether it was merged)."""
     story = Story.objects.select_related("first_publisher").filter(pk=pk).first()
     merged = False
-    seen = set()
+    seen: set[int] = set()
     while story is not None and story.merged_into_id and story.pk not in seen:
         if len(seen) >= MAX_MERGE_HOPS:
             break
@@ -249,7 +249,7 @@ def top_entries(limit: int = 6, per_section: int = 3) -> list[Article]:
     stories = ranked_stories(limit=limit, per_section=per_section)
     if not stories:
         return []
-    by_story: dict[int, list[Article]] = {}
+    by_story: dict[int | None, list[Article]] = {}
     articles = _card_fields(Article.objects.filter(story__in=[s.pk for s in stories])
                             .filter(originals_only()))
     for article in articles:
@@ -367,7 +367,8 @@ def attach_topics(articles: Iterable[Article], per_card: int = 3) -> None:
     articles = list(articles)
     found = topics_of({a.story_id for a in articles if a.story_id})
     for article in articles:
-        article.topics = found.get(article.story_id, [])[:per_card]
+        article.topics = (found.get(article.story_id, [])[:per_card]
+                          if article.story_id is not None else [])
 
 
 def topic_latest(topic: Topic, limit: int, offset: int = 0) -> list[Article]:
@@ -377,7 +378,7 @@ def topic_latest(topic: Topic, limit: int, offset: int = 0) -> list[Article]:
                      .order_by("-last_published_at", "-story_id")
                      .values_list("story_id", flat=True)[offset:offset + limit])
     stories = Story.objects.in_bulk(story_ids)
-    by_story: dict[int, list[Article]] = {}
+    by_story: dict[int | None, list[Article]] = {}
     for article in _card_fields(Article.objects.filter(originals_only(),
                                                        story_id__in=story_ids)):
         by_story.setdefault(article.story_id, []).append(article)

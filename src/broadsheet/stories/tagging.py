@@ -9,7 +9,7 @@ one an editor merged leads to its survivor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.db.models import F, Window
@@ -31,25 +31,35 @@ def tag_stories(story_ids: Iterable[int]) -> int:
     A story merged into another, or left without articles, loses its topics.
     """
     story_ids = list(story_ids)
-    stories = {s.pk: s for s in Story.objects.filter(pk__in=story_ids,
-                                                     merged_into__isnull=True)}
+    live = list(Story.objects.filter(pk__in=story_ids, merged_into__isnull=True)
+                .values_list("pk", flat=True))
     found = {pk: story_topics(docs, limit=TOPICS_PER_STORY)
-             for pk, docs in _documents(list(stories)).items()}
-    topics = _resolve([topic for finds in found.values() for topic in finds])
+             for pk, docs in _documents(live).items()}
+    store_topics(story_ids, found)
+    return len(found)
+
+
+def store_topics(story_ids: Iterable[int], found: Mapping[int, list[FoundTopic]]) -> None:
+    """Replace these stories' topics by ``found`` (a story's finds, most salient first),
+    resolved to stored topics; a story missing from ``found``, or merged, is left without."""
+    story_ids = list(story_ids)
+    published = dict(Story.objects.filter(pk__in=list(found), merged_into__isnull=True)
+                     .values_list("pk", "last_published_at"))
+    topics = _resolve([topic for pk, finds in found.items() if pk in published
+                       for topic in finds])
     rows = []
     for pk, finds in found.items():
         seen: set[int] = set()
-        for find in finds:
+        for find in finds if pk in published else ():
             topic = topics.get(topic_key(find.name))
             if topic is None or topic.pk in seen:
                 continue
             seen.add(topic.pk)
             rows.append(StoryTopic(story_id=pk, topic=topic, weight=find.weight,
-                                   last_published_at=stories[pk].last_published_at))
+                                   last_published_at=published[pk]))
     with transaction.atomic():
         StoryTopic.objects.filter(story_id__in=story_ids).delete()
-        StoryTopic.objects.bulk_create(rows)
-    return len(found)
+        StoryTopic.objects.bulk_create(rows, batch_size=2000)
 
 
 def _documents(story_ids: list[int]) -> dict[int, list[TopicDoc]]:

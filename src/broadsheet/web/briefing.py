@@ -216,7 +216,7 @@ class _Mailer:
 
     def _alive(self) -> bool:
         smtp = getattr(self.connection, "connection", None)
-        if not hasattr(smtp, "noop"):
+        if smtp is None or not hasattr(smtp, "noop"):
             return True  # not SMTP (files, memory): nothing to go stale
         try:
             return smtp.noop()[0] == 250

@@ -12,6 +12,7 @@ generation (a story's new topics or outlet count) shows within CARD_SECONDS.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -20,11 +21,32 @@ from django.utils.safestring import SafeString, mark_safe
 
 from broadsheet.articles.models import Article
 from broadsheet.freshness import generation
+from broadsheet.markup import escape_attr
 
 from . import queries
 
 CARD_SECONDS = 60
+CARD_FORMAT = 2  # moved whenever the card's markup changes, so no older card is reused
 TIME_MARK = mark_safe("<!--card-time-->")  # where each request puts the card's time
+# Where a reader's own parts of a card go (For you's reason, link mark and "fewer" forms).
+LEAD_MARK = mark_safe("<!--card-lead-->")
+VIA_MARK = mark_safe("<!--card-via-->")
+TAIL_MARK = mark_safe("<!--card-tail-->")
+MARKS = {"time_mark": TIME_MARK, "lead_mark": LEAD_MARK, "via_mark": VIA_MARK,
+         "tail_mark": TAIL_MARK}
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A reader's own parts of one card: HTML before and after its content, and what its
+    headline's link adds to the article's address."""
+
+    lead: SafeString = mark_safe("")
+    via: str = ""
+    tail: SafeString = mark_safe("")
+
+
+NOTHING_PERSONAL = Personal()
 
 
 def card_key(article: Article, zone: str, version: int) -> str:
@@ -32,13 +54,15 @@ def card_key(article: Article, zone: str, version: int) -> str:
     line, a copy's original) that the same article can be shown with or without."""
     coverage = getattr(article, "coverage", None)
     original = getattr(article, "syndicated_from", None)
-    return (f"web:card:{version}:{zone}:{article.pk}:"
+    return (f"web:card{CARD_FORMAT}:{version}:{zone}:{article.pk}:"
             f"{coverage.pk if coverage is not None else 0}:"
             f"{original.pk if original is not None else 0}")
 
 
-def render_cards(articles: Sequence[Article], stamp: Callable[[Article], str]) -> SafeString:
-    """The cards of ``articles`` in order, each with ``stamp(article)`` as its time."""
+def render_cards(articles: Sequence[Article], stamp: Callable[[Article], str],
+                 personal: Callable[[Article], Personal] | None = None) -> SafeString:
+    """The cards of ``articles`` in order, each with ``stamp(article)`` as its time and
+    ``personal(article)``'s parts, if given."""
     articles = [a for a in articles if a is not None]
     if not articles:
         return mark_safe("")
@@ -50,9 +74,15 @@ def render_cards(articles: Sequence[Article], stamp: Callable[[Article], str]) -
         undecorated = [a for a, _ in missing if not hasattr(a, "topics")]
         if undecorated:
             queries.decorate(undecorated)
-        fresh = {key: render_to_string("web/_card.html", {"article": a, "time_mark": TIME_MARK})
+        fresh = {key: render_to_string("web/_card.html", {"article": a, **MARKS})
                  for a, key in missing}
         cache.set_many(fresh, CARD_SECONDS)
         found.update(fresh)
-    return mark_safe("".join(  # noqa: S308 - rendered by the autoescaping template, and stamp()
-        found[key].replace(TIME_MARK, stamp(a)) for a, key in zip(articles, keys, strict=True)))
+    return mark_safe("".join(  # noqa: S308 - rendered by the autoescaping template, stamp() and
+        _filled(found[key], stamp(a), personal(a) if personal else NOTHING_PERSONAL)  # Personal
+        for a, key in zip(articles, keys, strict=True)))
+
+
+def _filled(card: str, time: str, parts: Personal) -> str:
+    return (card.replace(TIME_MARK, time).replace(LEAD_MARK, parts.lead)
+            .replace(VIA_MARK, escape_attr(parts.via)).replace(TAIL_MARK, parts.tail))

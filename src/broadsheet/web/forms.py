@@ -38,7 +38,9 @@ class BriefingForm(forms.Form):
         for name in {current, given}:  # a valid zone the list leaves out stays choosable
             if name and briefing.zone_named(name) and name not in dict(choices):
                 choices.insert(1, (name, name.replace("_", " ")))
-        self.fields["time_zone"].choices = choices
+        zones = self.fields["time_zone"]
+        assert isinstance(zones, forms.ChoiceField)  # declared as one above
+        zones.choices = choices
 
     @classmethod
     def of(cls, user) -> BriefingForm:

@@ -57,7 +57,7 @@ def in_order(ids: list[int]) -> list[Article]:
 
 def in_section(section: Section | str, limit: int, offset: int = 0) -> list[Article]:
     """A section's latest originals (with those a copy filed here stands for), newest first."""
-    name = getattr(section, "name", section)
+    name = section.name if isinstance(section, Section) else section
     return in_order(stories.latest_in_section(name, limit, offset))
 
 
@@ -151,17 +151,17 @@ def as_cards(chosen: Iterable[Pick]) -> list[ShownPick]:
     """Picks as cards, in the order given; a pick with nothing left to show is left out."""
     chosen = list(chosen)
     story_ids = [p.story_id for p in chosen if p.story_id]
-    by_story: dict[int, list[Article]] = {}
+    by_story: dict[int | None, list[Article]] = {}
     for article in listed().filter(story_id__in=story_ids) if story_ids else ():
         by_story.setdefault(article.story_id, []).append(article)
     shown = []
     for pick in chosen:
-        if pick.story_id:
-            lead = stories.representative(by_story.get(pick.story_id, []), pick.story)
+        if pick.story is not None:
+            lead = stories.representative(by_story.get(pick.story.pk, []), pick.story)
             if lead is not None:
                 lead.coverage = pick.story
                 shown.append(ShownPick(pick, lead, pick.story))
-        elif pick.article.hidden_at is None:
+        elif pick.article is not None and pick.article.hidden_at is None:
             shown.append(ShownPick(pick, pick.article, None))
     return shown
 

@@ -10,6 +10,7 @@ read yet (so a client that had it read learns it is unread again), ``…/starred
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from xml.sax.xmlreader import AttributesImpl
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -54,8 +55,8 @@ def _category(xml: SimplerXMLGenerator, term: str) -> None:
 def _entry(xml: SimplerXMLGenerator, user, article: Article, read: bool, saved: bool) -> None:
     link = present.article_url(article)
     updated = max(article.updated_at, article.published_at)
-    xml.startElement("entry", {
-        "gr:crawl-timestamp-msec": str(int(article.fetched_at.timestamp() * 1000))})
+    xml.startElement("entry", AttributesImpl({
+        "gr:crawl-timestamp-msec": str(int(article.fetched_at.timestamp() * 1000))}))
     xml.addQuickElement("id", long_item_id(article.pk))
     _category(xml, READING_LIST)
     _category(xml, READ if read else FRESH)
@@ -69,7 +70,7 @@ def _entry(xml: SimplerXMLGenerator, user, article: Article, read: bool, saved: 
     xml.addQuickElement("link", attrs={"rel": "alternate", "href": link, "type": "text/html"})
     xml.addQuickElement("content", content_html(user, article), {"type": "html"})
     if article.author:
-        xml.startElement("author", {})
+        xml.startElement("author", AttributesImpl({}))
         xml.addQuickElement("name", article.author)
         xml.endElement("author")
     _source(xml, article)
@@ -78,7 +79,7 @@ def _entry(xml: SimplerXMLGenerator, user, article: Article, read: bool, saved: 
 
 def _source(xml: SimplerXMLGenerator, article: Article) -> None:
     stream = f"feed/{article.publisher_id}"
-    xml.startElement("source", {"gr:stream-id": stream})
+    xml.startElement("source", AttributesImpl({"gr:stream-id": stream}))
     xml.addQuickElement("id", FEED_ID_PREFIX + stream)
     xml.addQuickElement("title", article.publisher.name, {"type": "text"})
     xml.addQuickElement("link", attrs={"rel": "alternate", "type": "text/html",
@@ -103,7 +104,7 @@ def atom_stream(request: HttpRequest, user, stream_id: str | None = None) -> Htt
     response["Cache-Control"] = "private, no-store"
     xml = SimplerXMLGenerator(response, "utf-8")
     xml.startDocument()
-    xml.startElement("feed", {"xmlns": ATOM_NS, "xmlns:gr": READER_NS})
+    xml.startElement("feed", AttributesImpl({"xmlns": ATOM_NS, "xmlns:gr": READER_NS}))
     xml.addQuickElement("generator", "Broadsheet")
     xml.addQuickElement("id", FEED_ID_PREFIX + stream)
     xml.addQuickElement("title", stream_title(stream) or stream, {"type": "text"})

@@ -99,6 +99,7 @@ def stream_title(stream: str) -> str:
 def _filter_state(user, articles: QuerySet[Article], target: str, include: bool
                   ) -> QuerySet[Article]:
     target = normalise_stream(target)
+    state: Exists | Q
     if target == READ:
         state = Exists(ReadingHistory.objects.filter(user=user, article=OuterRef("pk")))
     elif target == STARRED:

@@ -13,37 +13,38 @@ BASES = r"^(?:api/greader(?:\.php)?)?/+"
 def routes(named: bool) -> list[URLPattern]:
     """The API's paths; only the site root's are named, so ``reverse`` gives those."""
 
-    def name(value: str) -> str | None:
-        return value if named else None
-
     api = "reader/api/0/"
-    return [
-        path("accounts/ClientLogin", signin.client_login, name=name("greader_client_login")),
-        path(api + "token", signin.token, name=name("greader_token")),
-        path(api + "user-info", signin.user_info, name=name("greader_user_info")),
+    found = [
+        path("accounts/ClientLogin", signin.client_login, name="greader_client_login"),
+        path(api + "token", signin.token, name="greader_token"),
+        path(api + "user-info", signin.user_info, name="greader_user_info"),
         path(api + "subscription/list", subscriptions.subscription_list,
-             name=name("greader_subscription_list")),
+             name="greader_subscription_list"),
         path(api + "subscription/edit", subscriptions.subscription_edit,
-             name=name("greader_subscription_edit")),
-        path(api + "tag/list", subscriptions.tag_list, name=name("greader_tag_list")),
+             name="greader_subscription_edit"),
+        path(api + "tag/list", subscriptions.tag_list, name="greader_tag_list"),
         path(api + "unread-count", subscriptions.unread_count,
-             name=name("greader_unread_count")),
+             name="greader_unread_count"),
         path(api + "preference/stream/list", subscriptions.stream_prefs,
-             name=name("greader_stream_prefs")),
-        path(api + "stream/items/ids", items.stream_item_ids, name=name("greader_item_ids")),
+             name="greader_stream_prefs"),
+        path(api + "stream/items/ids", items.stream_item_ids, name="greader_item_ids"),
         path(api + "stream/items/contents", items.stream_item_contents,
-             name=name("greader_item_contents")),
-        path(api + "stream/contents", items.stream_contents, name=name("greader_stream")),
+             name="greader_item_contents"),
+        path(api + "stream/contents", items.stream_contents, name="greader_stream"),
         re_path(rf"^{api}stream/contents/(?P<stream_id>.+)$", items.stream_contents,
-                name=name("greader_stream_contents")),
-        path("reader/atom", atom.atom_stream, name=name("greader_atom")),
-        path("reader/atom/", atom.atom_stream, name=name("greader_atom_reading_list")),
+                name="greader_stream_contents"),
+        path("reader/atom", atom.atom_stream, name="greader_atom"),
+        path("reader/atom/", atom.atom_stream, name="greader_atom_reading_list"),
         re_path(r"^reader/atom/(?P<stream_id>.+)$", atom.atom_stream,
-                name=name("greader_atom_stream")),
-        path(api + "edit-tag", edit.edit_tag, name=name("greader_edit_tag")),
+                name="greader_atom_stream"),
+        path(api + "edit-tag", edit.edit_tag, name="greader_edit_tag"),
         path(api + "mark-all-as-read", edit.mark_all_as_read,
-             name=name("greader_mark_all_as_read")),
+             name="greader_mark_all_as_read"),
     ]
+    if not named:
+        for pattern in found:
+            pattern.name = pattern.pattern.name = None
+    return found
 
 
 urlpatterns = routes(named=True)

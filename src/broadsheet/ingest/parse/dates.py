@@ -41,6 +41,6 @@ def _struct_to_datetime(value: Any) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
+        return datetime(*value[:6]).replace(tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from broadsheet.ingest.words import reading_minutes
 from broadsheet.web.cards import render_cards
+from broadsheet.web.for_you_cards import personal_parts
 from broadsheet.web.images.signing import proxied, proxy_images
 from broadsheet.web.links import article_path
 from broadsheet.web.queries import publisher_names, section_slugs
@@ -104,10 +106,27 @@ def cards(articles) -> str:
     return render_cards(articles, lambda article: when(article.published_at))
 
 
+@register.simple_tag(takes_context=True)
+def for_you_cards(context, items) -> str:
+    """For you's cards: shared cards with the reader's reasons and forms put in."""
+    parts = personal_parts(items, context["request"])
+    return render_cards([item.article for item in items],
+                        lambda article: when(article.published_at), lambda a: parts[a.pk])
+
+
+_joined_options: tuple[list[tuple[str, str]], str] = ([], "")
+
+
 @register.simple_tag
 def publisher_options(selected: str = "") -> str:
     """<option>s of every publisher for a filter, ``selected`` (a slug) marked: a few hundred
-    options are joined here in one go rather than rendered one template node at a time."""
-    return format_html_join("", '<option value="{}"{}>{}</option>', (
-        (slug, " selected" if slug == selected else "", name)
-        for slug, name in publisher_names()))
+    options are joined once per list of publishers (kept in the process), not per request."""
+    global _joined_options
+    names = publisher_names()
+    if _joined_options[0] != names:
+        _joined_options = (names, format_html_join("", '<option value="{}">{}</option>', names))
+    options = _joined_options[1]
+    if selected:
+        opening = format_html('<option value="{}">', selected)
+        options = options.replace(opening, f"{opening[:-1]} selected>", 1)
+    return mark_safe(options)  # noqa: S308 - joined by format_html_join, the slug escaped

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.functional import cached_property
 
@@ -22,7 +23,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         cap = self.per_page * MAX_COUNTED_PAGES
         head = self.object_list[:cap + 1]
-        counted = head.count() if hasattr(head, "query") else len(head)
+        counted = head.count() if isinstance(head, QuerySet) else len(head)
         self.capped = counted > cap
         return counted
 

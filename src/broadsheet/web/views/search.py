@@ -8,10 +8,10 @@ from django.shortcuts import render
 
 from broadsheet.articles.search import MAX_QUERY_CHARS, search
 from broadsheet.curation.models import Section
+from broadsheet.stories.queries import attach_carriers
 
 from .. import alternates
 from ..caching import visitor_cache
-from ..queries import decorate
 
 MAX_PAGE = 500
 
@@ -47,7 +47,7 @@ def search_page(request):
                          section=section or (section_slug or None),
                          since=since, until=until, page=_page_number(params.get("page")),
                          user=request.user, fold_copies=not publication)
-        decorate(r.article for r in results.results)
+        attach_carriers([r.article for r in results.results])  # results show no topics
     return render(request, "web/search.html", {
         "query": query, "results": results,
         "publication": publication, "section_slug": section_slug,
