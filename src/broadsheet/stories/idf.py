@@ -8,7 +8,6 @@ backfill and a live stream weigh words the same way.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 
@@ -72,10 +71,8 @@ class IdfTable:
         else:
             vocab = self.vocab
             weights = self._weights(counts, [vocab.get(name, -1) for name in counts])
-        if len(weights) > self.config.max_features:
-            weights = heapq.nlargest(self.config.max_features, weights)
-        else:
-            weights.sort(reverse=True)
+        weights.sort(reverse=True)  # (weight, id) pairs are distinct: the order is total
+        del weights[self.config.max_features:]
         if not weights:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         ws = np.array([w for w, _ in weights], dtype=np.float32)
