@@ -318,34 +318,35 @@ def dated_stream(rows: list[dict], config: ClusterConfig, baseline_threshold: fl
 # -------------------------------------------------------------------------- speed
 
 
-def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> None:
-    """Assign a synthetic stream once the active window holds ``active`` articles.
+def speed_stream(rows: list[dict], total: int, window_days: float = 7.0):
+    """The speed stream's articles, as ``StoryDoc`` fields (``total`` spread over the window).
 
     The dev texts are replicated with fresh ids and dates spread over the window (so that every
     replica is in the window), and a few words of each replica are altered so that copies are
     not identical. The clock moves forward throughout, so articles also expire as in real life.
     """
     rng = random.Random(7)
+    per_second = total / (window_days * 86400)
+    k = 0
+    while True:
+        for r in rows:
+            words = (r["text"] or "").split()
+            if len(words) > 8:
+                for _ in range(3):
+                    words[rng.randrange(len(words))] = f"w{rng.randrange(100000)}"
+            t = 1_700_000_000 + k / per_second
+            yield {"id": f"x{k}", "outlet": r["outlet"], "title": r["title"],
+                   "text": " ".join(words), "url": r.get("url"),
+                   "published_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t))}
+            k += 1
+
+
+def speed(rows: list[dict], active: int = 100_000, measured: int = 20_000) -> None:
+    """Assign the speed stream (``speed_stream``) once the active window holds ``active``
+    articles. ``bench/stories_versions.py`` compares versions of the engine on it side by side."""
     window_days = 7.0
     total = active + measured
-    per_second = total / (window_days * 86400)
-
-    def stream():
-        k = 0
-        while True:
-            for r in rows:
-                words = (r["text"] or "").split()
-                if len(words) > 8:
-                    for _ in range(3):
-                        words[rng.randrange(len(words))] = f"w{rng.randrange(100000)}"
-                t = 1_700_000_000 + k / per_second
-                yield StoryDoc(id=f"x{k}", outlet=r["outlet"], title=r["title"],
-                               text=" ".join(words), url=r.get("url"),
-                               published_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
-                                                          time.gmtime(t)))
-                k += 1
-
-    docs = list(itertools.islice(stream(), total))
+    docs = [StoryDoc(**d) for d in itertools.islice(speed_stream(rows, total, window_days), total)]
     engine = StoryClusterer(ClusterConfig(window_days=window_days))
     t0 = time.perf_counter()
     for d in docs[:active]:
