@@ -157,3 +157,21 @@ def test_a_merge_retags_the_survivor_and_untags_the_merged_story(two_stories):
     desk.merge(editor, berlin, summit)
     assert {"friedrich-merz", "emmanuel-macron"} <= topic_slugs(summit)
     assert not StoryTopic.objects.filter(story=berlin).exists()
+
+
+def test_following_merges_the_same_leads_the_topic_page_shows(client, two_stories):
+    """Following reads a topic's leads as bare rows; they are the topic page's leads, the
+    editor's choice included."""
+    from broadsheet.stories import queries as stories
+
+    summit, berlin = two_stories
+    trump = Topic.objects.get(slug="donald-trump")
+    automatic = [a.pk for a in stories.topic_latest(trump, 10)]
+    assert stories.topic_lead_ids(trump, 10) == automatic
+    later = max(berlin.articles.all(), key=lambda a: a.published_at)
+    assert later.pk not in automatic  # the automatic choice is the earliest
+    editor = make_reader("active")
+    desk.set_lead(editor, berlin, later)
+    chosen = stories.topic_lead_ids(trump, 10)
+    assert chosen == [a.pk for a in stories.topic_latest(trump, 10)]
+    assert later.pk in chosen

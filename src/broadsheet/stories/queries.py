@@ -371,12 +371,17 @@ def attach_topics(articles: Iterable[Article], per_card: int = 3) -> None:
                           if article.story_id is not None else [])
 
 
+def _topic_story_ids(topic: Topic, limit: int, offset: int = 0) -> list[int]:
+    """The topic's newest shown stories, newest first."""
+    return list(StoryTopic.objects.filter(topic=topic, story__hidden_at__isnull=True,
+                                          story__merged_into__isnull=True)
+                .order_by("-last_published_at", "-story_id")
+                .values_list("story_id", flat=True)[offset:offset + limit])
+
+
 def topic_latest(topic: Topic, limit: int, offset: int = 0) -> list[Article]:
     """The lead article of each of the topic's newest stories (not hidden), newest first."""
-    story_ids = list(StoryTopic.objects.filter(topic=topic, story__hidden_at__isnull=True,
-                                               story__merged_into__isnull=True)
-                     .order_by("-last_published_at", "-story_id")
-                     .values_list("story_id", flat=True)[offset:offset + limit])
+    story_ids = _topic_story_ids(topic, limit, offset)
     stories = Story.objects.in_bulk(story_ids)
     by_story: dict[int | None, list[Article]] = {}
     for article in _card_fields(Article.objects.filter(originals_only(),
@@ -389,3 +394,19 @@ def topic_latest(topic: Topic, limit: int, offset: int = 0) -> list[Article]:
             lead.coverage = stories[pk]
             chosen.append(lead)
     return chosen
+
+
+def topic_lead_ids(topic: Topic, limit: int) -> list[int]:
+    """Ids of ``topic_latest``'s articles, read as bare rows: for lists that merge many
+    sources and load only the cards they keep."""
+    story_ids = _topic_story_ids(topic, limit)
+    editors_leads = dict(Story.objects.filter(pk__in=story_ids)
+                         .values_list("pk", "lead_article_id"))
+    best: dict[int, tuple] = {}  # story -> (editor's lead first, representative's order, id)
+    for story_id, pk, weight, published_at in (
+            Article.objects.filter(originals_only(), story_id__in=story_ids)
+            .values_list("story_id", "id", "publisher__weight", "published_at")):
+        order = (pk != editors_leads.get(story_id), -(weight or 0.0), published_at, pk)
+        if story_id not in best or order < best[story_id]:
+            best[story_id] = order
+    return [best[pk][-1] for pk in story_ids if pk in best]

@@ -175,6 +175,8 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
     """
     if follows is None:
         follows = list(Follow.objects.filter(user=user).select_related("section"))
+    # A publisher's newest may be copies that fold into originals listed here, so read more
+    # than a page of them; sections and topics list originals only, a page's worth each.
     pool = limit * 4
     rows: set[tuple] = set()  # (published_at, id, duplicate_of_id)
     for follow in follows:
@@ -185,11 +187,11 @@ def followed_latest(user, limit: int, follows: list[Follow] | None = None) -> li
     ids: set[int] = set()
     for follow in follows:
         if follow.kind == Follow.Kind.SECTION and follow.section:
-            ids |= set(stories.latest_in_section(follow.section.name, pool))
+            ids |= set(stories.latest_in_section(follow.section.name, limit))
         elif follow.kind == Follow.Kind.TOPIC and follow.topic:
             topic, _ = stories.topic_by_slug(follow.topic)
             if topic is not None:
-                ids |= {a.pk for a in stories.topic_latest(topic, pool)}
+                ids |= set(stories.topic_lead_ids(topic, limit))
                 continue
             ids |= {result.article.pk for result in search(
                 follow.topic, order="newest", per_page=TOPIC_LIMIT, user=user, snippets=False,
