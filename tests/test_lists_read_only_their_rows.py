@@ -1,7 +1,8 @@
 """Lists read from their indexes give what the plain conditions give, and say when they stop.
 
 A section's list is read from two indexes and merged (``latest_in_section``); search ranks only
-its newest matches and says so. Both must agree with the straightforward query they replace.
+its newest matches and says so; the Reader stream reads windows of time ending now or at its
+continuation. All must agree with the straightforward query they replace.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ import random
 from datetime import timedelta
 
 import pytest
+from api_support import make_reader
 from django.db import connection
+from django.utils import timezone
 from pages_fixtures import make_article, make_publisher
 
+from broadsheet.api.auth import issue_token
+from broadsheet.api.models import ApiToken
 from broadsheet.articles import search as search_module
 from broadsheet.articles.models import Article
+from broadsheet.readers.models import Follow, ReadingHistory
 from broadsheet.stories.queries import filed_under, latest_in_section, originals_only
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +101,7 @@ def test_search_reads_recent_matches_first_and_says_when_the_count_is_a_lower_bo
     ages = [timedelta(hours=n + 1) for n in range(6)] + [timedelta(days=20 + n) for n in range(4)]
     for age in reversed(ages):
         make_article(publisher, title="Quay works", age=age)
-    monkeypatch.setattr(search_module, "POSTGRES_WINDOWS", (timedelta(days=2),))
+    monkeypatch.setattr(search_module, "RECENT_WINDOWS", (timedelta(days=2),))
     monkeypatch.setattr(search_module, "POSTGRES_RANKED", 2)
     newest = list(Article.objects.order_by("-published_at", "-id").values_list("id", flat=True))
     first = search_module.search("quay", per_page=1)
@@ -105,3 +111,38 @@ def test_search_reads_recent_matches_first_and_says_when_the_count_is_a_lower_bo
     last = search_module.search("quay", per_page=3, page=4)
     assert [r.article.pk for r in last.results] == newest[9:]
     assert (last.total, last.more) == (10, False)
+
+
+def test_the_reader_stream_pages_through_windows_of_time_as_one_list(client):
+    """A stream of followed publications is read from widening windows of time; its pages,
+    continuation after continuation, are the plain query's list, read items left out."""
+    rng = random.Random(3)
+    followed = [make_publisher(f"Followed {n}") for n in range(3)]
+    other = make_publisher("Not followed")
+    reader = make_reader("active")
+    for publisher in followed:
+        Follow.objects.create(user=reader, kind=Follow.Kind.PUBLISHER, publisher=publisher)
+    ages = [timedelta(hours=n) for n in range(1, 6)] + [timedelta(days=d) for d in
+                                                          (3, 5, 9, 12, 20, 40, 41, 90)]
+    for age in ages:
+        make_article(rng.choice(followed), age=age)
+        make_article(other, age=age)
+    read = Article.objects.filter(publisher__in=followed).order_by("?")[:3]
+    for article in read:
+        ReadingHistory.objects.create(user=reader, article=article, read_at=timezone.now())
+    expected = list(Article.objects.filter(publisher__in=followed)
+                    .exclude(pk__in=[a.pk for a in read])
+                    .order_by("-published_at", "-id").values_list("pk", flat=True))
+    auth = {"HTTP_AUTHORIZATION": "GoogleLogin auth="
+            + issue_token(reader, ApiToken.Kind.GREADER).secret}
+    path = "/reader/api/0/stream/items/ids"
+    seen: list[int] = []
+    query = {"s": "user/-/state/com.google/reading-list", "n": 3,
+             "xt": "user/-/state/com.google/read"}
+    for _ in range(len(expected)):
+        answer = client.get(path, query, **auth).json()
+        seen += [int(ref["id"]) for ref in answer["itemRefs"]]
+        if "continuation" not in answer:
+            break
+        query["c"] = answer["continuation"]
+    assert seen == expected

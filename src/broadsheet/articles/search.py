@@ -31,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from broadsheet import markup
 from broadsheet.articles.models import HIDDEN_SQL, Article, not_hidden
+from broadsheet.articles.newest import RECENT_WINDOWS
 from broadsheet.articles.teaser import TEASER_MAX_WORDS
 from broadsheet.readers.paywall import visible_body
 from broadsheet.sources.models import Publisher
@@ -325,7 +326,6 @@ def _as_candidates(rows: list[tuple], sign: float) -> list[Candidate]:
 # article in a hundred are sorted out of every matching row, each fetched from the table. In a
 # window the rows come from the table's published_at index or its intersection with the GIN
 # index, whichever the planner finds cheaper.
-POSTGRES_WINDOWS = (timedelta(days=2), timedelta(days=8), timedelta(days=32))
 _PG_MATCHES = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
                " WHERE articles_article.search_vector @@ query AND " + HIDDEN_SQL)
 
@@ -344,7 +344,7 @@ def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked:
     order = " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s"
     now = timezone.now()
     with connection.cursor() as cursor:
-        for span in POSTGRES_WINDOWS:
+        for span in RECENT_WINDOWS:
             cursor.execute(select + " AND articles_article.published_at >= %s" + order,
                            (query, *params, now - span, need + 1))
             rows = cursor.fetchall()

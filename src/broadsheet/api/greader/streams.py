@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from broadsheet.articles.models import Article, not_hidden
+from broadsheet.articles.newest import newest
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 from broadsheet.sources.models import Publisher
@@ -122,16 +123,19 @@ def _continuation(article: Article) -> str:
 
 
 def _after(articles: QuerySet[Article], continuation: str, oldest_first: bool
-           ) -> QuerySet[Article]:
-    """The articles past a continuation (``<publication µs>-<id>`` of the last one sent)."""
+           ) -> tuple[QuerySet[Article], datetime]:
+    """The articles past a continuation (``<publication µs>-<id>`` of the last one sent), and
+    the moment it stands for."""
     try:
         micros, pk = (int(part) for part in continuation.split("-", 1))
         moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise BadRequest("Unknown continuation") from exc
     if oldest_first:
-        return articles.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk))
-    return articles.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
+        return (articles.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk)),
+                moment)
+    return (articles.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)),
+            moment)
 
 
 def stream_page(request: HttpRequest, user, stream_id: str, default_n: int, max_n: int) -> Page:
@@ -146,11 +150,13 @@ def stream_page(request: HttpRequest, user, stream_id: str, default_n: int, max_
     if param(request, "nt"):
         articles = articles.filter(published_at__lt=from_epoch(param(request, "nt"), "nt"))
     oldest_first = param(request, "r") == "o"
+    before = from_epoch(param(request, "nt"), "nt") if param(request, "nt") else None
     if param(request, "c"):
-        articles = _after(articles, param(request, "c"), oldest_first)
+        articles, before = _after(articles, param(request, "c"), oldest_first)
     order = ("published_at", "id") if oldest_first else ("-published_at", "-id")
     n = int_param(request, "n", default_n, 1, max_n)
-    rows = list(articles.select_related("publisher").order_by(*order)[:n + 1])
+    articles = articles.select_related("publisher").order_by(*order)
+    rows = list(articles[:n + 1]) if oldest_first else newest(articles, n + 1, before)
     more, rows = len(rows) > n, rows[:n]
     return Page(rows, _continuation(rows[-1]) if more and rows else None)
 
