@@ -3,6 +3,7 @@
     .venv/bin/python bench/page_cpu.py                     # members' pages, 10 URLs 5 times each
     .venv/bin/python bench/page_cpu.py --pages home,search --roles member --repeats 9
     .venv/bin/python bench/page_cpu.py --pages home --profile 25   # cProfile's top 25 functions
+    PROFILE_SORT=tottime .venv/bin/python bench/page_cpu.py --pages feeds --profile 25
 
 Wall time on a shared 2-core machine follows the neighbours' load; processor time
 (``time.process_time``) follows only the work a request does, so two versions of the code can
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import statistics
@@ -84,7 +86,8 @@ def run_page(client, paths: list[str], repeats: int, urls: int, profile: int) ->
             least[path] = min(spent, least.get(path, spent))
             queries.append(len(captured.captured_queries))
     if profiler:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(profile)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime: each function's own
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(profile)
     return {"requests": repeats * len(chosen), "urls": len(chosen),
             "cpu_least": statistics.fmean(least.values()),
             "cpu_p50": statistics.median(least.values()),
