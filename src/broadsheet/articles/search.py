@@ -343,19 +343,33 @@ def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked:
               " articles_article.published_at" + _PG_MATCHES + where)
     order = " ORDER BY articles_article.published_at DESC, articles_article.id DESC LIMIT %s"
     now = timezone.now()
+    since = " AND articles_article.published_at >= %s"
     with connection.cursor() as cursor:
-        for span in RECENT_WINDOWS:
-            cursor.execute(select + " AND articles_article.published_at >= %s" + order,
-                           (query, *params, now - span, need + 1))
+        for number, span in enumerate(RECENT_WINDOWS):
+            # Past the first window, too few matches were found to be worth a walk back in time.
+            statement = select + since + order if number == 0 else _matches_first(select + since)
+            cursor.execute(statement, (query, *params, now - span, need + 1))
             rows = cursor.fetchall()
             if len(rows) > need:
                 break
         else:
-            cursor.execute(select + order, (query, *params, need + 1))
+            cursor.execute(_matches_first(select), (query, *params, need + 1))
             rows = cursor.fetchall()
     found = _as_candidates(rows, 1.0)
     # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
     return (_ts_rank(found, query) if ranked else found), len(rows) > need
+
+
+def _matches_first(select: str) -> str:
+    """``select``'s newest rows, from every match the search index gives, sorted afterwards.
+
+    PostgreSQL cannot tell from its statistics how rare a word is, so for a wide window it
+    may walk the published_at index backwards and test each article's vector on the way: tens
+    of seconds at a million articles for a word in sixty of them. Only a word with few recent
+    matches gets this far, so gathering all its matches first is the cheap way.
+    """
+    return (f"WITH found AS MATERIALIZED ({select}) SELECT * FROM found"
+            " ORDER BY published_at DESC, id DESC LIMIT %s")
 
 
 def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:
