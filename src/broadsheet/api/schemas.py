@@ -103,7 +103,7 @@ class SearchPage(Schema):
     per_page: int
     total: int = Field(description="Matches; a lower bound when total_is_lower_bound is true")
     total_is_lower_bound: bool = Field(
-        False, description="More articles match than are counted: the newest 1,000 are ranked")
+        False, description="More articles match than are counted: the newest are ranked")
     has_next: bool
     items: list[SearchHit]
 

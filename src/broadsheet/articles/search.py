@@ -205,9 +205,9 @@ def search(query: str | ParsedQuery, *, publisher=None, section=None, since=None
         # Newest first needs only the newest matches; a ranking, the newest MAX_CANDIDATES.
         wanted = MAX_CANDIDATES if order != "newest" else min(MAX_CANDIDATES,
                                                               (offset + per_page) * 3)
-        # Enough to rank the requested page (PostgreSQL ranks the newest POSTGRES_RANKED).
-        need = min(wanted, max(POSTGRES_RANKED, (offset + per_page) * 3))
-        found, unread = _candidates(parsed, filtered, wanted, order != "newest", need)
+        # Enough to rank the requested page: the newest RANKED_MATCHES, or more for a deep page.
+        need = min(wanted, max(RANKED_MATCHES, (offset + per_page) * 3))
+        found, unread = _candidates(parsed, filtered, need, order != "newest")
         ranked, total = _ranked(found[:wanted], per_page, offset, order, fold_copies)
         result.more = len(found) > wanted or unread
     else:
@@ -269,11 +269,13 @@ def _conditions(filtered: QuerySet | None) -> tuple[str, tuple]:
     return f" AND ({sql})", tuple(params)
 
 
-# Matches read per search, newest first. Ranking, folding copies and counting happen among these
+# Matches read per search, newest first: the newest RANKED_MATCHES for a first page, more for a
+# deeper one, at most MAX_CANDIDATES. Ranking, folding copies and counting happen among these
 # alone, so a word found in most articles costs no more than a rare one; a query that matches
-# more is said to ("1,000+ results") and ranks its newest matches.
+# more is said to ("201+ results") and ranks its newest matches. Both engines read the same
+# number, so a search counts and ranks alike on either.
 MAX_CANDIDATES = 1000
-POSTGRES_RANKED = 200  # of which PostgreSQL ranks the newest this many (see _ts_rank)
+RANKED_MATCHES = 200
 
 
 @dataclass(frozen=True)
@@ -284,13 +286,13 @@ class Candidate:
     published_at: datetime
 
 
-def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool, need: int | None = None,
+def _candidates(parsed: ParsedQuery, filtered, need: int, ranked: bool,
                 ) -> tuple[list[Candidate], bool]:
-    """Up to ``wanted`` + 1 newest matches, each with its relevance when ``ranked``, and whether
-    more were left unread (PostgreSQL reads only the newest ``need`` + 1)."""
+    """Up to ``need`` + 1 newest matches, each with its relevance when ``ranked``, and whether
+    more were left unread."""
     where, params = _conditions(filtered)
     if connection.vendor != "sqlite":
-        return _postgres_candidates(parsed, where, params, ranked, need or wanted)
+        return _postgres_candidates(parsed, where, params, ranked, need)
     # FTS5 reads its index newest row first and stops at the limit; bm25() is worked out for
     # the rows returned only.
     sql = ("SELECT articles_article.id, articles_article.duplicate_of_id,"
@@ -304,14 +306,14 @@ def _candidates(parsed: ParsedQuery, filtered, wanted: int, ranked: bool, need: 
     query = parsed.fts5()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, (query, *params, wanted + 1))
+            cursor.execute(sql, (query, *params, need + 1))
             rows = cursor.fetchall()
     except DatabaseError:
         # The query is built only from quoted words, so this means a damaged index, not a
         # hostile query: say so in the log and show no results rather than an error page.
         log.exception("search failed for %r", query)
         return [], False
-    return _as_candidates(rows, -1.0), False  # bm25: lower is better
+    return _as_candidates(rows, -1.0), len(rows) > need  # bm25: lower is better
 
 
 def _as_candidates(rows: list[tuple], sign: float) -> list[Candidate]:
@@ -356,7 +358,7 @@ def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked:
             cursor.execute(_matches_first(select), (query, *params, need + 1))
             rows = cursor.fetchall()
     found = _as_candidates(rows, 1.0)
-    # Relevance is worked out afterwards, for the newest POSTGRES_RANKED only (_ts_rank).
+    # Relevance is worked out afterwards, for the newest RANKED_MATCHES only (_ts_rank).
     return (_ts_rank(found, query) if ranked else found), len(rows) > need
 
 
@@ -373,12 +375,12 @@ def _matches_first(select: str) -> str:
 
 
 def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:
-    """PostgreSQL's relevance for the newest POSTGRES_RANKED matches; the older rank after them.
+    """PostgreSQL's relevance for the newest RANKED_MATCHES matches; the older rank after them.
 
     ts_rank reads an article's whole stored vector, a few pages for a long article, so ranking
     a thousand matches would read thousands of pages.
     """
-    ranked = found[:POSTGRES_RANKED]
+    ranked = found[:RANKED_MATCHES]
     with connection.cursor() as cursor:
         cursor.execute("SELECT articles_article.id, ts_rank(articles_article.search_vector, query)"
                        " FROM articles_article, websearch_to_tsquery('english'::regconfig, %s)"
@@ -386,7 +388,7 @@ def _ts_rank(found: list[Candidate], query: str) -> list[Candidate]:
                        (query, [c.id for c in ranked]))
         scores = dict(cursor.fetchall())
     return [replace(c, score=float(scores.get(c.id, 0.0))) for c in ranked] + [
-        replace(c, score=-1.0) for c in found[POSTGRES_RANKED:]]
+        replace(c, score=-1.0) for c in found[RANKED_MATCHES:]]
 
 
 def _ranked(found: list[Candidate], limit: int, offset: int, order: str, fold_copies: bool,
