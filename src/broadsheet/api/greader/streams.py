@@ -147,10 +147,10 @@ def stream_page(request: HttpRequest, user, stream_id: str, default_n: int, max_
         articles = _filter_state(user, articles, target, include=True)
     if param(request, "ot"):
         articles = articles.filter(published_at__gte=from_epoch(param(request, "ot"), "ot"))
-    if param(request, "nt"):
-        articles = articles.filter(published_at__lt=from_epoch(param(request, "nt"), "nt"))
-    oldest_first = param(request, "r") == "o"
     before = from_epoch(param(request, "nt"), "nt") if param(request, "nt") else None
+    if before is not None:
+        articles = articles.filter(published_at__lt=before)
+    oldest_first = param(request, "r") == "o"
     if param(request, "c"):
         articles, before = _after(articles, param(request, "c"), oldest_first)
     order = ("published_at", "id") if oldest_first else ("-published_at", "-id")
