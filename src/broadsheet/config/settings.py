@@ -8,6 +8,7 @@ from pathlib import Path
 
 from broadsheet import __version__, logs
 
+from .cache import cache_config
 from .database import database_config, smtp_config
 from .env import env, home
 
@@ -137,17 +138,11 @@ RATE_LIMIT_ANONYMOUS = env("BROADSHEET_RATE_LIMIT_ANONYMOUS")
 RATE_LIMIT_TOKEN = env("BROADSHEET_RATE_LIMIT_TOKEN")
 
 REDIS_URL = env("REDIS_URL")
+CACHES = cache_config(REDIS_URL, HOME)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
     HUEY = {"huey_class": "huey.RedisHuey", "name": "broadsheet", "url": REDIS_URL,
             "immediate": False}
 else:
-    # Files under $BROADSHEET_HOME: every process on the machine (web workers, the Huey worker)
-    # sees the same cached pages and the same page generation.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(HOME / "cache"),
-                          "OPTIONS": {"MAX_ENTRIES": 3000}}}
     HUEY = {"huey_class": "huey.SqliteHuey", "name": "broadsheet",
             "filename": str(HOME / "huey.sqlite3"), "immediate": False}
 HUEY["consumer"] = {"workers": env("BROADSHEET_WORKERS"), "worker_type": "thread"}
