@@ -4,8 +4,11 @@ no internal addresses, kept on disk after the first fetch."""
 
 from __future__ import annotations
 
+import os
 import re
 import struct
+import threading
+import time
 import zlib
 
 import pytest
@@ -13,7 +16,7 @@ from django.test import Client
 from netfixture import redirect
 from pages_fixtures import make_article, make_publisher, make_reader
 
-from broadsheet.web.images import signing
+from broadsheet.web.images import signing, store
 from broadsheet.web.images.kinds import image_type
 from broadsheet.web.links import article_path
 
@@ -201,3 +204,50 @@ def test_pages_point_their_pictures_at_the_proxy(db, http_server, proxy):
 ])
 def test_kinds_are_read_from_the_bytes(head, kind):
     assert image_type(head) == kind
+
+
+def _age(path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def _prune_finished() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "image-prune":
+            thread.join(10)
+
+
+def test_pictures_no_one_views_are_pruned_once_a_day(db, client, http_server, proxy):
+    proxy.IMAGES = {**proxy.IMAGES, "keep_days": 90}
+    urls = [http_server.route(f"/photo{n}", body=png(n + 1),
+                              headers={"Content-Type": "image/png"}) for n in range(4)]
+    for url in urls[:2]:
+        assert get(client, url).status_code == 200
+    forgotten, viewed = (store.path_for(url) for url in urls[:2])
+    _age(forgotten, 100)
+    _age(viewed, 100)
+    assert get(client, urls[1]).status_code == 200  # a view makes it recent again
+    _age(store.directory() / store.PRUNED_MARK, 2)
+
+    assert get(client, urls[2]).status_code == 200  # keeping a picture prunes, the day being up
+    _prune_finished()
+    assert not forgotten.exists()
+    assert viewed.exists() and store.path_for(urls[2]).exists()
+    assert get(client, urls[0]).status_code == 200  # wanted again: fetched again
+    assert http_server.hits("/photo0") == 2
+
+    _age(viewed, 100)
+    assert get(client, urls[3]).status_code == 200  # the same day: no second prune
+    _prune_finished()
+    assert viewed.exists()
+
+
+def test_keep_days_zero_keeps_every_picture(db, client, http_server, proxy):
+    proxy.IMAGES = {**proxy.IMAGES, "keep_days": 0}
+    first, second = (http_server.route(f"/keep{n}", body=png(n + 1),
+                                       headers={"Content-Type": "image/png"}) for n in range(2))
+    assert get(client, first).status_code == 200
+    _age(store.path_for(first), 1000)
+    assert get(client, second).status_code == 200
+    _prune_finished()
+    assert store.path_for(first).exists()

@@ -161,6 +161,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADSHEET_IMAGE_MAX_BYTES", _count, str(5 * 1024 * 1024),
             "Largest image the site's image proxy (/img/) fetches from a publisher; larger "
             "ones are refused (HTTP 502)."),
+    Setting("BROADSHEET_IMAGE_KEEP_DAYS", _days, "90",
+            "Days a kept picture stays on disk after its last view through the site (checked "
+            "once a day on each machine); 0 keeps every picture."),
     Setting("BROADSHEET_IMAGE_ALLOW_LOOPBACK", _bool, "0",
             "Let the image proxy fetch from this machine (127.0.0.1, ::1, localhost): tests and "
             "the offline demo. Private and link-local addresses stay refused."),

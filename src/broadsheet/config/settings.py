@@ -181,6 +181,7 @@ FETCH = {
 IMAGES = {
     "max_bytes": env("BROADSHEET_IMAGE_MAX_BYTES"),
     "allow_loopback": env("BROADSHEET_IMAGE_ALLOW_LOOPBACK"),
+    "keep_days": env("BROADSHEET_IMAGE_KEEP_DAYS"),
 }
 SCHEDULE = {
     "min_interval": env("BROADSHEET_SCHEDULE_MIN_INTERVAL"),
