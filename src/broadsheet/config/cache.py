@@ -8,9 +8,10 @@ alone for ``PAUSE`` seconds, so a page does not wait on Redis once per cached bl
 that hangs instead of refusing costs one ``TIMEOUT`` per pause, not one per request. The outage
 is logged as one line a minute (:mod:`broadsheet.outages`).
 
-Counters are left to their callers, which already decide what an outage means for them: the
-API's rate limit lets requests through uncounted (``api/ratelimit.py``), a generation bump is
-skipped without failing the write that called it (``freshness.py``).
+Counters (``incr``, ``decr``) still raise, at once while the cache is left alone: their callers
+decide what an outage means for them. The API's rate limit lets requests through uncounted
+(``api/ratelimit.py``), a generation bump is skipped without failing the write that called it
+(``freshness.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from broadsheet.outages import outage_of
 
@@ -85,17 +87,38 @@ class OutageTolerantRedisCache(RedisCache):
     def clear(self) -> None:
         _tolerant(None, super().clear)
 
+    def incr(self, key: Any, delta: int = 1, version: Version = None) -> int:
+        return _fail_fast(super().incr, key, delta, version)
+
+    def decr(self, key: Any, delta: int = 1, version: Version = None) -> int:
+        return _fail_fast(super().decr, key, delta, version)
+
 
 def _tolerant(fallback: T, call: Callable[..., T], *args: Any) -> T:
-    """``call``'s answer, or ``fallback`` while Redis is away (or paused after failing)."""
-    global _paused_until
-    if time.monotonic() < _paused_until:
+    """``call``'s answer, or ``fallback`` while Redis is away (or left alone after failing)."""
+    if _left_alone():
         return fallback
     try:
-        return call(*args)
+        return _fail_fast(call, *args)
     except Exception as error:
         if outage_of(error) != "redis":
             raise
-        _paused_until = time.monotonic() + PAUSE
         log.warning("the cache is unavailable; pages are worked out afresh", exc_info=True)
         return fallback
+
+
+def _fail_fast(call: Callable[..., T], *args: Any) -> T:
+    """``call``'s answer; while the cache is left alone, Redis's own error without trying."""
+    global _paused_until
+    if _left_alone():
+        raise RedisConnectionError("Redis failed moments ago; the cache is left alone for now")
+    try:
+        return call(*args)
+    except Exception as error:
+        if outage_of(error) == "redis":
+            _paused_until = time.monotonic() + PAUSE
+        raise
+
+
+def _left_alone() -> bool:
+    return time.monotonic() < _paused_until
