@@ -101,6 +101,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warm-up", type=int, default=WARM_UP_SECONDS,
                         help="seconds of load before each measured run, not counted")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1 or 2)")
+    parser.add_argument("--settle", type=float, default=120,
+                        help="seconds the server may take to work off its queue between runs; "
+                             "a page whose server is still busy then is reported unmeasured")
     parser.add_argument("--port", type=int, default=0, help="port for the server (0: a free one)")
     parser.add_argument("--url", help="measure this running server instead of starting one")
     parser.add_argument("--member", help="email of the member account to use")
@@ -621,10 +624,17 @@ def measure(base: str, page: Page, role: str, paths: list[str], headers: dict[st
     headers_file = workdir / f"{page.key}-{role}.headers"
     headers_file.write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
     for connections in args.connection_counts:
-        settle(base)
-        if args.warm_up > 0:
-            wrk(base, paths_file, headers_file, connections, args.warm_up, args.threads)
-            settle(base)
+        try:
+            settle(base, args.settle)
+            if args.warm_up > 0:
+                wrk(base, paths_file, headers_file, connections, args.warm_up, args.threads)
+                settle(base, args.settle)
+        except ServerBusy as busy:
+            print(f"  {page.label}, {role}, {connections} connections: not measured, {busy}",
+                  file=sys.stderr, flush=True)
+            yield {**not_applicable(page, role, f"not measured: {busy}"),
+                   "connections": connections}
+            return  # more connections would find it busier still
         raw = wrk(base, paths_file, headers_file, connections, args.duration, args.threads)
         row = summarise(page, role, connections, len(paths), raw)
         print(f"  {page.label}, {role}, {connections} connections: p50 {row['p50_ms']:.1f} ms,"
@@ -634,7 +644,11 @@ def measure(base: str, page: Page, role: str, paths: list[str], headers: dict[st
         yield row
 
 
-def settle(base: str, seconds: float = 120) -> None:
+class ServerBusy(Exception):
+    """The server did not work off its queue in time: the page is reported unmeasured."""
+
+
+def settle(base: str, seconds: float) -> None:
     """Wait until the server has worked off the requests a finished run left in its queue.
 
     wrk closes its connections when the time is up, but requests already sent still wait in
@@ -643,9 +657,17 @@ def settle(base: str, seconds: float = 120) -> None:
     """
     deadline = time.monotonic() + seconds
     prompt = 0
-    while prompt < 2 and time.monotonic() < deadline:
+    while prompt < 2:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ServerBusy(f"the server was still busy {seconds:.0f} s after the last run")
         started = time.monotonic()
-        fetch(base, "/", timeout=seconds)
+        try:
+            fetch(base, "/", timeout=left)
+        except (OSError, http.client.HTTPException):
+            prompt = 0
+            time.sleep(0.5)
+            continue
         prompt = prompt + 1 if time.monotonic() - started < SETTLED_SECONDS else 0
 
 
@@ -727,8 +749,8 @@ def report(meta: dict, terms: SearchTerms, rows: list[dict]) -> str:
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in rows:
         if "na" in row:
-            lines.append(f"| {row['label']} | {row['role']} | all | n/a | n/a | n/a | n/a | "
-                         f"{row['na']} |")
+            lines.append(f"| {row['label']} | {row['role']} | {row.get('connections', 'all')} "
+                         f"| n/a | n/a | n/a | n/a | {row['na']} |")
             continue
         lines.append(f"| {row['label']} | {row['role']} | {row['connections']} | "
                      f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
