@@ -101,7 +101,7 @@ def test_a_check_recorded_after_its_lease_was_taken_over_is_dropped(settings):
     assert state.claim(10, now + timedelta(seconds=59)).jobs == []  # still leased
     taken_over = state.claim(10, now + timedelta(seconds=61))
     assert [job.id for job in taken_over.jobs] == [source.pk]
-    assert state.still_leased([source.pk], stalled.until) == []
+    assert state.renew([source.pk], stalled.until).jobs == []
 
     with state.lease_held(stalled.until):
         state.record_checks([state.CheckOutcome.failed(source.pk, "late answer", None)], now)
@@ -112,6 +112,31 @@ def test_a_check_recorded_after_its_lease_was_taken_over_is_dropped(settings):
         state.record_checks([state.CheckOutcome.failed(source.pk, "timely answer", None)], now)
     source.refresh_from_db()
     assert source.last_error == "timely answer"
+
+
+@pytest.mark.django_db
+def test_a_batch_that_waited_in_the_queue_starts_with_a_whole_lease(settings):
+    from django.utils import timezone
+
+    from broadsheet.sources import state
+    from broadsheet.sources.models import Publisher, Source
+
+    settings.SCHEDULE_LEASE = 60
+    publisher = Publisher.objects.create(name="Queue Ledger", slug="queue-ledger")
+    source = Source.objects.create(publisher=publisher, url="http://127.0.0.1:9/feed.xml")
+    now = timezone.now()
+    claimed = state.claim(10, now)
+    started = now + timedelta(seconds=50)  # the batch's task waited 50 s of its 60
+    renewed = state.renew([source.pk], claimed.until, started)
+    assert [job.id for job in renewed.jobs] == [source.pk]
+    assert renewed.until == started + timedelta(seconds=60)
+    assert state.claim(10, now + timedelta(seconds=61)).jobs == []  # not handed out again
+
+    with state.lease_held(renewed.until):  # recorded 40 s after the first lease ended: kept
+        state.record_checks([state.CheckOutcome.failed(source.pk, "slow host", None)],
+                            now + timedelta(seconds=100))
+    source.refresh_from_db()
+    assert source.last_error == "slow host"
 
 
 def outage_lines(installation: Installation) -> list[dict]:

@@ -1,8 +1,9 @@
 """Background work: every minute, check the sources that are due.
 
 The poll runs once a minute across all workers (:mod:`broadsheet.periodic`), and ``state.claim``
-leases sources in the database, so no source is checked twice at once; a source whose lease ends
-before its check is recorded goes to another worker, and the late check is dropped.
+leases sources in the database, so no source is checked twice at once; each batch renews its
+sources' lease when it starts (``state.renew``), and a source whose lease ends before its check
+is recorded goes to another worker, and the late check is dropped.
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ def poll_due_sources() -> int:
 
 @db_task()
 def check_sources(source_ids: list[int], lease_until: datetime | None = None) -> dict[str, int]:
-    """Fetch and process these sources now: those still under the lease ``lease_until`` when
-    one is given (a task that waited longer than its lease leaves them to their new holder)."""
-    if lease_until is not None:
-        source_ids = state.still_leased(source_ids, lease_until)
-    jobs = state.jobs(Source.objects.filter(id__in=source_ids, enabled=True))
+    """Fetch and process these sources now: when a lease ``lease_until`` is given, those still
+    under it, for a whole lease from now (a task that waited longer than its lease leaves them
+    to their new holder)."""
+    if lease_until is None:
+        jobs = state.jobs(Source.objects.filter(id__in=source_ids, enabled=True))
+    else:
+        claim = state.renew(source_ids, lease_until)
+        jobs, lease_until = claim.jobs, claim.until
     with state.lease_held(lease_until):
         summary = run_sources(jobs, workers=settings.EXTRACT_WORKERS)
     totals = {name: summary.total(name) for name in ("new", "updated", "unchanged")}

@@ -115,10 +115,21 @@ def claim_due(limit: int, now: datetime | None = None) -> list[SourceJob]:
     return claim(limit, now).jobs
 
 
-def still_leased(source_ids: list[int], until: datetime) -> list[int]:
-    """The sources whose lease ``until`` is still theirs: not yet taken over by another worker."""
-    return list(Source.objects.filter(id__in=source_ids, enabled=True, next_check_at=until)
-                .order_by("id").values_list("id", flat=True))
+def renew(source_ids: list[int], until: datetime, now: datetime | None = None) -> Claim:
+    """The sources whose lease ``until`` is still theirs (not taken over by another worker),
+    leased again for a whole lease from ``now``.
+
+    A batch that waited in the queue for most of its lease starts with all of it, so its checks
+    are not dropped for ending after a lease that was running out before it began.
+    """
+    now = now or timezone.now()
+    renewed = now + lease_length()
+    with transaction.atomic():
+        ids = list(Source.objects.select_for_update()
+                   .filter(id__in=source_ids, enabled=True, next_check_at=until)
+                   .order_by("id").values_list("id", flat=True))
+        Source.objects.filter(id__in=ids).update(next_check_at=renewed)
+    return Claim(jobs(Source.objects.filter(id__in=ids).order_by("id")), renewed)
 
 
 @contextmanager
