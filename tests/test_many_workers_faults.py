@@ -86,16 +86,22 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, private_redis,  # noq
     assert len(refetched) >= site.sources, "the dead worker's sources were not checked again"
 
 
-@pytest.mark.django_db
-def test_a_check_recorded_after_its_lease_was_taken_over_is_dropped(settings):
-    from django.utils import timezone
-
-    from broadsheet.sources import state
+@pytest.fixture
+def source_leased_a_minute(settings, db):
+    """One enabled source, and leases of a minute."""
     from broadsheet.sources.models import Publisher, Source
 
     settings.SCHEDULE_LEASE = 60
     publisher = Publisher.objects.create(name="Lease Ledger", slug="lease-ledger")
-    source = Source.objects.create(publisher=publisher, url="http://127.0.0.1:9/feed.xml")
+    return Source.objects.create(publisher=publisher, url="http://127.0.0.1:9/feed.xml")
+
+
+def test_a_check_recorded_after_its_lease_was_taken_over_is_dropped(source_leased_a_minute):
+    from django.utils import timezone
+
+    from broadsheet.sources import state
+
+    source = source_leased_a_minute
     now = timezone.now()
     stalled = state.claim(10, now)
     assert state.claim(10, now + timedelta(seconds=59)).jobs == []  # still leased
@@ -114,16 +120,12 @@ def test_a_check_recorded_after_its_lease_was_taken_over_is_dropped(settings):
     assert source.last_error == "timely answer"
 
 
-@pytest.mark.django_db
-def test_a_batch_that_waited_in_the_queue_starts_with_a_whole_lease(settings):
+def test_a_batch_that_waited_in_the_queue_starts_with_a_whole_lease(source_leased_a_minute):
     from django.utils import timezone
 
     from broadsheet.sources import state
-    from broadsheet.sources.models import Publisher, Source
 
-    settings.SCHEDULE_LEASE = 60
-    publisher = Publisher.objects.create(name="Queue Ledger", slug="queue-ledger")
-    source = Source.objects.create(publisher=publisher, url="http://127.0.0.1:9/feed.xml")
+    source = source_leased_a_minute
     now = timezone.now()
     claimed = state.claim(10, now)
     started = now + timedelta(seconds=50)  # the batch's task waited 50 s of its 60
