@@ -7,6 +7,8 @@ added to the API without being walked here fails the test."""
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -18,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.testing import MockRequest, MockResponse
 from story_support import make_story
 
 from broadsheet.api.auth import issue_token
@@ -104,6 +107,7 @@ def walk(ids: dict) -> list[Call]:
         Call("GET", "/api/v1/articles", 400, query={"cursor": "not a cursor"}),
         Call("GET", "/api/v1/articles", 401, who="bad"),
         Call("GET", "/api/v1/articles", 422, query={"limit": 0}),
+        Call("GET", "/api/v1/articles", 404, query={"publisher": "nobody"}),
         Call("GET", "/api/v1/articles/{article_id}", 200, f"/api/v1/articles/{a}"),
         Call("GET", "/api/v1/articles/{article_id}", 200, f"/api/v1/articles/{a}", "member"),
         Call("GET", "/api/v1/articles/{article_id}", 404, "/api/v1/articles/999999"),
@@ -115,6 +119,7 @@ def walk(ids: dict) -> list[Call]:
         Call("GET", "/api/v1/search", 200, query={"q": "tide"}),
         Call("GET", "/api/v1/search", 200, who="member", query={"q": "harbour"}),
         Call("GET", "/api/v1/search", 422),
+        Call("GET", "/api/v1/search", 404, query={"q": "tide", "publisher": "nobody"}),
         Call("GET", "/api/v1/me", 200, who="member"),
         Call("GET", "/api/v1/me", 401),
         Call("PATCH", "/api/v1/me", 200, who="member",
@@ -252,14 +257,14 @@ def send(client: Client, store: Store, call: Call):
         client.force_login(store.member)
     path = call.path or call.template
     try:
+        query = {"QUERY_STRING": urlencode(call.query)}
         if call.raw is not None:
             return client.generic(call.method, path, data=call.raw[1],
-                                  content_type=call.raw[0], headers=headers)
+                                  content_type=call.raw[0], headers=headers, **query)
         if call.body is None:
-            return client.generic(call.method, path, headers=headers,
-                                  QUERY_STRING=urlencode(call.query))
+            return client.generic(call.method, path, headers=headers, **query)
         return client.generic(call.method, path, data=json.dumps(call.body),
-                              content_type="application/json", headers=headers)
+                              content_type="application/json", headers=headers, **query)
     finally:
         if call.who == "session":
             client.logout()
@@ -271,8 +276,15 @@ def problem(openapi: OpenAPI, call: Call, response) -> str | None:
     if response.status_code != call.status:
         return f"{where}: {response.status_code}, not {call.status}: {response.content[:300]}"
     try:
-        openapi.validate_response(DjangoOpenAPIRequest(response.wsgi_request),
-                                  DjangoOpenAPIResponse(response))
+        match = response.wsgi_request.resolver_match  # None: answered by a middleware
+        if match is None or match.route.startswith("api/v1/"):
+            openapi.validate_response(DjangoOpenAPIRequest(response.wsgi_request),
+                                      DjangoOpenAPIResponse(response))
+        else:  # an address no operation of the API took: found by the document's templates
+            request = MockRequest("http://testserver", call.method.lower(), response.request[
+                "PATH_INFO"])
+            openapi.validate_response(request, MockResponse(
+                response.content, response.status_code, content_type=response["Content-Type"]))
     except Exception as error:  # every validation error names what did not match
         causes = getattr(error, "schema_errors", None) or [getattr(error, "__cause__", None)]
         return f"{where} {response.status_code}: {error!r} {[str(c)[:300] for c in causes]}"
@@ -311,3 +323,67 @@ def test_every_operation_answers_429_as_the_document_says(client, settings):
                        call.body)
         problems.append(problem(openapi, limited, send(client, store, limited)))
     assert not [p for p in problems if p], "\n".join(p for p in problems if p)
+
+
+def first_calls(store: Store) -> dict[tuple[str, str], Call]:
+    """Each operation's first call in the walk, whose path and credentials are good."""
+    first: dict[tuple[str, str], Call] = {}
+    for call in store.calls:
+        if call.who != "bad":
+            first.setdefault(call.operation, call)
+    return first
+
+
+def test_malformed_requests_are_answered_as_the_document_says(client, settings):
+    """What any client can send by mistake to any operation: a NUL character in the address
+    (400), a path parameter that is not of its type (404, in JSON like every error of the API)
+    and a JSON body that is not an object (422); each answer declared, with its body as said."""
+    settings.RATE_LIMIT_ANONYMOUS = settings.RATE_LIMIT_TOKEN = 0
+    store = seed()
+    doc = document(client)
+    openapi = checker(doc)
+    problems, tried = [], Counter()
+    for call in first_calls(store).values():
+        with_nul = Call(call.method, call.template, 400, call.path, call.who,
+                        {**call.query, "q": "tide\x00"}, call.body, call.raw)
+        problems.append(problem(openapi, with_nul, send(client, store, with_nul)))
+        if "{" in call.template:
+            wrong_type = re.sub(r"\{[^}]+\}", "not-a-number", call.template)
+            # CSRF checked as on a real server (an operation's token request needs none).
+            answer = send(Client(enforce_csrf_checks=True), store, Call(
+                call.method, call.template, 404, wrong_type, call.who, body=call.body))
+            problems.append(problem(openapi, Call(call.method, call.template, 404, wrong_type,
+                                                  call.who), answer))
+            tried["path"] += 1
+        if call.body is not None:
+            for body in ([None, None], "x", 3):
+                not_an_object = Call(call.method, call.template, 422, call.path, call.who,
+                                     body=body)  # type: ignore[arg-type]
+                problems.append(problem(openapi, not_an_object,
+                                        send(client, store, not_an_object)))
+            tried["body"] += 1
+    operations = [(path, operation) for path, methods in doc["paths"].items()
+                  for operation in methods.values()]
+    assert tried == {"path": sum("{" in path for path, _ in operations),
+                     "body": sum("application/json" in o.get("requestBody", {}).get("content", {})
+                                 for _, o in operations)}
+    assert not [p for p in problems if p], "\n".join(p for p in problems if p)
+
+
+def test_the_document_says_which_operations_visitors_may_call(client, settings):
+    """An operation that answers a visitor (teasers) lists the empty security requirement
+    beside the token's, so a client knows the token is optional; one that answers a visitor
+    401 does not."""
+    settings.RATE_LIMIT_ANONYMOUS = settings.RATE_LIMIT_TOKEN = 0
+    store = seed()
+    doc = document(client)
+    optional = {(method.upper(), path) for path, operations in doc["paths"].items()
+                for method, operation in operations.items()
+                if {} in operation.get("security", [{}])}
+    answered, refused = set(), set()
+    for call in store.calls:
+        if call.who == "" and call.status in (200, 401):
+            (answered if call.status == 200 else refused).add(call.operation)
+    assert ("GET", "/api/v1/articles") in answered and ("GET", "/api/v1/me") in refused
+    assert answered <= optional, answered - optional
+    assert not refused & optional, refused & optional

@@ -44,7 +44,7 @@ from . import (
 )
 from .auth import ReaderAuth, issue_fever_password, issue_token, reader_of, reader_or_visitor_of
 from .models import ApiToken
-from .openapi import declare_common_answers
+from .openapi import declare_common_answers, open_to_visitors
 
 reader_or_visitor = ReaderAuth(optional=True)
 reader_required = ReaderAuth()
@@ -199,8 +199,9 @@ def _section_page(section: str, since: datetime | None, before: tuple[datetime, 
 articles_router = Router(tags=["articles"])
 
 
-@articles_router.get("", response={200: schemas.ArticlePage, 400: schemas.Error},
-                     auth=reader_or_visitor,
+@articles_router.get("", response={200: schemas.ArticlePage, 400: schemas.Error,
+                                   404: schemas.Error},
+                     auth=reader_or_visitor, openapi_extra=open_to_visitors(),
                      summary="Latest articles, newest first")
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> dict:
     limit = filters.limit
@@ -223,7 +224,8 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
 
 @articles_router.get("/{int:article_id}", response={200: schemas.ArticleDetail,
                                                     404: schemas.Error, 410: schemas.Error},
-                     auth=reader_or_visitor, summary="One article, in full for members")
+                     auth=reader_or_visitor, openapi_extra=open_to_visitors(),
+                     summary="One article, in full for members")
 def get_article(request: HttpRequest, article_id: int) -> dict:
     article = Article.objects.select_related("publisher").filter(pk=article_id).first()
     if article is None and Takedown.objects.filter(article_id=article_id).exists():
@@ -344,7 +346,8 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     return prefix + " ".join(parts) + suffix
 
 
-@search_router.get("", response=schemas.SearchPage, auth=reader_or_visitor,
+@search_router.get("", response={200: schemas.SearchPage, 404: schemas.Error},
+                   auth=reader_or_visitor, openapi_extra=open_to_visitors(),
                    summary="Full-text search, best matches first")
 def search_articles(request: HttpRequest, params: Query[schemas.SearchParams]) -> dict:
     found, items = _run_search(request, params)

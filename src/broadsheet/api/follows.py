@@ -35,7 +35,7 @@ KINDS = ("publisher", "section", "topic")
 MAX_LATEST = 50
 
 
-class FollowIn(Schema):
+class FollowIn(schemas.Body):
     publisher: str | None = Field(None, description="A publisher's slug, or…")
     section: str | None = Field(None, description="…a section's slug, or…")
     topic: str | None = Field(None, max_length=200, description=(

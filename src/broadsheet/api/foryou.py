@@ -43,7 +43,7 @@ class ForYouPage(Schema):
     items: list[ForYouOut]
 
 
-class FewerIn(Schema):
+class FewerIn(schemas.Body):
     section: str | None = None
     publisher: str | None = None
     topic: str | None = None

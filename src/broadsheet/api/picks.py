@@ -19,6 +19,7 @@ from broadsheet.stories.models import Story
 
 from . import present, schemas
 from .auth import ReaderAuth, reader_of, reader_or_visitor_of
+from .openapi import open_to_visitors
 from .stories import articles_of, story_out
 
 router = Router(tags=["picks"])
@@ -72,6 +73,7 @@ def _one(pick_id: int) -> Pick:
 
 
 @router.get("", response=list[schemas.PickOut], auth=reader_or_visitor,
+            openapi_extra=open_to_visitors(),
             summary="Live picks, in the editors' order")
 def list_picks(request: HttpRequest,
                section: str | None = Query(None, description="A section's slug; omit for "

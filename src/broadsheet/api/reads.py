@@ -22,7 +22,7 @@ router = Router(tags=["reading"])
 signed_in = ReaderAuth()
 
 
-class ReadIn(Schema):
+class ReadIn(schemas.Body):
     article_id: int
     seconds: int = Field(ge=0, le=24 * 3600, description=(
         f"Seconds the article was on screen (counted up to {MAX_SECONDS})"))

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+
+class Body(BaseModel):
+    """A request body: a JSON object whose fields are checked.
+
+    A pydantic model, not ninja's ``Schema``: ``Schema`` reads fields as attributes of whatever
+    it is given (so that it can take ORM objects), which would let a list, a string or a number
+    through as an object with every field left out."""
 
 
 class Error(Schema):
@@ -125,7 +133,7 @@ class BriefingOut(Schema):
     time_zone: str = Field(description="IANA time zone of that hour, e.g. Europe/London")
 
 
-class BriefingIn(Schema):
+class BriefingIn(Body):
     enabled: bool | None = None
     hour: int | None = Field(None, ge=0, le=23, description="Local hour, 0-23")
     time_zone: str | None = Field(None, max_length=64,
@@ -153,11 +161,11 @@ class Me(Schema):
     feeds: dict[str, str] = Field(description="Public feeds of this site")
 
 
-class MeUpdate(Schema):
+class MeUpdate(Body):
     briefing: BriefingIn | None = Field(None, description="Any of its fields; others stay")
 
 
-class TokenIn(Schema):
+class TokenIn(Body):
     name: str = Field("", max_length=100, description="What the token is for")
     kind: Literal["api", "feed", "fever"] = Field(
         "api", description="api: a Bearer token for this API; feed: a private feed address; "
@@ -252,7 +260,7 @@ class PickOut(Schema):
     article: ArticleSummary | None = Field(description="The picked article (or null)")
 
 
-class PickIn(Schema):
+class PickIn(Body):
     story_id: int | None = Field(None, description="Pick a story, or…")
     article_id: int | None = Field(None, description="…an article")
     note: str = Field("", max_length=300)
@@ -262,7 +270,7 @@ class PickIn(Schema):
     ends_at: datetime | None = None
 
 
-class PickPatch(Schema):
+class PickPatch(Body):
     note: str | None = Field(None, max_length=300)
     section: str | None = Field(None, description='Section slug; "" moves it to the home page')
     position: int | None = Field(None, ge=1)

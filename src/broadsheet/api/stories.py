@@ -20,6 +20,7 @@ from broadsheet.stories.ranking import top_stories
 
 from . import present, schemas
 from .auth import ReaderAuth, reader_or_visitor_of
+from .openapi import open_to_visitors
 
 router = Router(tags=["stories"])
 reader_or_visitor = ReaderAuth(optional=True)
@@ -66,6 +67,7 @@ def articles_of(story_ids: list[int]) -> dict[int, list[Article]]:
 
 
 @router.get("/top", response=list[schemas.StoryOut], auth=reader_or_visitor,
+            openapi_extra=open_to_visitors(),
             summary="Top stories now: ranked by coverage, freshness and growth")
 def top(request: HttpRequest,
         limit: int = Query(10, ge=1, le=MAX_TOP, description="How many stories"),
@@ -81,7 +83,9 @@ def top(request: HttpRequest,
 
 @router.get("/{int:story_id}", response={200: schemas.StoryDetail, 301: None,
                                          404: schemas.Error},
-            auth=reader_or_visitor, summary="One story: every outlet's article, copies folded")
+            auth=reader_or_visitor,
+            openapi_extra=open_to_visitors(),
+            summary="One story: every outlet's article, copies folded")
 def get_story(request: HttpRequest, story_id: int):
     story, merged = queries.resolve_story(story_id)
     if story is None:
@@ -119,7 +123,8 @@ topics_router = Router(tags=["topics"])
 
 
 @topics_router.get("/{slug}", response={200: schemas.TopicOut, 301: None, 404: schemas.Error},
-                   auth=reader_or_visitor, summary="A topic and its most recent stories")
+                   auth=reader_or_visitor,
+                   openapi_extra=open_to_visitors(), summary="A topic and its most recent stories")
 def get_topic(request: HttpRequest, slug: str,
               limit: int = Query(20, ge=1, le=MAX_TOPIC_STORIES,
                                  description="How many stories"),

@@ -1,7 +1,9 @@
 """Machine surfaces: the JSON API, feeds out and the Google Reader API."""
 
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.csrf import csrf_exempt
 
 from . import feeds, fever
 from .api import api
@@ -18,8 +20,17 @@ def _formats(route: str, feed: type, rss_name: str, stem: str | None = None) -> 
             path(f"{route}.json", feed(JsonFeed), name=f"{stem}_json")]
 
 
+@csrf_exempt  # as every operation of the API: a token's request carries no CSRF token
+def not_in_the_api(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/v1/ (an unknown path, or a path parameter not of its type)
+    is answered in JSON, as every other error of the API is."""
+    return JsonResponse({"detail": f"The API has no address {request.path!r}; its operations "
+                                   "are listed at /api/v1/docs."}, status=404)
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", not_in_the_api),
     # Feeds out: teasers for everyone; a member's private address carries full text.
     # Each feed in three formats: .xml (RSS 2.0), .atom (Atom) and .json (JSON Feed 1.1).
     *_formats("feeds/latest", feeds.LatestFeed, "feed_latest_rss", "feed_latest"),
