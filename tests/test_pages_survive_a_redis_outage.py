@@ -70,7 +70,11 @@ def test_a_redis_outage_costs_the_cache_not_the_pages(client, db, redis_cache, c
     # Counters hear of the outage at once (no wait on Redis); the API serves uncounted.
     with pytest.raises(redis.exceptions.ConnectionError):
         cache.incr("broadsheet:test")
+    caplog.clear()
     assert client.get("/api/v1/articles").status_code == 200
+    uncounted = [r for r in caplog.records if r.name == "broadsheet.api.ratelimit"]
+    assert uncounted and all(_about_the_outage(r) for r in uncounted), \
+        "logged as an outage, which the console shows once a minute"
 
     # Back: pages cached before the outage are served until their timeout (a minute), and
     # what is rendered now is cached again.

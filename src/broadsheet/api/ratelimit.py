@@ -129,8 +129,11 @@ class RateLimitMiddleware:
             return self.get_response(request)
         try:
             verdict = hit(who.key, who.limit)
-        except (RedisError, OSError) as error:  # the cache is down: serve rather than fail
-            logger.warning("API rate limit not counted, the cache is unavailable: %s", error)
+        except (RedisError, OSError):  # the cache is down: serve rather than fail
+            # With the error attached, the console's outage filter makes an outage's many
+            # requests one line a minute (broadsheet.outages).
+            logger.warning("API rate limit not counted, the cache is unavailable",
+                           exc_info=True)
             return self.get_response(request)
         if not verdict.allowed:
             return too_many(who, verdict)
