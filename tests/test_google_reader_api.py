@@ -12,7 +12,7 @@ import pytest
 from api_support import PASSWORD, expire, make_article, make_publisher, make_reader, marker
 from django.core.cache import cache
 
-from broadsheet.api.greader import BadRequest, long_item_id, parse_item_id
+from broadsheet.api.greader import BadRequest, long_item_id, parse_item_id, streams
 from broadsheet.readers.models import Follow, ReadingHistory, SavedArticle
 
 READING_LIST = "user/-/state/com.google/reading-list"
@@ -310,3 +310,26 @@ def test_items_use_publication_time_for_timestamps(client, db):
     auth = login(client)
     [only] = client.get(f"/reader/api/0/stream/contents/{READING_LIST}", **auth).json()["items"]
     assert only["published"] == int(moment.timestamp())
+
+
+@pytest.mark.parametrize("few_marks", [1000, 1])
+def test_saved_and_read_streams_for_few_marks_and_many(client, world, monkeypatch, few_marks):
+    """A reader's few marks are read from their own table, many by asking each article; the
+    streams hold the same items either way."""
+    monkeypatch.setattr(streams, "FEW_MARKS", few_marks)
+    auth = login(client)
+    first, second, third, fourth = world["articles"]
+    for article in (first, third):
+        client.post("/reader/api/0/edit-tag", {"i": str(article.pk), "a": STARRED}, **auth)
+    for article in (second, third):
+        client.post("/reader/api/0/edit-tag", {"i": str(article.pk), "a": READ}, **auth)
+
+    def ids(stream: str, **query) -> list[int]:
+        refs = client.get("/reader/api/0/stream/items/ids", {"s": stream, **query},
+                          **auth).json()["itemRefs"]
+        return [int(ref["id"]) for ref in refs]
+
+    assert ids(STARRED) == [third.pk, first.pk]
+    assert ids(READ) == [third.pk, second.pk]
+    assert ids(READING_LIST, it=STARRED, xt=READ) == [first.pk]
+    assert ids(READING_LIST, xt=READ) == [fourth.pk, first.pk]
