@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browsing import article_path, close_quietly, sign_in
+from browsing import article_path, close_quietly, sign_in, without_reading_reports
 from django.db import connection
 from django.utils import timezone
 from newsroom import PASSWORD, make_member
@@ -36,7 +36,8 @@ HOSTILE = ('<p>Harbour news.</p><script>window.__owned = "script"; document.titl
 
 
 def watched(browser: Browser, site: str) -> Page:
-    ctx = browser.new_context(base_url=site, locale="en-GB", timezone_id="Europe/London")
+    ctx = without_reading_reports(browser.new_context(base_url=site, locale="en-GB",
+                                                      timezone_id="Europe/London"))
     ctx.set_default_timeout(15_000)
     ctx.add_init_script(WATCH_VIOLATIONS)
     page = ctx.new_page()
