@@ -72,8 +72,8 @@ def _one(pick_id: int) -> Pick:
                                                          "article__publisher"), pk=pick_id)
 
 
-@router.get("", response=list[schemas.PickOut], auth=reader_or_visitor,
-            openapi_extra=open_to_visitors(),
+@router.get("", response=list[schemas.PickOut],
+            auth=reader_or_visitor, openapi_extra=open_to_visitors(),
             summary="Live picks, in the editors' order")
 def list_picks(request: HttpRequest,
                section: str | None = Query(None, description="A section's slug; omit for "

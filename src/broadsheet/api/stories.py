@@ -66,8 +66,8 @@ def articles_of(story_ids: list[int]) -> dict[int, list[Article]]:
     return found
 
 
-@router.get("/top", response=list[schemas.StoryOut], auth=reader_or_visitor,
-            openapi_extra=open_to_visitors(),
+@router.get("/top", response=list[schemas.StoryOut],
+            auth=reader_or_visitor, openapi_extra=open_to_visitors(),
             summary="Top stories now: ranked by coverage, freshness and growth")
 def top(request: HttpRequest,
         limit: int = Query(10, ge=1, le=MAX_TOP, description="How many stories"),
@@ -83,8 +83,7 @@ def top(request: HttpRequest,
 
 @router.get("/{int:story_id}", response={200: schemas.StoryDetail, 301: None,
                                          404: schemas.Error},
-            auth=reader_or_visitor,
-            openapi_extra=open_to_visitors(),
+            auth=reader_or_visitor, openapi_extra=open_to_visitors(),
             summary="One story: every outlet's article, copies folded")
 def get_story(request: HttpRequest, story_id: int):
     story, merged = queries.resolve_story(story_id)
@@ -123,8 +122,8 @@ topics_router = Router(tags=["topics"])
 
 
 @topics_router.get("/{slug}", response={200: schemas.TopicOut, 301: None, 404: schemas.Error},
-                   auth=reader_or_visitor,
-                   openapi_extra=open_to_visitors(), summary="A topic and its most recent stories")
+                   auth=reader_or_visitor, openapi_extra=open_to_visitors(),
+                   summary="A topic and its most recent stories")
 def get_topic(request: HttpRequest, slug: str,
               limit: int = Query(20, ge=1, le=MAX_TOPIC_STORIES,
                                  description="How many stories"),
