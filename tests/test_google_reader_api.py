@@ -333,3 +333,21 @@ def test_saved_and_read_streams_for_few_marks_and_many(client, world, monkeypatc
     assert ids(READ) == [third.pk, second.pk]
     assert ids(READING_LIST, it=STARRED, xt=READ) == [first.pk]
     assert ids(READING_LIST, xt=READ) == [fourth.pk, first.pk]
+
+
+def test_unread_counts_cover_the_newest_unread_and_leave_hidden_ones_out(client, world,
+                                                                         monkeypatch):
+    """Counted over the reader's newest unread articles (10,000; two here), as apps show
+    them: an article an editor hid is not among them."""
+    from broadsheet.api.greader import subscriptions
+    from broadsheet.curation import desk
+    from broadsheet.readers.models import User
+
+    monkeypatch.setattr(subscriptions, "MAX_ID_ITEMS", 2)
+    auth = login(client)
+    editor = User.objects.create_user("desk@example.com", "x", is_staff=True)
+    desk.set_article_hidden(editor, world["articles"][3], True)  # the newest, the only Sport
+    counts = {c["id"]: c["count"] for c in
+              client.get("/reader/api/0/unread-count", **auth).json()["unreadcounts"]}
+    assert counts == {READING_LIST: 2, f"feed/{world['gazette'].pk}": 2,
+                      "user/-/label/World": 2}
