@@ -7,7 +7,8 @@ A reader of its own (``reader-marks-bench@example.com``, removed at the end) is 
 and N saved articles chosen at random from the store, then each stream is asked for its newest
 20 items through Django's whole handler with the test client, as an app would: saved
 (``starred``), read, the reading list of saved items only (``it=starred``) and the unread
-reading list (``xt=read``), and the unread counts apps ask for on every sync. The reader
+reading list (``xt=read``), the unread counts apps ask for on every sync, and four Fever
+API requests (groups, feeds, items, unread item ids). The reader
 follows nothing, so their reading list is every publisher's. Prints a markdown table of each
 request's least and median wall time over the repeats. Saved articles are capped at 5,000 (a
 reader saves fewer than reads). On PostgreSQL the two tables are analysed after the marks are
@@ -25,6 +26,7 @@ import time
 import django
 
 CONTENTS = "/reader/api/0/stream/contents"
+FEVER = "/api/fever.php?api"  # POSTed with the reader's api_key
 REQUESTS = {
     "saved": (CONTENTS, {"s": "user/-/state/com.google/starred"}),
     "read": (CONTENTS, {"s": "user/-/state/com.google/read"}),
@@ -33,6 +35,10 @@ REQUESTS = {
     "reading list, unread": (CONTENTS, {"s": "user/-/state/com.google/reading-list",
                                         "xt": "user/-/state/com.google/read"}),
     "unread counts": ("/reader/api/0/unread-count", {"output": "json"}),
+    "Fever: groups": (FEVER + "&groups", {}),
+    "Fever: feeds": (FEVER + "&feeds", {}),
+    "Fever: items": (FEVER + "&items", {}),
+    "Fever: unread item ids": (FEVER + "&unread_item_ids", {}),
 }
 EMAIL = "reader-marks-bench@example.com"
 
@@ -53,7 +59,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from broadsheet.api.auth import issue_token
+    from broadsheet.api.auth import fever_api_key, issue_fever_password, issue_token
     from broadsheet.articles.models import Article
     from broadsheet.readers.models import ReadingHistory, SavedArticle, User
 
@@ -61,6 +67,7 @@ def main() -> None:
     reader = User.objects.create_user(EMAIL, "not-used-for-signing-in")
     client = Client(HTTP_HOST="127.0.0.1")
     auth = {"Authorization": f"GoogleLogin auth={issue_token(reader, 'greader', 'b').secret}"}
+    fever = {"api_key": fever_api_key(EMAIL, issue_fever_password(reader, "b").secret)}
     print(f"{Article.objects.count():,} articles")
     print("| read, saved | stream | least ms | median ms |")
     print("| --- | --- | --- | --- |")
@@ -82,7 +89,10 @@ def main() -> None:
                 times = []
                 for _ in range(args.repeats):
                     start = time.perf_counter()
-                    answer = client.get(path, {**query, "n": 20}, headers=auth)
+                    if path.startswith(FEVER):
+                        answer = client.post(path, fever)
+                    else:
+                        answer = client.get(path, {**query, "n": 20}, headers=auth)
                     times.append((time.perf_counter() - start) * 1000)
                     assert answer.status_code == 200, answer.content[:300]
                 print(f"| {read:,}, {saved:,} | {name} | {min(times):.1f} | "

@@ -8,15 +8,18 @@ import hashlib
 import json
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from api_support import PASSWORD, expire, make_article, make_publisher, make_reader, marker
 from django.test import Client
+from django.utils import timezone
 
 from broadsheet.api.models import ApiToken
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import ReadingHistory, SavedArticle
+from broadsheet.sources.models import Source
 
 EMAIL = "unread@example.com"
 
@@ -30,9 +33,12 @@ def world(transactional_db, live_server):
     courier = make_publisher("Valley Courier", "Sport")
     articles = [make_article(gazette, n) for n in range(1, 4)]
     articles.append(make_article(courier, 4, section="Sport"))
+    checked = timezone.now().replace(microsecond=0)  # the sources' last check, as ingest records
+    Source.objects.filter(publisher=gazette).update(last_success_at=checked - timedelta(hours=1))
+    Source.objects.filter(publisher=courier).update(last_success_at=checked)
     reader = make_reader("trial", EMAIL)
     return {"gazette": gazette, "courier": courier, "articles": articles, "reader": reader,
-            "url": live_server.url + "/api/fever.php"}
+            "url": live_server.url + "/api/fever.php", "checked": checked}
 
 
 def app_password(reader) -> dict:
@@ -69,7 +75,8 @@ def key(world) -> str:
 def test_the_app_signs_in_with_the_app_password_only(world, key):
     status, answer = fever(world, key)
     assert (status, answer["api_version"], answer["auth"]) == (200, 3, 1)
-    assert answer["last_refreshed_on_time"] > 0
+    # The most recently refreshed of the reader's feeds (Fever: "refreshed, not updated").
+    assert answer["last_refreshed_on_time"] == int(world["checked"].timestamp())
     status, answer = fever(world, api_key(PASSWORD))  # the account's own password: no
     assert (status, answer["auth"]) == (401, 0)
     assert "app password" in answer["error"]
@@ -103,7 +110,9 @@ def test_groups_and_feeds(world, key):
     feeds = {f["id"]: f for f in answer["feeds"]}
     assert feeds[gazette.pk]["title"] == "The Harbour Gazette"
     assert feeds[gazette.pk]["url"].endswith("/feeds/publication/the-harbour-gazette.xml")
-    assert feeds[gazette.pk]["is_spark"] == 0 and feeds[gazette.pk]["last_updated_on_time"] > 0
+    assert feeds[gazette.pk]["is_spark"] == 0
+    newest = max(a.published_at for a in world["articles"] if a.publisher_id == gazette.pk)
+    assert feeds[gazette.pk]["last_updated_on_time"] == int(newest.timestamp())
 
 
 def test_items_since_max_and_with_ids(world, key):

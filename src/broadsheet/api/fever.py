@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +22,7 @@ from broadsheet.articles.models import Article, not_hidden
 from broadsheet.curation.models import Section
 from broadsheet.readers.models import ReadingHistory, SavedArticle
 from broadsheet.readers.paywall import can_read_full
-from broadsheet.sources.models import Publisher
+from broadsheet.sources.models import Publisher, Source
 
 from . import present
 from .auth import user_for_token
@@ -94,7 +94,12 @@ def fever(request: HttpRequest) -> JsonResponse:
 
 
 def _last_refreshed(user) -> int:
-    newest = stream_articles(user, READING_LIST).aggregate(newest=Max("fetched_at"))["newest"]
+    """When the reader's feeds were last refreshed (Fever: "the most recently refreshed, not
+    updated, feed"): their sources' newest successful check. Every answer carries it; read
+    from every article of the reading list instead, it cost 0.25 s a request at 100,000
+    articles."""
+    newest = (Source.objects.filter(publisher__in=subscribed_publishers(user))
+              .aggregate(newest=Max("last_success_at"))["newest"])
     return _epoch(newest) if newest else 0
 
 
@@ -120,7 +125,10 @@ def _groups(request: HttpRequest, user) -> dict:
 
 
 def _feeds(request: HttpRequest, user) -> dict:
-    publishers = list(subscribed_publishers(user).annotate(newest=Max("articles__fetched_at"))
+    # Each feed's newest item, found in the publisher's own index (not a scan of them all).
+    newest = (Article.objects.filter(not_hidden(), publisher=OuterRef("pk"))
+              .order_by("-published_at", "-id").values("published_at")[:1])
+    publishers = list(subscribed_publishers(user).annotate(newest=Subquery(newest))
                       .order_by("name"))
     _, links = _feeds_groups(publishers)
     return {"feeds": [{
