@@ -18,7 +18,8 @@ that nothing is lost), at the product's thresholds and at the loosest (a block o
 
 ``--generated``: a multi-page corpus of generated sites (``demo.templated``, boilerplate written
 as prose) and the demo network's publishers, pages arriving one by one: trafilatura alone, the
-stored text, and the stored text cleaned by the template learnt from the site's earlier pages.
+stored text, and the stored text cleaned by the template learnt from the site's earlier pages,
+both as ``broadsheet extract --jsonl`` prints them (``--no-site-templates`` for the first).
 
 Metrics: F1 of 4-token shingles as in the benchmark (``extraction.py``), and ROUGE-LSum
 (``rouge.py``), both averaged over pages. Page preparation runs in ``--workers`` processes.
@@ -30,6 +31,8 @@ Usage: cd /work/main && .venv/bin/python bench/extraction_carryover.py [--folds 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import statistics
 import sys
 import zlib
@@ -53,10 +56,10 @@ sys.path.insert(0, str(REPO / "src"))
 
 from broadsheet.ingest.extract import ExtractionError  # noqa: E402
 from broadsheet.ingest.extract_body import TRIM_RULES, Options  # noqa: E402
+from broadsheet.ingest.offline import extract_lines  # noqa: E402
 from broadsheet.ingest.plaintext import html_to_text  # noqa: E402
 from broadsheet.ingest.prepare import prepare_page  # noqa: E402
 from broadsheet.ingest.templates import (  # noqa: E402
-    SiteTemplate,
     page_fingerprints,
     repeated_blocks,
     strip_blocks,
@@ -207,39 +210,36 @@ def templates_report(truth: dict, pages: dict, pool) -> None:
         print(f"{name:<44} {len(changed):>13} {f1:>7.4f} {rl:>7.4f}")
 
 
-def generated_report(pool, sites: int, per_site: int) -> None:
-    """Site templates on generated multi-page sites and the demo network, pages in order."""
+def generated_report(workers: int, sites: int, per_site: int) -> None:
+    """Site templates on generated multi-page sites and the demo network, pages in order, as
+    ``broadsheet extract --jsonl`` prints them with and without its site templates."""
     from broadsheet.demo.site import Site
     from broadsheet.demo.templated import generated_site
 
-    corpus: list[tuple[str, str, str, str]] = []  # site, url, html, truth
+    corpus: list[tuple[str, str, str]] = []  # url, html, truth
     for number in range(sites):
         for page in generated_site(f"Generated Post {number}", per_site, seed=number):
-            corpus.append((f"generated-{number}", page.url, page.html, page.text))
+            corpus.append((page.url, page.html, page.text))
     demo = Site("http://127.0.0.1:9")
     for article in demo.articles:
         resource = demo.resolve(article.path)
         assert resource is not None
-        corpus.append((f"demo-{article.publisher_slug}", article.url,
-                       resource.body.decode("utf-8"), "\n\n".join(article.paragraphs)))
-    outputs = _run(pool, [(html, url, Options()) for _, url, html, _ in corpus])
-    learners: dict[str, SiteTemplate] = {}
-    rows: dict[str, list[Score]] = {"trafilatura alone": [], "stored text": [],
-                                    "stored text, site templates": []}
-    for (name, _, html, truth_text), (text, body) in zip(corpus, outputs, strict=True):
-        learner = learners.setdefault(name, SiteTemplate())
-        cleaned = learner.clean(body)
-        learner.learn(body)
-        rows["trafilatura alone"].append(score(truth_text, trafilatura_alone(html, "")))
-        rows["stored text"].append(score(truth_text, text))
-        rows["stored text, site templates"].append(
-            score(truth_text, html_to_text(cleaned) if cleaned != body else text))
+        corpus.append((article.url, resource.body.decode("utf-8"),
+                       "\n\n".join(article.paragraphs)))
+    lines = [json.dumps({"id": n, "url": url, "html": html})
+             for n, (url, html, _) in enumerate(corpus)]
+    rows = {"trafilatura alone": [trafilatura_alone(html, "") for _, html, _ in corpus]}
+    for name, templates in [("stored text", False), ("stored text, site templates", True)]:
+        out = io.StringIO()
+        extract_lines(lines, out, workers, site_templates=templates)
+        rows[name] = [json.loads(line)["text"] or "" for line in out.getvalue().splitlines()]
     print(f"\ngenerated corpus: {sites} generated sites x {per_site} pages and the demo "
           f"network's {len(demo.articles)} articles ({len(corpus)} pages), in order")
-    print(f"{'extractor':<30} {'F1':>7} {'R-LSum':>7}")
-    for name, values in rows.items():
-        f1, rl = summary(values)
-        print(f"{name:<30} {f1:>7.4f} {rl:>7.4f}")
+    print(f"{'extractor (broadsheet extract --jsonl)':<40} {'F1':>7} {'R-LSum':>7}")
+    for name, texts in rows.items():
+        f1, rl = summary(score(truth, text) for (_, _, truth), text in
+                         zip(corpus, texts, strict=True))
+        print(f"{name:<40} {f1:>7.4f} {rl:>7.4f}")
 
 
 def main() -> None:
@@ -254,9 +254,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20, help="pages per generated site")
     args = parser.parse_args()
     every = not (args.rules or args.templates or args.generated)
+    if args.generated or every:
+        generated_report(args.workers, args.sites, args.pages)
     with get_context("fork").Pool(args.workers) as pool:
-        if args.generated or every:
-            generated_report(pool, args.sites, args.pages)
         if args.rules or args.templates or every:
             truth, pages = load_pages(args.data)
             if args.templates or every:

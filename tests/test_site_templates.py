@@ -4,6 +4,9 @@ new pages' text: boilerplate gone, article kept, a one-page site unchanged. Gene
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -17,6 +20,7 @@ from broadsheet.cli import main
 from broadsheet.demo.site import Site
 from broadsheet.demo.templated import GeneratedPage, boilerplate, generated_site
 from broadsheet.ingest import templates
+from broadsheet.ingest.offline import extract_lines
 from broadsheet.ingest.plaintext import html_to_text
 from broadsheet.ingest.prepare import prepare_page, summary_of
 from broadsheet.ingest.record import ArticleRecord
@@ -133,6 +137,42 @@ def test_the_demo_networks_articles_are_all_kept():
 
 
 # ---- in the pipeline, with the database ------------------------------------------------------
+
+
+def jsonl(pages: list[GeneratedPage]) -> list[str]:
+    return [json.dumps({"id": page.url, "url": page.url, "html": page.html}) for page in pages]
+
+
+def extracted(lines: list[str], **options) -> list[dict]:
+    out = io.StringIO()
+    assert extract_lines(lines, out, **options) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_extract_jsonl_cleans_each_hosts_later_pages_as_the_pipeline_stores_them(workers):
+    pages = generated_site(NAME, 6)
+    # the same template on another host is another site's, learnt apart
+    elsewhere = generated_site(NAME, 2, base_url="https://mirror.example", start=6)
+    first = jsonl(pages[:1])
+    lines = first * 3 + jsonl(pages[1:3] + elsewhere[:1] + pages[3:] + elsewhere[1:])
+    got = extracted(lines, workers=workers)
+    assert [row["id"] for row in got] == [json.loads(line)["id"] for line in lines]
+    text = {row["id"]: row["text"] for row in got}
+    # a page given three times is learnt once, so the template is known from the fourth page
+    assert [bool(has_boilerplate(text[page.url])) for page in pages] == [True] * 3 + [False] * 3
+    assert all(has_boilerplate(text[page.url]) for page in elsewhere)
+    for page in pages + elsewhere:
+        assert all(paragraph in text[page.url] for paragraph in page.paragraphs)
+
+
+def test_extract_jsonl_without_site_templates_prepares_every_page_on_its_own(monkeypatch, capsys):
+    pages = generated_site(NAME, 5)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(jsonl(pages)) + "\n"))
+    assert main(["extract", "--jsonl", "--no-site-templates"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["text"] for row in rows] == [prepared(page).text for page in pages]
+    assert all(has_boilerplate(row["text"]) for row in rows)
 
 
 @pytest.fixture(autouse=True)

@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="extract articles from pages given on stdin")
     extract.add_argument("--jsonl", action="store_true", required=True,
                          help='read {"id","url","html"} lines, write extracted lines')
+    extract.add_argument("--no-site-templates", action="store_true",
+                         help="prepare every page on its own (by default each host's repeated "
+                              "blocks, learnt from its earlier pages in the input, leave its "
+                              "later pages, as the pipeline stores them)")
 
     stories = sub.add_parser("stories", help="story clustering")
     stories_sub = stories.add_subparsers(dest="stories_command", required=True)
@@ -488,8 +492,10 @@ def trim_text(days: int | None) -> int:
 @command("extract")
 def extract(args: argparse.Namespace) -> int:
     from broadsheet.ingest.offline import extract_lines
+    from broadsheet.sources.catalog import extraction_options_for_page
 
-    extract_lines(sys.stdin, sys.stdout)
+    extract_lines(sys.stdin, sys.stdout, site_templates=not args.no_site_templates,
+                  options_for=extraction_options_for_page)
     return 0
 
 

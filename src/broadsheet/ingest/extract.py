@@ -7,19 +7,21 @@ Contract:
 The page is parsed once; metadata comes from JSON-LD, OpenGraph and meta tags
 (``extract_meta``), the body from trafilatura trimmed of page chrome (``extract_body``), after
 the publisher's catalogue hints, when it has any, have dropped its named blocks and narrowed the
-page to its article's container (``hints``). The text is the body HTML's text by the product's
-one HTML-to-text function (``plaintext.html_to_text``): the text the pipeline stores after
-sanitising reads the same.
+page to its article's container (``hints``); a page the hints leave without a body (written for
+another layout of the publisher's pages) is read again without them. The text is the body
+HTML's text by the product's one HTML-to-text function (``plaintext.html_to_text``): the text
+the pipeline stores after sanitising reads the same.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml.etree import LxmlError
+from lxml.html import HtmlElement
 from trafilatura import load_html
 
 from broadsheet import markup
@@ -30,7 +32,7 @@ from broadsheet.ingest.extract_body import (
     run_trafilatura,
     trim_blocks,
 )
-from broadsheet.ingest.extract_meta import read_metadata
+from broadsheet.ingest.extract_meta import PageMeta, read_metadata
 from broadsheet.ingest.hints import apply_hints
 from broadsheet.ingest.plaintext import html_to_text
 from broadsheet.ingest.render import render_html
@@ -123,6 +125,25 @@ def _from_article_body(article_body: str) -> tuple[str, str]:
     return text, body_html
 
 
+def _body(tree: HtmlElement, url: str, options: Options, meta: PageMeta) -> tuple[str, str]:
+    """The article's text and body HTML from the parsed page, after the publisher's hints;
+    empty when trafilatura finds no body."""
+    if options.hints is not None:
+        apply_hints(tree, options.hints)  # after the metadata, which the head and body carry
+    try:
+        body = run_trafilatura(tree, url, options)
+    except (LxmlError, RecursionError) as error:  # pathological markup: nesting, broken trees
+        raise ExtractionError(f"page could not be read: {error.__class__.__name__}") from error
+    if body is None:
+        return "", ""
+    if options.keep_images:
+        fold_captions(body)
+    if options.trim:
+        trim_blocks(body, meta, options.skip_rules)
+    body_html = render_html(body, url)
+    return html_to_text(body_html), body_html
+
+
 def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> Extracted:
     """Body text, simple HTML body and metadata of the article page ``html`` fetched from ``url``.
 
@@ -139,20 +160,10 @@ def extract(html: str | bytes, url: str, options: Options = DEFAULT_OPTIONS) -> 
         raise ExtractionError("not an HTML page")
 
     meta = read_metadata(tree, url)
-    if options.hints is not None:
-        apply_hints(tree, options.hints)  # after the metadata, which the head and body carry
-    try:
-        body = run_trafilatura(tree, url, options)
-    except (LxmlError, RecursionError) as error:  # pathological markup: nesting, broken trees
-        raise ExtractionError(f"page could not be read: {error.__class__.__name__}") from error
-    text = body_html = ""
-    if body is not None:
-        if options.keep_images:
-            fold_captions(body)
-        if options.trim:
-            trim_blocks(body, meta, options.skip_rules)
-        body_html = render_html(body, url)
-        text = html_to_text(body_html)
+    text, body_html = _body(tree, url, options, meta)
+    if options.hints is not None and _prose_chars(text) < MIN_PROSE_CHARS:
+        # hints written for another layout of the publisher's pages: read the page as it is
+        text, body_html = _body(load_html(text_input), url, replace(options, hints=None), meta)
     if _prose_chars(text) < MIN_PROSE_CHARS:
         # pages that build their text with scripts often still ship it whole in JSON-LD
         text, body_html = _from_article_body(meta.article_body)

@@ -10,8 +10,9 @@ leaves a new page's text.
 
 This module is pure (no database): ``page_fingerprints`` gives what to learn from a page,
 ``repeated_blocks`` decides which learnt blocks are template, ``strip_blocks`` and
-``without_template`` remove them. ``SiteTemplate`` keeps the counts in memory for one host (the
-benchmark and tests); ``publishers.site_templates`` keeps them in the database for the pipeline.
+``without_template`` remove them. ``SiteTemplate`` keeps the counts in memory for one host
+(``broadsheet extract --jsonl``, the benchmark and tests); ``publishers.site_templates`` keeps
+them in the database for the pipeline.
 
 Safety: a page is never left without its article. A block longer than ``MAX_BLOCK_WORDS`` is
 never a template (long paragraphs of reporting are not learnt at all); removal that would leave
@@ -28,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
@@ -50,6 +52,12 @@ _DIGITS = re.compile(r"\d+")
 _BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "div",
                "section", "article", "aside", "figure"}
 _LIST_TAGS = {"ul", "ol"}
+
+
+def host_of(url: str) -> str:
+    """The host whose template a page shares: its host name, without ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def fingerprint(text: str) -> str:

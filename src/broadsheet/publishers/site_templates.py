@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -30,12 +29,6 @@ from broadsheet.ingest.record import ArticleRecord
 from .models import SiteBlock, SiteTemplate
 
 log = logging.getLogger(__name__)
-
-
-def host_of(url: str) -> str:
-    """The host whose template a page shares: its host name, without ``www.``."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def template_of(publisher_id: int, host: str, fingerprints: set[str]) -> set[str]:
@@ -55,7 +48,7 @@ def clean(publisher_id: int, article: ArticleRecord) -> ArticleRecord:
     The template only improves an article: when it cannot be read (a database error), the
     article is stored as extracted and the error logged, never lost.
     """
-    host = host_of(article.canonical_url)
+    host = templates.host_of(article.canonical_url)
     if not host or not article.html:
         return article
     try:
@@ -69,7 +62,7 @@ def clean(publisher_id: int, article: ArticleRecord) -> ArticleRecord:
 def learn(publisher_id: int, url: str, html: str) -> None:
     """Count one new page of ``publisher_id`` on ``url``'s host, and each distinct block of its
     body ``html``."""
-    host = host_of(url)
+    host = templates.host_of(url)
     if not host:
         return
     try:

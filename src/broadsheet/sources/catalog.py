@@ -202,6 +202,26 @@ def extraction_options(publisher_name: str) -> Options:
     return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
 
 
+def _site_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+@functools.cache
+def _hints_by_host() -> dict[str, ExtractionHints]:
+    """Each hinted publisher's hints under the hosts of its homepage and feeds."""
+    return {_site_host(url): entry.extraction for entry in load_catalog()
+            if entry.extraction is not None
+            for url in [entry.homepage, *(feed.url for feed in entry.feeds)]}
+
+
+def extraction_options_for_page(url: str) -> Options:
+    """The extraction settings for a page known only by its address (``broadsheet extract
+    --jsonl``): the hints of the catalogue publisher whose homepage or feeds share its host."""
+    hints = _hints_by_host().get(_site_host(url))
+    return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
+
+
 def install_catalog(entries: list[PublisherEntry] | None = None,
                     on_each: Callable[[], None] | None = None) -> InstallResult:
     """Create the Publisher and Source rows the catalogue lists that do not exist yet.
