@@ -114,6 +114,17 @@ def test_list_items_and_numbers_in_blocks():
     assert cleaned.count("<ul>") == 1
 
 
+def test_forgetting_rare_blocks_keeps_the_template():
+    learner = SiteTemplate()
+    for page in generated_site(NAME, 6):
+        learner.learn(prepared(page).html)
+    template = learner.template()
+    learned = len(learner.blocks)
+    learner.forget_rare()
+    assert learner.template() == template and template
+    assert len(learner.blocks) < learned  # each article's own paragraphs are gone
+
+
 def test_unreadable_or_empty_bodies_are_left_as_they_are():
     assert templates.page_fingerprints("") == set()
     assert templates.strip_blocks("", {"abc"}) == ""

@@ -61,6 +61,11 @@ def extract_record(line: str, options_for: OptionsFor | None = None
     return out, prepared
 
 
+# A host's blocks are pruned of those seen once when it holds more than this many (a few
+# thousand pages' worth), so memory stays bounded however many pages the input holds.
+MAX_BLOCKS_PER_HOST = 100_000
+
+
 class SiteLearning:
     """Every host's template learnt from the pages given so far, as the pipeline learns it from
     the pages it stores."""
@@ -80,6 +85,8 @@ class SiteLearning:
         if article.canonical_url not in self.seen:
             self.seen.add(article.canonical_url)
             site.learn(article.html)
+            if len(site.blocks) > MAX_BLOCKS_PER_HOST:
+                site.forget_rare()
         return text
 
 

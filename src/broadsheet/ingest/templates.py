@@ -184,3 +184,8 @@ class SiteTemplate:
     def clean(self, html: str) -> str:
         """A new page's body without the host's template (learn it afterwards)."""
         return strip_blocks(html, self.template())
+
+    def forget_rare(self) -> None:
+        """Forget the blocks seen on one page only: most are one article's own paragraphs, and
+        they would otherwise grow with every page learnt."""
+        self.blocks = Counter({key: pages for key, pages in self.blocks.items() if pages > 1})
