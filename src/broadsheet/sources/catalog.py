@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from broadsheet.ingest.extract_body import DEFAULT_OPTIONS, Options
 from broadsheet.ingest.hints import ExtractionHints, HintError, parse_selector
+from broadsheet.ingest.templates import host_of
 
 SECTIONS: tuple[str, ...] = (
     "World", "Politics", "Business", "Technology", "Science", "Sport", "Culture",
@@ -202,15 +203,10 @@ def extraction_options(publisher_name: str) -> Options:
     return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
 
 
-def _site_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 @functools.cache
 def _hints_by_host() -> dict[str, ExtractionHints]:
     """Each hinted publisher's hints under the hosts of its homepage and feeds."""
-    return {_site_host(url): entry.extraction for entry in load_catalog()
+    return {host_of(url): entry.extraction for entry in load_catalog()
             if entry.extraction is not None
             for url in [entry.homepage, *(feed.url for feed in entry.feeds)]}
 
@@ -218,7 +214,7 @@ def _hints_by_host() -> dict[str, ExtractionHints]:
 def extraction_options_for_page(url: str) -> Options:
     """The extraction settings for a page known only by its address (``broadsheet extract
     --jsonl``): the hints of the catalogue publisher whose homepage or feeds share its host."""
-    hints = _hints_by_host().get(_site_host(url))
+    hints = _hints_by_host().get(host_of(url))
     return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
 
 
