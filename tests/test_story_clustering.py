@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from broadsheet.cli import main
 from broadsheet.stories.candidates import CandidateIndex
 from broadsheet.stories.cluster import ClusterConfig, StoryClusterer, StoryDoc
 from broadsheet.stories.dedupe import NearDuplicateIndex
@@ -327,12 +328,34 @@ def test_cluster_jsonl_round_trip(tmp_path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    assert cluster_jsonl(src, out) == len(rows)
+    assert cluster_jsonl(src, out).clustered == len(rows)
     got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [g["id"] for g in got] == [r["id"] for r in rows]
     story = {g["id"]: g["story"] for g in got}
     assert story["b0"] == story["b1"] == story["b2"]
     assert story["o0"] == story["o1"] != story["b0"]
+
+
+def test_stories_cluster_answers_every_line_and_says_what_is_wrong_with_a_bad_one(
+        tmp_path, capsys) -> None:
+    good = [{"id": f"b{k}", "date": "2030-03-04", "title": title, "text": text}
+            for k, (title, text) in enumerate(BRIDGE)]
+    lines = [json.dumps(good[0]), "not json", "[1, 2]", json.dumps({"title": "no id"}),
+             json.dumps({"id": "x", "title": 5}), "", json.dumps({**good[1], "id": "b0"}),
+             json.dumps(good[1]), json.dumps(good[2])]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["stories", "cluster", "--input", str(src), "--output", str(out)]) == 0
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == ["b0", None, None, None, "x", "b0", "b1", "b2"]
+    assert [g.get("error") for g in got] == [
+        None, "line 2: not JSON: Expecting value: line 1 column 1 (char 0)",
+        "line 3: expected a JSON object", 'line 4: missing "id" (a string or a number)',
+        'line 5: "title" must be a string or null', "line 7: \"id\" 'b0' was given on line 1",
+        None, None]
+    assert got[0]["story"] == got[6]["story"] == got[7]["story"]  # the good ones, clustered
+    assert all(g["story"] is None for g in got[1:6])
+    assert "5 lines of" in capsys.readouterr().err
 
 
 def test_near_duplicate_index_forgets_what_left_its_window():

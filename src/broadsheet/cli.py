@@ -505,14 +505,14 @@ def stories(args: argparse.Namespace) -> int:
     from broadsheet.stories.offline import cluster_jsonl
 
     try:
-        count = cluster_jsonl(args.input, args.output)
-    except OSError as error:
+        run = cluster_jsonl(args.input, args.output)
+    except (OSError, UnicodeDecodeError) as error:
         print(f"broadsheet: {error}", file=sys.stderr)
         return 1
-    except (ValueError, KeyError, TypeError) as error:
-        print(f"broadsheet: {args.input} is not the expected JSON lines: {error}", file=sys.stderr)
-        return 1
-    print(f"Clustered {count} articles into {args.output}", file=sys.stderr)
+    print(f"Clustered {run.clustered} articles into {args.output}", file=sys.stderr)
+    if run.errors:
+        print(f"broadsheet: {len(run.errors)} lines of {args.input} could not be read; their "
+              f"output lines say why. First: {run.errors[0]}", file=sys.stderr)
     return 0
 
 

@@ -28,15 +28,30 @@ def stream_order(dates: list[float | None]) -> list[int]:
     return order
 
 
-def _doc_from_row(row: dict) -> StoryDoc:
-    return StoryDoc(
-        id=str(row["id"]),
-        outlet=row.get("outlet") or None,
-        published_at=row.get("date") or row.get("published_at") or None,
-        title=row.get("title"),
-        text=row.get("text"),
-        url=row.get("url"),
-    )
+TEXT_FIELDS = ("outlet", "date", "published_at", "title", "text", "url")
+
+
+def _doc_from_line(line: str, first_line_of: dict[str, int], number: int) -> StoryDoc:
+    """The article a line gives, or ``ValueError`` saying what is wrong with the line."""
+    try:
+        row = json.loads(line)
+    except ValueError as error:
+        raise ValueError(f"not JSON: {error}") from error
+    if not isinstance(row, dict):
+        raise ValueError("expected a JSON object")
+    raw_id = row.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or raw_id == "":
+        raise ValueError('missing "id" (a string or a number)')
+    for name in TEXT_FIELDS:
+        if row.get(name) is not None and not isinstance(row[name], str):
+            raise ValueError(f'"{name}" must be a string or null')
+    article_id = str(raw_id)
+    if article_id in first_line_of:
+        raise ValueError(f'"id" {article_id!r} was given on line {first_line_of[article_id]}')
+    first_line_of[article_id] = number
+    return StoryDoc(id=article_id, outlet=row.get("outlet") or None,
+                    published_at=row.get("date") or row.get("published_at") or None,
+                    title=row.get("title"), text=row.get("text"), url=row.get("url"))
 
 
 @dataclass
@@ -75,16 +90,54 @@ def cluster_docs(docs: list[StoryDoc], config: ClusterConfig | None = None,
     return {d.id: log.final(d.id) for d in docs}
 
 
+@dataclass
+class BatchRun:
+    """What ``cluster_jsonl`` did: articles clustered, and each unreadable line's error."""
+
+    clustered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
 def cluster_jsonl(in_path: str | Path, out_path: str | Path,
-                  config: ClusterConfig | None = None) -> int:
+                  config: ClusterConfig | None = None) -> BatchRun:
     """Read ``{"id","outlet","date","title","text","url"}`` lines, write ``{"id","story"}`` lines.
 
-    Output follows input order. Returns the number of articles written.
+    Output follows input order, one line for each non-blank input line. A line that cannot be
+    read (not a JSON object, no id, an id given before, a field that is not text) keeps its
+    place as ``{"id", "story": null, "error"}`` and the rest are clustered without it.
     """
+    docs: list[StoryDoc] = []
+    lines: list[StoryDoc | dict] = []
+    first_line_of: dict[str, int] = {}
+    run = BatchRun()
     with open(in_path, encoding="utf-8") as f:
-        docs = [_doc_from_row(json.loads(line)) for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                doc = _doc_from_line(line, first_line_of, number)
+            except ValueError as error:
+                message = f"line {number}: {error}"
+                run.errors.append(message)
+                lines.append({"id": _id_of(line), "story": None, "error": message})
+                continue
+            docs.append(doc)
+            lines.append(doc)
     stories = cluster_docs(docs, config)
     with open(out_path, "w", encoding="utf-8") as f:
-        for d in docs:
-            f.write(json.dumps({"id": d.id, "story": stories[d.id]}) + "\n")
-    return len(docs)
+        for item in lines:
+            if isinstance(item, StoryDoc):
+                item = {"id": item.id, "story": stories[item.id]}
+            f.write(json.dumps(item) + "\n")
+    run.clustered = len(docs)
+    return run
+
+
+def _id_of(line: str) -> str | int | None:
+    """An unreadable line's id, when it has a usable one, so its error line can be matched."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    raw = row.get("id") if isinstance(row, dict) else None
+    return raw if isinstance(raw, str | int) and not isinstance(raw, bool) else None
