@@ -201,5 +201,8 @@ def test_offline_clustering_command(tmp_path, capsys):
     result = {r["id"]: r["story"] for r in map(json.loads, out.read_text().splitlines())}
     assert result["a"] == result["b"] != result["c"]
     source.write_text("{not json")
-    assert main(["stories", "cluster", "--input", str(source), "--output", str(out)]) == 1
-    assert "not the expected JSON lines" in capsys.readouterr().err
+    assert main(["stories", "cluster", "--input", str(source), "--output", str(out)]) == 0
+    assert json.loads(out.read_text())["error"].startswith("line 1: not JSON")
+    assert "unreadable lines in" in capsys.readouterr().err
+    assert main(["stories", "cluster", "--input", str(tmp_path / "missing.jsonl"),
+                 "--output", str(out)]) == 1

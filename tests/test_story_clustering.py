@@ -355,7 +355,7 @@ def test_stories_cluster_answers_every_line_and_says_what_is_wrong_with_a_bad_on
         None, None]
     assert got[0]["story"] == got[6]["story"] == got[7]["story"]  # the good ones, clustered
     assert all(g["story"] is None for g in got[1:6])
-    assert "5 lines of" in capsys.readouterr().err
+    assert f"unreadable lines in {src}: 5," in capsys.readouterr().err
 
 
 def test_near_duplicate_index_forgets_what_left_its_window():

@@ -511,8 +511,8 @@ def stories(args: argparse.Namespace) -> int:
         return 1
     print(f"Clustered {run.clustered} articles into {args.output}", file=sys.stderr)
     if run.errors:
-        print(f"broadsheet: {len(run.errors)} lines of {args.input} could not be read; their "
-              f"output lines say why. First: {run.errors[0]}", file=sys.stderr)
+        print(f"broadsheet: unreadable lines in {args.input}: {len(run.errors)}, each answered "
+              f'with an "error" in the output; the first: {run.errors[0]}', file=sys.stderr)
     return 0
 
 
