@@ -205,15 +205,15 @@ def extraction_options(publisher_name: str) -> Options:
 
 @functools.cache
 def _hints_by_host() -> dict[str, ExtractionHints]:
-    """Each hinted publisher's hints under the hosts of its homepage and feeds."""
-    return {host_of(url): entry.extraction for entry in load_catalog()
-            if entry.extraction is not None
-            for url in [entry.homepage, *(feed.url for feed in entry.feeds)]}
+    """Each hinted publisher's hints under its homepage's host (feeds may live on a host
+    other publishers share)."""
+    return {host_of(entry.homepage): entry.extraction for entry in load_catalog()
+            if entry.extraction is not None}
 
 
 def extraction_options_for_page(url: str) -> Options:
     """The extraction settings for a page known only by its address (``broadsheet extract
-    --jsonl``): the hints of the catalogue publisher whose homepage or feeds share its host."""
+    --jsonl``): the hints of the catalogue publisher whose homepage shares its host."""
     hints = _hints_by_host().get(host_of(url))
     return DEFAULT_OPTIONS if hints is None else replace(DEFAULT_OPTIONS, hints=hints)
 
