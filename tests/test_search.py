@@ -175,6 +175,13 @@ def test_any_text_is_a_safe_query(newsroom, raw):
     assert page.total == len(page.results)
 
 
+
+@pytest.mark.django_db
+def test_a_stop_word_with_an_exclusion_finds_nothing(newsroom):
+    # found by the generated queries below: on PostgreSQL "or" is a stop word, which left
+    # "everything except near"
+    assert search('-"NEAR""OR').results == []
+
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(['"', "-", "*", "NEAR", "(", ")", "OR", "AND", "NOT", ":",

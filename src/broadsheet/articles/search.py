@@ -328,8 +328,11 @@ def _as_candidates(rows: list[tuple], sign: float) -> list[Candidate]:
 # article in a hundred are sorted out of every matching row, each fetched from the table. In a
 # window the rows come from the table's published_at index or its intersection with the GIN
 # index, whichever the planner finds cheaper.
+# querytree() is 'T' when nothing is left to look for but exclusions (every word asked for was a
+# stop word, "or -near"): "everything except" is not a search, as parse_query says.
 _PG_MATCHES = (" FROM articles_article, websearch_to_tsquery('english'::regconfig, %s) query"
-               " WHERE articles_article.search_vector @@ query AND " + HIDDEN_SQL)
+               " WHERE articles_article.search_vector @@ query AND querytree(query) <> 'T'"
+               " AND " + HIDDEN_SQL)
 
 
 def _postgres_candidates(parsed: ParsedQuery, where: str, params: tuple, ranked: bool,
